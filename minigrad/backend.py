@@ -1,0 +1,244 @@
+"""The backend layer: the only place that imports NumPy or CuPy.
+
+A backend bundles an array module (`xp`, NumPy's API surface) with the few things
+the engine needs beyond it: moving arrays to and from the host explicitly, the
+scatter-add used by indexing's backward, and a random generator. Every op asks its
+inputs for their backend (`backend_of`), as Chainer's `get_array_module` does, so
+the engine never calls NumPy on a device array and never copies to the host
+behind the user's back.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+class BackendUnavailableError(RuntimeError):
+    """The requested backend cannot run here (CuPy missing, or no CUDA device)."""
+
+
+class BackendMismatchError(ValueError):
+    """An op received arrays living on different backends."""
+
+
+class Backend:
+    """One array library: its module, its array type and explicit host transfers."""
+
+    def __init__(self, name: str, xp, array_type: type):
+        self.name = name
+        self.xp = xp
+        self.array_type = array_type
+
+    def asarray(self, data, dtype=None):
+        return self.xp.asarray(data, dtype=dtype)
+
+    def from_host(self, host_array: np.ndarray):
+        """Copy a NumPy array onto this backend (explicit transfer)."""
+        return self.xp.asarray(host_array)
+
+    def to_host(self, array) -> np.ndarray:
+        """Copy a backend array to a NumPy array (explicit transfer)."""
+        return np.asarray(array)
+
+    def scatter_add(self, target, index, values) -> None:
+        """target[index] += values, with repeated indices accumulating."""
+        np.add.at(target, index, values)
+
+    def seed(self, seed: int) -> None:
+        self._rng = np.random.default_rng(seed)
+
+    @property
+    def rng(self):
+        if not hasattr(self, "_rng"):
+            self.seed(0)
+        return self._rng
+
+    def rand(self, shape, dtype):
+        return self.rng.random(shape, dtype=np.float64).astype(dtype, copy=False)
+
+    def randn(self, shape, dtype):
+        return self.rng.standard_normal(shape, dtype=np.float64).astype(dtype, copy=False)
+
+    def __repr__(self) -> str:
+        return f"Backend({self.name!r})"
+
+
+class CupyBackend(Backend):
+    """CuPy on a CUDA device: same API, device arrays, device-side randomness."""
+
+    def to_host(self, array) -> np.ndarray:
+        return self.xp.asnumpy(array)
+
+    def scatter_add(self, target, index, values) -> None:
+        self.xp.add.at(target, index, values)
+
+    def seed(self, seed: int) -> None:
+        self._rng = self.xp.random.default_rng(seed)
+
+    def rand(self, shape, dtype):
+        return self.rng.random(shape, dtype=self.xp.float64).astype(dtype, copy=False)
+
+    def randn(self, shape, dtype):
+        return self.rng.standard_normal(shape, dtype=self.xp.float64).astype(dtype, copy=False)
+
+
+NUMPY = Backend("numpy", np, np.ndarray)
+_BACKENDS: dict[str, Backend] = {"numpy": NUMPY}
+_BY_ARRAY_TYPE: dict[type, Backend] = {np.ndarray: NUMPY}
+_default_backend = NUMPY
+_seed: dict = {"value": None}
+
+
+def _load_cupy() -> Backend:
+    try:
+        import cupy
+    except ImportError as exc:
+        raise BackendUnavailableError(
+            "backend 'cupy' is not available: CuPy is not installed. Install it with "
+            "`pip install minigrad[cuda12]` (or [cuda13]) on a machine with an NVIDIA GPU."
+        ) from exc
+    try:
+        available = cupy.is_available()
+    except Exception as exc:  # pragma: no cover - depends on the driver
+        raise BackendUnavailableError(f"backend 'cupy' is not available: {exc}") from exc
+    if not available:
+        raise BackendUnavailableError(
+            "backend 'cupy' is not available: CuPy is installed but no CUDA device was "
+            "found. Use backend='numpy' on this machine."
+        )
+    return CupyBackend("cupy", cupy, cupy.ndarray)
+
+
+def _load_strict() -> Backend:
+    from .strict_backend import StrictBackend
+
+    return StrictBackend()
+
+
+_LOADERS = {"cupy": _load_cupy, "strict": _load_strict}
+
+
+def register_backend(backend: Backend) -> Backend:
+    _BACKENDS[backend.name] = backend
+    _BY_ARRAY_TYPE[backend.array_type] = backend
+    if _seed["value"] is not None:
+        backend.seed(_seed["value"])
+    return backend
+
+
+def get_backend(name_or_backend=None) -> Backend:
+    """The Backend for a name ("numpy", "cupy"), a Backend, or None (the default)."""
+    if name_or_backend is None:
+        return _default_backend
+    if isinstance(name_or_backend, Backend):
+        return name_or_backend
+    backend = _BACKENDS.get(name_or_backend)
+    if backend is not None:
+        return backend
+    loader = _LOADERS.get(name_or_backend)
+    if loader is None:
+        known = ", ".join(repr(n) for n in ["numpy", "cupy"])
+        raise ValueError(f"unknown backend {name_or_backend!r}: expected one of {known}")
+    return register_backend(loader())
+
+
+def set_default_backend(name: str) -> None:
+    """Make `name` the backend of tensors created without `backend=`."""
+    global _default_backend
+    _default_backend = get_backend(name)
+
+
+def get_default_backend() -> str:
+    return _default_backend.name
+
+
+def backend_of_array(array) -> Backend | None:
+    """The backend owning `array`, or None for Python scalars and foreign objects."""
+    backend = _BY_ARRAY_TYPE.get(type(array))
+    if backend is None and isinstance(array, np.generic):
+        return NUMPY
+    return backend
+
+
+def is_backend_array(obj) -> bool:
+    return type(obj) in _BY_ARRAY_TYPE
+
+
+# ---- dtypes ----------------------------------------------------------------
+
+_default_dtype = np.dtype(np.float32)
+
+
+def to_dtype(dtype) -> np.dtype:
+    """np.float64, "float64", np.dtype('float64') → np.dtype('float64')."""
+    try:
+        return np.dtype(dtype)
+    except TypeError as exc:
+        raise TypeError(f"not a dtype: {dtype!r} (use e.g. 'float32' or np.float64)") from exc
+
+
+def set_default_dtype(dtype) -> None:
+    """Dtype for Python floats and for new parameters (float32 unless changed)."""
+    global _default_dtype
+    dtype = to_dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"set_default_dtype: expected a floating dtype, got {dtype}")
+    _default_dtype = dtype
+
+
+def get_default_dtype() -> np.dtype:
+    return _default_dtype
+
+
+def is_floating(dtype) -> bool:
+    return dtype.kind == "f"
+
+
+def result_dtype(a_dtype, b_dtype) -> np.dtype:
+    """Dtype of a binary op, as PyTorch: an int/bool operand adopts the float one's dtype."""
+    if a_dtype == b_dtype:
+        return a_dtype
+    a_float, b_float = a_dtype.kind == "f", b_dtype.kind == "f"
+    if a_float and not b_float:
+        return a_dtype
+    if b_float and not a_float:
+        return b_dtype
+    return np.result_type(a_dtype, b_dtype)
+
+
+def dtype_of_python_scalar(value, partner_dtype) -> np.dtype:
+    """A Python scalar never promotes a tensor: 2.0 * float32 stays float32."""
+    if isinstance(value, bool):
+        return partner_dtype if partner_dtype is not None else np.dtype(bool)
+    if isinstance(value, int):
+        return partner_dtype if partner_dtype is not None else np.dtype(np.int64)
+    if isinstance(value, float):
+        if partner_dtype is not None and partner_dtype.kind == "f":
+            return partner_dtype
+        return _default_dtype
+    raise TypeError(f"unsupported scalar {value!r} of type {type(value).__name__}")
+
+
+def host_array(data, dtype=None) -> np.ndarray:
+    """Build a host array from Python data (nested lists, scalars) for a new Tensor."""
+    array = np.asarray(data, dtype=dtype)
+    if dtype is None and array.dtype.kind == "f" and not isinstance(data, (np.ndarray, np.generic)):
+        array = array.astype(_default_dtype, copy=False)
+    if array.dtype == object:
+        raise TypeError(f"cannot make a Tensor from {type(data).__name__}: {data!r:.80}")
+    return array
+
+
+def format_host(array: np.ndarray, prefix: str) -> str:
+    """Array text for reprs, aligned after `prefix`."""
+    return np.array2string(array, separator=", ", prefix=prefix)
+
+
+def is_host_array(obj) -> bool:
+    return isinstance(obj, (np.ndarray, np.generic))
+
+
+def seed_all(seed: int) -> None:
+    """Seed every backend, and those loaded later, with the same seed."""
+    _seed["value"] = seed
+    for backend in list(_BACKENDS.values()):
+        backend.seed(seed)

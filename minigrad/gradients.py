@@ -1,0 +1,43 @@
+"""`mg.grad`: gradients as values, without touching any `.grad`."""
+from __future__ import annotations
+
+from typing import Sequence
+
+from .autograd import backward
+from .tensor import Tensor, _root_grad
+
+
+def _as_list(x) -> list:
+    return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=False) -> tuple:
+    """d(outputs)/d(inputs) as a tuple of Tensors, one per input.
+
+    With `create_graph=True` the results are themselves differentiable, so
+    `mg.grad(mg.grad(y, x, create_graph=True)[0].sum(), x)` is a second derivative.
+    """
+    outputs: Sequence[Tensor] = _as_list(outputs)
+    inputs: Sequence[Tensor] = _as_list(inputs)
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise RuntimeError(f"mg.grad: input {i} does not require grad")
+    for i, out in enumerate(outputs):
+        if not out.requires_grad:
+            raise RuntimeError(
+                f"mg.grad: output {i} does not require grad (it does not depend on any "
+                "tensor with requires_grad=True, or was computed under no_grad)"
+            )
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    grad_outputs = _as_list(grad_outputs)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(
+            f"mg.grad: {len(grad_outputs)} grad_outputs for {len(outputs)} outputs"
+        )
+    root_grads = [_root_grad(o, g, "mg.grad") for o, g in zip(outputs, grad_outputs)]
+    if retain_graph is None:
+        retain_graph = create_graph
+    return backward(outputs, root_grads, retain_graph=retain_graph, create_graph=create_graph,
+                    inputs=inputs, allow_unused=allow_unused)

@@ -1,0 +1,184 @@
+"""+ - * / ** and @: forward and backward side by side, as written on paper."""
+from __future__ import annotations
+
+from .base import Op, constant, lift, reduce_to
+
+
+class Add(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, g):  # d(a+b)/da = 1, d(a+b)/db = 1
+        a, b = ctx.inputs
+        return reduce_to(g, a), reduce_to(g, b)
+
+
+class Sub(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, g):  # d(a-b)/da = 1, d(a-b)/db = -1
+        a, b = ctx.inputs
+        return reduce_to(g, a), reduce_to(-g, b)
+
+
+class Mul(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        return a * b
+
+    @staticmethod
+    def backward(ctx, g):  # d(ab)/da = b, d(ab)/db = a
+        a, b = ctx.inputs
+        need_a, need_b = ctx.needs_grad
+        return (reduce_to(g * b, a) if need_a else None,
+                reduce_to(g * a, b) if need_b else None)
+
+
+class Div(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        return a / b
+
+    @staticmethod
+    def backward(ctx, g):  # d(a/b)/da = 1/b, d(a/b)/db = -a/b²
+        a, b = ctx.inputs
+        need_a, need_b = ctx.needs_grad
+        g_over_b = g / b
+        return (reduce_to(g_over_b, a) if need_a else None,
+                reduce_to(-g_over_b * ctx.output(), b) if need_b else None)
+
+
+class Neg(Op):
+    @staticmethod
+    def forward(ctx, a):
+        return -a
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g
+
+
+class PowScalar(Op):
+    """a ** p for a Python number p."""
+
+    @staticmethod
+    def forward(ctx, a, exponent):
+        ctx.exponent = exponent
+        return a ** exponent
+
+    @staticmethod
+    def backward(ctx, g):  # d(a^p)/da = p a^(p-1)
+        (a,) = ctx.inputs
+        p = ctx.exponent
+        if p == 0:
+            return g * 0
+        return g * (p * (a ** (p - 1)) if p != 1 else 1)
+
+
+class Pow(Op):
+    """a ** b with a tensor exponent."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a ** b
+
+    @staticmethod
+    def backward(ctx, g):  # d(a^b)/da = b a^(b-1), d(a^b)/db = a^b ln a
+        a, b = ctx.inputs
+        need_a, need_b = ctx.needs_grad
+        grad_a = reduce_to(g * b * a ** (b - 1), a) if need_a else None
+        grad_b = None
+        if need_b:
+            # 0 ** b has no useful log: PyTorch's convention gives it zero gradient.
+            safe_a = where(constant(a.data == 0), 1, a)
+            grad_b = reduce_to(g * ctx.output() * safe_a.log(), b)
+        return grad_a, grad_b
+
+
+class MatMul(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        return a @ b
+
+    @staticmethod
+    def backward(ctx, g):  # d(AB)/dA = G Bᵀ, d(AB)/dB = Aᵀ G (vectors as rows/columns)
+        a, b = ctx.inputs
+        need_a, need_b = ctx.needs_grad
+        grad_a = grad_b = None
+        if a.ndim == 1 and b.ndim == 1:
+            grad_a, grad_b = (g * b if need_a else None), (g * a if need_b else None)
+        elif a.ndim == 1:  # (n,) @ (..., n, m) -> (..., m)
+            if need_a:
+                grad_a = reduce_to((g.unsqueeze(-2) @ b.swapaxes(-1, -2)).squeeze(-2), a)
+            if need_b:
+                grad_b = reduce_to(a.unsqueeze(-1) * g.unsqueeze(-2), b)
+        elif b.ndim == 1:  # (..., n, k) @ (k,) -> (..., n)
+            if need_a:
+                grad_a = reduce_to(g.unsqueeze(-1) * b, a)
+            if need_b:
+                grad_b = reduce_to((a.swapaxes(-1, -2) @ g.unsqueeze(-1)).squeeze(-1), b)
+        else:
+            if need_a:
+                grad_a = reduce_to(g @ b.swapaxes(-1, -2), a)
+            if need_b:
+                grad_b = reduce_to(a.swapaxes(-1, -2) @ g, b)
+        return grad_a, grad_b
+
+
+def add(a, b):
+    return Add.apply(*lift("add", a, b))
+
+
+def sub(a, b):
+    return Sub.apply(*lift("sub", a, b))
+
+
+def mul(a, b):
+    return Mul.apply(*lift("mul", a, b))
+
+
+def div(a, b):
+    a, b = lift("div", a, b)
+    if a.dtype.kind != "f":  # true division of integers gives floats, as in PyTorch
+        from ..backend import get_default_dtype
+
+        a, b = constant(a.data.astype(get_default_dtype())), constant(b.data.astype(get_default_dtype()))
+    return Div.apply(a, b)
+
+
+def neg(a):
+    return Neg.apply(a)
+
+
+def pow(a, b):
+    from ..tensor import Tensor
+
+    if isinstance(a, Tensor) and isinstance(b, (int, float)) and not isinstance(b, bool):
+        return PowScalar.apply(a, exponent=b)
+    return Pow.apply(*lift("pow", a, b))
+
+
+def matmul(a, b):
+    a, b = lift("matmul", a, b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(
+            f"matmul: both operands need at least one dimension, got shapes "
+            f"{tuple(a.shape)} and {tuple(b.shape)}; use * for scaling"
+        )
+    inner_a = a.shape[-1]
+    inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if inner_a != inner_b:
+        raise ValueError(
+            f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} are not aligned: the last "
+            f"axis of the left operand ({inner_a}) must equal the "
+            f"{'only' if b.ndim == 1 else 'second-to-last'} axis of the right ({inner_b})"
+        )
+    return MatMul.apply(a, b)
+
+
+from .joining import where  # noqa: E402

@@ -1,0 +1,85 @@
+"""What every built-in op shares: the `Op` base and the un-broadcasting helper."""
+from __future__ import annotations
+
+from ..backend import result_dtype
+from ..function import Function, _as_tensors
+from ..tensor import Tensor
+
+
+class Op(Function):
+    """A built-in op: its backward is written with Tensor ops, so it is differentiable
+    again (higher-order gradients come for free)."""
+
+    differentiable_backward = True
+
+    @property
+    def needs_grad(self) -> tuple:
+        """For each input, whether its gradient is wanted (skip the others' work)."""
+        return tuple(t._requires_grad for t in self.inputs)
+
+
+def constant(array) -> Tensor:
+    """Wrap a backend array as a tensor outside the graph (masks, signs, counts)."""
+    return Tensor._make(array, False, None, 0)
+
+
+def lift(op_name: str, a, b) -> tuple:
+    """Two operands as tensors of one dtype, PyTorch-style: Python scalars never
+    promote a tensor, and an integer operand adopts the floating operand's dtype."""
+    if type(a) is Tensor and type(b) is Tensor and a.data.dtype == b.data.dtype:
+        return a, b
+    a, b = _as_tensors(_Named(op_name), (a, b), Tensor)
+    a_dtype, b_dtype = a.data.dtype, b.data.dtype
+    if a_dtype != b_dtype:
+        target = result_dtype(a_dtype, b_dtype)
+        if a_dtype.kind != "f" and target.kind == "f":
+            a = constant(a.data.astype(target))
+        if b_dtype.kind != "f" and target.kind == "f":
+            b = constant(b.data.astype(target))
+    return a, b
+
+
+class _Named:
+    """Stands in for an op class in error messages raised while lifting operands."""
+
+    def __init__(self, name):
+        self.__name__ = name
+
+
+def reduce_to(grad: Tensor, like: Tensor) -> Tensor:
+    """Sum `grad` over the axes `like` was broadcast along, and match its dtype.
+
+    The one un-broadcasting helper every binary op uses (MyGrad's reduce_broadcast).
+    """
+    shape = like.shape
+    if grad.shape != shape:
+        extra = grad.ndim - len(shape)
+        axes = tuple(range(extra)) + tuple(
+            extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1
+        )
+        if axes:
+            grad = grad.sum(axis=axes, keepdims=True)
+        if extra:
+            grad = grad.reshape(shape)
+        elif grad.shape != shape:
+            grad = grad.reshape(shape)
+    if grad.dtype != like.dtype:
+        grad = grad.astype(like.dtype)
+    return grad
+
+
+def normalize_axes(axis, ndim: int) -> tuple:
+    """None → every axis; an int or a tuple, negatives allowed → sorted positive axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    normalized = []
+    for a in axes:
+        if not -ndim <= a < max(ndim, 1):
+            raise ValueError(f"axis {a} is out of bounds for a tensor of {ndim} dimensions")
+        normalized.append(a % ndim if ndim else 0)
+    return tuple(sorted(normalized))
+
+
+def keepdims_shape(shape: tuple, axes: tuple) -> tuple:
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))

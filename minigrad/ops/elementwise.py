@@ -1,0 +1,151 @@
+"""Elementwise functions of one tensor. Each derivative uses the op's own output
+where that is cheaper (exp, tanh, sigmoid), as one would on paper."""
+from __future__ import annotations
+
+from .base import Op, constant
+
+
+class Exp(Op):
+    @staticmethod
+    def forward(ctx, x):
+        return ctx.xp.exp(x)
+
+    @staticmethod
+    def backward(ctx, g):  # d eˣ = eˣ
+        return g * ctx.output()
+
+
+class Log(Op):
+    @staticmethod
+    def forward(ctx, x):
+        return ctx.xp.log(x)
+
+    @staticmethod
+    def backward(ctx, g):  # d ln x = 1/x
+        return g / ctx.inputs[0]
+
+
+class Sqrt(Op):
+    @staticmethod
+    def forward(ctx, x):
+        return ctx.xp.sqrt(x)
+
+    @staticmethod
+    def backward(ctx, g):  # d √x = 1 / (2√x)
+        return g / (ctx.output() * 2)
+
+
+class Tanh(Op):
+    @staticmethod
+    def forward(ctx, x):
+        return ctx.xp.tanh(x)
+
+    @staticmethod
+    def backward(ctx, g):  # d tanh = 1 - tanh²
+        y = ctx.output()
+        return g * (1 - y * y)
+
+
+class Sigmoid(Op):
+    @staticmethod
+    def forward(ctx, x):
+        # σ(x) = (1 + tanh(x/2)) / 2: no exp, so no overflow at |x| = 1000.
+        y = ctx.xp.tanh(x * 0.5)
+        y += 1
+        y *= 0.5
+        return y
+
+    @staticmethod
+    def backward(ctx, g):  # dσ = σ (1 - σ)
+        y = ctx.output()
+        return g * (y * (1 - y))
+
+
+class Relu(Op):
+    @staticmethod
+    def forward(ctx, x):
+        return ctx.xp.maximum(x, 0)
+
+    @staticmethod
+    def backward(ctx, g):  # 1 where x > 0, else 0
+        return g * constant(ctx.inputs[0].data > 0)
+
+
+class Abs(Op):
+    @staticmethod
+    def forward(ctx, x):
+        return ctx.xp.abs(x)
+
+    @staticmethod
+    def backward(ctx, g):  # d|x| = sign(x) (0 at 0, as PyTorch)
+        x = ctx.inputs[0]
+        return g * constant(ctx.xp.sign(x.data))
+
+
+class Clip(Op):
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        ctx.lo, ctx.hi = lo, hi
+        return ctx.xp.clip(x, lo, hi)
+
+    @staticmethod
+    def backward(ctx, g):  # gradient passes where lo <= x <= hi (PyTorch's clamp)
+        x = ctx.inputs[0].data
+        mask = ctx.xp.ones(x.shape, dtype=bool)
+        if ctx.lo is not None:
+            mask &= x >= ctx.lo
+        if ctx.hi is not None:
+            mask &= x <= ctx.hi
+        return g * constant(mask)
+
+
+class Cast(Op):
+    @staticmethod
+    def forward(ctx, x, dtype):
+        return x.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.astype(ctx.inputs[0].dtype)
+
+
+def exp(x):
+    return Exp.apply(x)
+
+
+def log(x):
+    return Log.apply(x)
+
+
+def sqrt(x):
+    return Sqrt.apply(x)
+
+
+def tanh(x):
+    return Tanh.apply(x)
+
+
+def sigmoid(x):
+    return Sigmoid.apply(x)
+
+
+def relu(x):
+    return Relu.apply(x)
+
+
+def abs(x):
+    return Abs.apply(x)
+
+
+def clip(x, lo=None, hi=None):
+    if lo is None and hi is None:
+        raise ValueError("clip: give at least one of lo and hi")
+    return Clip.apply(x, lo=lo, hi=hi)
+
+
+def cast(x, dtype):
+    if x.dtype == dtype:
+        return x
+    if x._requires_grad and dtype.kind != "f":
+        return constant(x.data.astype(dtype))
+    return Cast.apply(x, dtype=dtype)

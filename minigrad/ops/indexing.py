@@ -1,0 +1,58 @@
+"""t[index]: basic and integer-array indexing. Backward scatters the gradient back,
+with repeated indices accumulating (through the backend's one scatter-add)."""
+from __future__ import annotations
+
+from ..backend import backend_of_array
+from ..tensor import Tensor
+from .base import Op
+
+
+def raw_index(index):
+    """An index with Tensors replaced by their arrays."""
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(raw_index(i) for i in index)
+    if isinstance(index, list) and any(isinstance(i, Tensor) for i in index):
+        return [raw_index(i) for i in index]
+    return index
+
+
+def _is_basic(index) -> bool:
+    """Slices, ints, None and Ellipsis only: no element can be picked twice."""
+    items = index if isinstance(index, tuple) else (index,)
+    return all(i is None or i is Ellipsis or isinstance(i, (int, slice)) for i in items)
+
+
+class GetItem(Op):
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.index = index
+        return x[index]
+
+    @staticmethod
+    def backward(ctx, g):
+        x = ctx.inputs[0]
+        return ScatterAdd.apply(g, shape=x.shape, index=ctx.index)
+
+
+class ScatterAdd(Op):
+    """zeros(shape)[index] += g: the adjoint of indexing."""
+
+    @staticmethod
+    def forward(ctx, g, shape, index):
+        ctx.index = index
+        out = ctx.xp.zeros(shape, dtype=g.dtype)
+        if _is_basic(index):
+            out[index] = g
+        else:
+            backend_of_array(g).scatter_add(out, index, g)
+        return out
+
+    @staticmethod
+    def backward(ctx, gg):
+        return GetItem.apply(gg, index=ctx.index)
+
+
+def getitem(x, index):
+    return GetItem.apply(x, index=raw_index(index))

@@ -1,0 +1,156 @@
+"""Reductions over axes: sum, max/min, logsumexp (primitive, for stability), and the
+composites built from them (mean, var, softmax, log_softmax)."""
+from __future__ import annotations
+
+from .base import Op, constant, keepdims_shape, normalize_axes
+
+
+def _expand(g, shape, axes, keepdims):
+    """Broadcast a reduced gradient back over the reduced axes."""
+    if not keepdims:
+        g = g.reshape(keepdims_shape(shape, axes))
+    return g.broadcast_to(shape)
+
+
+class Sum(Op):
+    @staticmethod
+    def forward(ctx, x, axes, keepdims):
+        ctx.axes, ctx.keepdims = axes, keepdims
+        return x.sum(axis=axes, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, g):  # every summed element gets the gradient of the sum
+        return _expand(g, ctx.inputs[0].shape, ctx.axes, ctx.keepdims)
+
+
+class _Extreme(Op):
+    """max/min as PyTorch's amax/amin: ties share the gradient equally."""
+
+    reduce = None
+
+    @classmethod
+    def forward(cls, ctx, x, axes, keepdims):
+        ctx.axes, ctx.keepdims = axes, keepdims
+        if x.size == 0:
+            raise ValueError(f"{cls.__name__.lower()} of an empty tensor has no value")
+        return getattr(x, cls.reduce)(axis=axes, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, g):
+        x = ctx.inputs[0].data
+        extreme = ctx.output().data
+        shape = keepdims_shape(x.shape, ctx.axes)
+        mask = x == extreme.reshape(shape)
+        weight = mask / mask.sum(axis=ctx.axes, keepdims=True)
+        return _expand(g, x.shape, ctx.axes, ctx.keepdims) * constant(weight.astype(x.dtype))
+
+
+class Max(_Extreme):
+    reduce = "max"
+
+
+class Min(_Extreme):
+    reduce = "min"
+
+
+class LogSumExp(Op):
+    @staticmethod
+    def forward(ctx, x, axes, keepdims):
+        # log Σ eˣ = m + log Σ e^(x-m) with m = max x: nothing overflows.
+        ctx.axes, ctx.keepdims = axes, keepdims
+        xp = ctx.xp
+        m = x.max(axis=axes, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)
+        out = xp.log(xp.exp(x - m).sum(axis=axes, keepdims=True)) + m
+        return out if keepdims else out.reshape([n for i, n in enumerate(out.shape) if i not in axes])
+
+    @staticmethod
+    def backward(ctx, g):  # ∂/∂x logsumexp = softmax(x) = e^(x - lse)
+        x = ctx.inputs[0]
+        out = ctx.output()
+        if not ctx.keepdims:
+            out = out.reshape(keepdims_shape(x.shape, ctx.axes))
+        return _expand(g, x.shape, ctx.axes, ctx.keepdims) * (x - out).exp()
+
+
+def sum(x, axis=None, keepdims=False):
+    return Sum.apply(x, axes=normalize_axes(axis, x.ndim), keepdims=keepdims)
+
+
+def mean(x, axis=None, keepdims=False):
+    axes = normalize_axes(axis, x.ndim)
+    count = 1
+    for a in axes:
+        count *= x.shape[a]
+    total = sum(x, axes, keepdims)
+    if total.dtype.kind != "f":
+        from ..backend import get_default_dtype
+
+        total = total.astype(get_default_dtype())
+    return total / count
+
+
+def var(x, axis=None, keepdims=False, ddof=0):
+    axes = normalize_axes(axis, x.ndim)
+    count = 1
+    for a in axes:
+        count *= x.shape[a]
+    centered = x - mean(x, axes, keepdims=True)
+    return sum(centered * centered, axes, keepdims) / (count - ddof)
+
+
+def max(x, axis=None, keepdims=False):
+    return Max.apply(x, axes=normalize_axes(axis, x.ndim), keepdims=keepdims)
+
+
+def min(x, axis=None, keepdims=False):
+    return Min.apply(x, axes=normalize_axes(axis, x.ndim), keepdims=keepdims)
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    return LogSumExp.apply(x, axes=normalize_axes(axis, x.ndim), keepdims=keepdims)
+
+
+def softmax(x, axis=-1):
+    return (x - logsumexp(x, axis, keepdims=True)).exp()
+
+
+def log_softmax(x, axis=-1):
+    return x - logsumexp(x, axis, keepdims=True)
+
+
+def _index_reduction(name):
+    def reduction(x, axis=None, keepdims=False):
+        xp = _xp(x)
+        if axis is None:
+            result = getattr(xp, name)(x.data)
+            if keepdims:
+                result = result.reshape((1,) * x.ndim)
+        else:
+            result = getattr(xp, name)(x.data, axis=axis, keepdims=keepdims)
+        return constant(xp.asarray(result))
+
+    reduction.__name__ = name
+    reduction.__doc__ = f"{name} (not differentiable): an integer tensor."
+    return reduction
+
+
+def _logical_reduction(name):
+    def reduction(x, axis=None, keepdims=False):
+        xp = _xp(x)
+        return constant(xp.asarray(getattr(xp, name)(x.data, axis=axis, keepdims=keepdims)))
+
+    reduction.__name__ = name
+    return reduction
+
+
+def _xp(x):
+    from ..backend import backend_of_array
+
+    return backend_of_array(x.data).xp
+
+
+argmax = _index_reduction("argmax")
+argmin = _index_reduction("argmin")
+any = _logical_reduction("any")
+all = _logical_reduction("all")
