@@ -194,7 +194,12 @@ def _node_backward(Tensor, node, grads, create_graph, anomaly):
         for i, g in enumerate(grads)
     ]
     if node.differentiable_backward:
-        result = node.backward(node, *grads)
+        try:
+            result = node.backward(node, *grads)
+        except FloatingPointError as exc:  # an op inside this backward made NaN/Inf
+            raise FloatingPointError(
+                f"detect_anomaly: {node.op_name} produced NaN or Inf in its backward ({exc})"
+            ) from exc
     else:
         if create_graph:
             raise RuntimeError(

@@ -98,8 +98,17 @@ class Function:
         return outputs if multiple else outputs[0]
 
     # -- bookkeeping used by the backward engine ----------------------------------
+    @property
+    def output_meta(self) -> tuple:
+        """(shape, dtype) of each output; kept after the graph's arrays are freed."""
+        if self._output_data is not None:
+            return tuple((a.shape, a.dtype) for a in self._output_data)
+        return self._meta
+
     def _release(self) -> None:
         """Free what backward needed; the graph's shape stays for rendering."""
+        if self._output_data is not None:
+            self._meta = self.output_meta
         self._freed = True
         self._saved = ()
         self._output_data = None

@@ -258,7 +258,7 @@ class Tensor:
         array = value.data if isinstance(value, Tensor) else value
         if isinstance(array, Tensor):
             array = array.data
-        self.data[ops.raw_index(index)] = array
+        self.data[ops.raw_index(index, _backend.backend_of_array(self.data))] = array
         self._version += 1
 
     # -- methods that mirror the mg.* functions ----------------------------------------
@@ -326,9 +326,10 @@ def _to_array(data, dtype, backend):
         owner = _backend.backend_of_array(data)
         if target is not None and target is not owner:
             data = target.from_host(owner.to_host(data))  # explicit: the user asked
+            return data if dtype is None or data.dtype == dtype else data.astype(dtype)
         if dtype is not None and data.dtype != dtype:
-            data = data.astype(dtype)
-        return data
+            return data.astype(dtype)
+        return data.copy()  # like torch.tensor: later writes to the source never leak in
     host = _backend.host_array(data, dtype)
     target = target or _backend.get_backend()
     return host if target is _backend.NUMPY else target.from_host(host)

@@ -2,19 +2,22 @@
 with repeated indices accumulating (through the backend's one scatter-add)."""
 from __future__ import annotations
 
-from ..backend import backend_of_array
+from ..backend import NUMPY, backend_of_array, is_host_array
 from ..tensor import Tensor
 from .base import Op
 
 
-def raw_index(index):
-    """An index with Tensors replaced by their arrays."""
+def raw_index(index, backend=None):
+    """An index with Tensors replaced by their arrays, and host index arrays moved to
+    `backend` (the user handed them over explicitly, as CuPy accepts them)."""
     if isinstance(index, Tensor):
         return index.data
     if isinstance(index, tuple):
-        return tuple(raw_index(i) for i in index)
+        return tuple(raw_index(i, backend) for i in index)
     if isinstance(index, list) and any(isinstance(i, Tensor) for i in index):
-        return [raw_index(i) for i in index]
+        return [raw_index(i, backend) for i in index]
+    if backend is not None and is_host_array(index) and backend is not NUMPY:
+        return backend.from_host(index)
     return index
 
 
@@ -55,4 +58,4 @@ class ScatterAdd(Op):
 
 
 def getitem(x, index):
-    return GetItem.apply(x, index=raw_index(index))
+    return GetItem.apply(x, index=raw_index(index, backend_of_array(x.data)))

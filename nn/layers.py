@@ -1,0 +1,137 @@
+"""The standard layers: Linear, Embedding, Dropout and the three activations.
+
+Each layer's parameters, names, shapes and default initialisation match PyTorch's,
+so weights copy across in either direction and PyTorch can serve as the oracle.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import minigrad as mg
+
+from . import functional as F
+from . import init
+from .module import Module, Parameter
+
+
+class Linear(Module):
+    """y = x @ W.T + b over the last axis of x (any leading shape).
+
+    `weight` is (out_features, in_features) and `bias` (out_features,), both drawn
+    from U(-1/sqrt(in_features), 1/sqrt(in_features)) exactly as PyTorch's
+    nn.Linear (kaiming_uniform_ with a=sqrt(5) for the weight).
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 dtype: Any = None, backend: str | None = None):
+        super().__init__()
+        self.in_features = in_features
+        self.out_features = out_features
+        self.weight = Parameter(mg.zeros(out_features, in_features, dtype=dtype, backend=backend))
+        if bias:
+            self.bias = Parameter(mg.zeros(out_features, dtype=dtype, backend=backend))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """PyTorch's default initialisation (the one nn.Linear uses)."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0.0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, x: mg.Tensor) -> mg.Tensor:
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            raise ValueError(
+                f"{self!r} expects {self.in_features} input features on the last axis, "
+                f"got {x.shape[-1] if x.ndim else 'a 0-d tensor'} (input shape {tuple(x.shape)})"
+            )
+        out = x @ self.weight.T
+        return out + self.bias if self.bias is not None else out
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class Embedding(Module):
+    """A lookup table: row `i` of `weight` (num_embeddings, embedding_dim) for index `i`.
+
+    Indices are any integer Tensor (or list / array); the output has their shape
+    plus `embedding_dim`. Repeated indices accumulate their gradients. With
+    `padding_idx`, that row starts at zero and receives no gradient, as in PyTorch.
+    Weights are N(0, 1), as in PyTorch.
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
+                 dtype: Any = None, backend: str | None = None):
+        super().__init__()
+        if padding_idx is not None:
+            if not -num_embeddings <= padding_idx < num_embeddings:
+                raise ValueError(f"padding_idx {padding_idx} is out of range for {num_embeddings} embeddings")
+            padding_idx = padding_idx % num_embeddings
+        self.num_embeddings = num_embeddings
+        self.embedding_dim = embedding_dim
+        self.padding_idx = padding_idx
+        self.weight = Parameter(mg.zeros(num_embeddings, embedding_dim, dtype=dtype, backend=backend))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            with mg.no_grad():
+                self.weight.data[self.padding_idx] = 0
+
+    def forward(self, indices: Any) -> mg.Tensor:
+        indices = F._as_index_tensor(indices, self.weight.backend, "Embedding")
+        F._check_index_range(indices, self.num_embeddings, f"{self!r}", ignore_index=None)
+        rows = self.weight[indices]
+        if self.padding_idx is not None:
+            # Same values, but the padding positions take theirs from a detached copy,
+            # so the padding row never receives gradient.
+            is_padding = (indices == self.padding_idx).unsqueeze(-1)
+            rows = mg.where(is_padding, rows.detach(), rows)
+        return rows
+
+    def extra_repr(self) -> str:
+        text = f"{self.num_embeddings}, {self.embedding_dim}"
+        return text + (f", padding_idx={self.padding_idx}" if self.padding_idx is not None else "")
+
+
+class Dropout(Module):
+    """Inverted dropout: in training, zero each element with probability p and scale
+    the survivors by 1/(1-p); in eval mode, the identity."""
+
+    def __init__(self, p: float = 0.5):
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"Dropout probability must be in [0, 1], got {p}")
+        self.p = p
+
+    def forward(self, x: mg.Tensor) -> mg.Tensor:
+        return F.dropout(x, self.p, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class Tanh(Module):
+    """Elementwise tanh."""
+
+    def forward(self, x: mg.Tensor) -> mg.Tensor:
+        return x.tanh()
+
+
+class ReLU(Module):
+    """Elementwise max(x, 0)."""
+
+    def forward(self, x: mg.Tensor) -> mg.Tensor:
+        return x.relu()
+
+
+class Sigmoid(Module):
+    """Elementwise 1 / (1 + exp(-x))."""
+
+    def forward(self, x: mg.Tensor) -> mg.Tensor:
+        return x.sigmoid()

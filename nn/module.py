@@ -1,0 +1,411 @@
+"""Module, Parameter and the two containers every model is built from.
+
+A `Module` owns its parameters, buffers and submodules. Assigning one as an
+attribute registers it (as PyTorch does), so a model is written like plain Python
+and `named_parameters()` still finds everything, in definition order, under
+dotted names that `state_dict()`, `nn.save` and `mg.draw_graph` all share.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from typing import Any, NamedTuple
+
+import minigrad as mg
+
+
+class Parameter(mg.Tensor):
+    """A Tensor that a Module registers as trainable; it always requires grad.
+
+    The data is taken from `data` (a Tensor, array, list or number). Floating
+    data keeps its dtype; Python floats get the default dtype.
+    """
+
+    def __init__(self, data: Any, requires_grad: bool = True, dtype: Any = None, backend: str | None = None):
+        if isinstance(data, mg.Tensor):
+            data = data.detach()
+        super().__init__(data, requires_grad=requires_grad, dtype=dtype, backend=backend)
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()
+
+
+def _join(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+def fresh_copy(array: Any) -> Any:
+    """A copy of a backend array that shares no memory with it (made on its own device)."""
+    return mg.get_array_module(array).array(array, copy=True)
+
+
+def _move_array(array: Any, backend: str) -> Any:
+    """The backend array `array` on `backend` (an explicit, documented transfer)."""
+    return mg.Tensor(array).to(backend).data
+
+
+class IncompatibleKeys(NamedTuple):
+    """What `load_state_dict(..., strict=False)` skipped."""
+
+    missing_keys: list
+    unexpected_keys: list
+
+
+class Module:
+    """Base class of every layer and model.
+
+    Subclasses call `super().__init__()` first, assign Parameters, Modules and
+    buffers as attributes, and define `forward`. Calling the module calls
+    `forward`.
+    """
+
+    training: bool
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "training", True)
+
+    # ------------------------------------------------------------------ registration
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, list) and value and all(isinstance(v, Module) for v in value):
+            # micrograd writes `self.layers = [Layer(...), ...]`; register it rather
+            # than silently hiding those parameters from the optimizer.
+            value = ModuleList(value)
+        params = self.__dict__.get("_parameters")
+        if isinstance(value, (Parameter, Module)) and params is None:
+            raise AttributeError(
+                f"cannot assign {type(value).__name__} '{name}' before Module.__init__() is called; "
+                f"call super().__init__() first in {type(self).__name__}.__init__"
+            )
+        if isinstance(value, Parameter):
+            self._forget(name)
+            params[name] = value
+        elif isinstance(value, Module):
+            self._forget(name)
+            self._modules[name] = value
+        elif params is not None and name in params:
+            if value is not None:
+                raise TypeError(
+                    f"cannot assign {type(value).__name__} as parameter '{name}' of "
+                    f"{type(self).__name__} (nn.Parameter or None expected); "
+                    f"to change its values assign to .data"
+                )
+            params[name] = None
+        elif params is not None and name in self._modules:
+            if value is not None:
+                raise TypeError(
+                    f"cannot assign {type(value).__name__} as submodule '{name}' of "
+                    f"{type(self).__name__} (nn.Module or None expected)"
+                )
+            self._modules[name] = None
+        elif params is not None and name in self._buffers:
+            if value is not None and not isinstance(value, mg.Tensor):
+                raise TypeError(
+                    f"cannot assign {type(value).__name__} as buffer '{name}' of "
+                    f"{type(self).__name__} (Tensor or None expected)"
+                )
+            self._buffers[name] = value
+        else:
+            object.__setattr__(self, name, value)
+
+    def _forget(self, name: str) -> None:
+        self.__dict__.pop(name, None)
+        for registry in (self._parameters, self._buffers, self._modules):
+            registry.pop(name, None)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called when normal lookup fails: look in the registries.
+        registries = self.__dict__
+        for key in ("_parameters", "_buffers", "_modules"):
+            registry = registries.get(key)
+            if registry is not None and name in registry:
+                return registry[name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __delattr__(self, name: str) -> None:
+        for registry in (self._parameters, self._buffers, self._modules):
+            if name in registry:
+                del registry[name]
+                return
+        object.__delattr__(self, name)
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Register `param` under `name` (None reserves the slot, e.g. a missing bias)."""
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"register_parameter('{name}') expects an nn.Parameter or None, got {type(param).__name__}")
+        self._forget(name)
+        self._parameters[name] = param
+
+    def register_buffer(self, name: str, tensor: mg.Tensor | None) -> None:
+        """Register a non-trainable Tensor that `to()` moves and `state_dict()` saves."""
+        if tensor is not None and not isinstance(tensor, mg.Tensor):
+            raise TypeError(f"register_buffer('{name}') expects a Tensor or None, got {type(tensor).__name__}")
+        self._forget(name)
+        self._buffers[name] = tensor
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Register `module` under `name`; the name may be any string (e.g. '0')."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module('{name}') expects an nn.Module or None, got {type(module).__name__}")
+        self._forget(name)
+        self._modules[name] = module
+
+    # ------------------------------------------------------------------ traversal
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True) -> list[tuple[str, Parameter]]:
+        """(dotted name, Parameter) pairs in definition order; a shared Parameter once."""
+        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        seen: set[int] = set()
+        result = []
+        for module_prefix, module in modules:
+            for name, param in module._parameters.items():
+                if param is None or id(param) in seen:
+                    continue
+                seen.add(id(param))
+                result.append((_join(module_prefix, name), param))
+        return result
+
+    def parameters(self, recurse: bool = True) -> list[Parameter]:
+        """Every Parameter, in definition order (a list, so `len()` works as in micrograd)."""
+        return [param for _, param in self.named_parameters(recurse=recurse)]
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True) -> list[tuple[str, mg.Tensor]]:
+        """(dotted name, buffer) pairs in definition order."""
+        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        return [
+            (_join(module_prefix, name), buffer)
+            for module_prefix, module in modules
+            for name, buffer in module._buffers.items()
+            if buffer is not None
+        ]
+
+    def buffers(self, recurse: bool = True) -> list[mg.Tensor]:
+        return [buffer for _, buffer in self.named_buffers(recurse=recurse)]
+
+    def named_children(self) -> list[tuple[str, Module]]:
+        """The direct submodules with their attribute names."""
+        return [(name, module) for name, module in self._modules.items() if module is not None]
+
+    def children(self) -> list[Module]:
+        return [module for _, module in self.named_children()]
+
+    def named_modules(self, prefix: str = "") -> list[tuple[str, Module]]:
+        """This module and every descendant, depth first, each once: ('', self) comes first."""
+        result: list[tuple[str, Module]] = []
+        seen: set[int] = set()
+        stack: list[tuple[str, Module]] = [(prefix, self)]
+        while stack:  # iterative, so very deep trees cannot hit the recursion limit
+            name, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            result.append((name, module))
+            kids = [(_join(name, key), child) for key, child in module.named_children()]
+            stack.extend(reversed(kids))
+        return result
+
+    def modules(self) -> list[Module]:
+        return [module for _, module in self.named_modules()]
+
+    # ------------------------------------------------------------------ training state
+
+    def zero_grad(self) -> None:
+        """Forget every parameter's gradient (`.grad = None`), as micrograd's zero_grad."""
+        for param in self.parameters():
+            param.grad = None
+
+    def train(self, mode: bool = True) -> Module:
+        """Put this module and all descendants in training mode (Dropout active); returns self."""
+        for module in self.modules():
+            object.__setattr__(module, "training", bool(mode))
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode (Dropout is the identity); returns self."""
+        return self.train(False)
+
+    def to(self, backend: str) -> Module:
+        """Move every parameter, gradient and buffer to `backend` in place; returns self.
+
+        The Parameter objects stay the same, so an optimizer built before the move
+        keeps working (its state moves on its next step).
+        """
+        with mg.no_grad():
+            for tensor in self.parameters() + self.buffers():
+                tensor.data = tensor.detach().to(backend).data
+                if tensor.grad is not None:
+                    tensor.grad = _move_array(tensor.grad, backend)
+        return self
+
+    # ------------------------------------------------------------------ state
+
+    def _state_items(self) -> list[tuple[str, mg.Tensor]]:
+        """Every (dotted name, tensor) to save, as PyTorch orders them: each module's
+        parameters, then its buffers, then its children. A shared tensor appears
+        under each of its names, so checkpoints of tied weights load either way."""
+        items = []
+        stack: list[tuple[str, Module]] = [("", self)]
+        while stack:
+            prefix, module = stack.pop()
+            items += [(_join(prefix, name), p) for name, p in module._parameters.items() if p is not None]
+            items += [(_join(prefix, name), b) for name, b in module._buffers.items() if b is not None]
+            stack.extend(reversed([(_join(prefix, name), child) for name, child in module.named_children()]))
+        return items
+
+    def state_dict(self) -> OrderedDict:
+        """Dotted name -> detached Tensor (sharing data) for every parameter and buffer."""
+        return OrderedDict((name, tensor.detach()) for name, tensor in self._state_items())
+
+    def load_state_dict(self, state_dict: dict, strict: bool = True) -> IncompatibleKeys:
+        """Copy `state_dict` into this module's existing Parameters and buffers.
+
+        Every key is checked before anything changes: missing keys, unexpected keys
+        (both only when `strict`) and wrong shapes are all listed by name in one
+        `RuntimeError`, and a failed load leaves the module untouched. Values are
+        cast to each parameter's dtype and moved to its backend. Returns the
+        (missing_keys, unexpected_keys) that a non-strict load skipped.
+        """
+        own = OrderedDict(self._state_items())
+        missing = [name for name in own if name not in state_dict]
+        unexpected = [name for name in state_dict if name not in own]
+        wrong_shape = []
+        staged = []
+        for name, target in own.items():
+            if name not in state_dict:
+                continue
+            value = state_dict[name]
+            if isinstance(value, mg.Tensor):
+                value = value.detach()
+            else:
+                value = mg.Tensor(value)
+            if tuple(value.shape) != tuple(target.shape):
+                wrong_shape.append(f"{name}: checkpoint {tuple(value.shape)}, model {tuple(target.shape)}")
+                continue
+            staged.append((target, value))
+        problems = []
+        if strict and missing:
+            problems.append("missing keys: " + ", ".join(missing))
+        if strict and unexpected:
+            problems.append("unexpected keys: " + ", ".join(unexpected))
+        if wrong_shape:
+            problems.append("wrong shapes: " + "; ".join(wrong_shape))
+        if problems:
+            raise RuntimeError(
+                f"Error(s) in loading state_dict for {type(self).__name__} (nothing was changed):\n  "
+                + "\n  ".join(problems)
+            )
+        with mg.no_grad():
+            for target, value in staged:
+                # A fresh array: later in-place optimizer steps must not write into the caller's data.
+                target.data = fresh_copy(value.to(target.backend).astype(target.dtype).data)
+        return IncompatibleKeys(missing, unexpected)
+
+    # ------------------------------------------------------------------ calling and printing
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    def extra_repr(self) -> str:
+        """The text inside this module's parentheses; by default its own parameter shapes."""
+        parts = [f"{name}={tuple(param.shape)}" for name, param in self._parameters.items() if param is not None]
+        parts += [f"{name}={tuple(buf.shape)} buffer" for name, buf in self._buffers.items() if buf is not None]
+        return ", ".join(parts)
+
+    def __repr__(self) -> str:
+        extra = self.extra_repr()
+        children = [f"({name}): {child!r}" for name, child in self.named_children()]
+        if not children:
+            return f"{type(self).__name__}({extra})"
+        lines = ([extra] if extra else []) + children
+        body = "\n".join(lines).replace("\n", "\n  ")
+        return f"{type(self).__name__}(\n  {body}\n)"
+
+
+class Sequential(Module):
+    """Modules applied one after another: `Sequential(Linear(2, 8), Tanh(), Linear(8, 1))`.
+
+    Also accepts one dict (name -> module) to choose the names.
+    """
+
+    def __init__(self, *modules: Module | dict):
+        super().__init__()
+        if len(modules) == 1 and isinstance(modules[0], dict):
+            for name, module in modules[0].items():
+                self.add_module(str(name), _check_module(module, f"Sequential['{name}']"))
+        else:
+            for index, module in enumerate(modules):
+                self.add_module(str(index), _check_module(module, f"Sequential argument {index}"))
+
+    def forward(self, x: Any) -> Any:
+        for module in self._modules.values():
+            x = module(x)
+        return x
+
+    def append(self, module: Module) -> Sequential:
+        self.add_module(str(len(self._modules)), _check_module(module, "Sequential.append"))
+        return self
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __getitem__(self, index: int | slice) -> Any:
+        modules = list(self._modules.values())
+        if isinstance(index, slice):
+            return Sequential(*modules[index])
+        return modules[index]
+
+
+class ModuleList(Module):
+    """A list of Modules whose parameters are registered as '0', '1', ...
+
+    Use it (or assign a plain list of modules, which becomes one) for a variable
+    number of layers; unlike Sequential it has no forward of its own.
+    """
+
+    def __init__(self, modules: Iterable[Module] | None = None):
+        super().__init__()
+        if modules is not None:
+            self.extend(modules)
+
+    def append(self, module: Module) -> ModuleList:
+        self.add_module(str(len(self._modules)), _check_module(module, "ModuleList.append"))
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> ModuleList:
+        for module in modules:
+            self.append(module)
+        return self
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __getitem__(self, index: int | slice) -> Any:
+        modules = list(self._modules.values())
+        if isinstance(index, slice):
+            return ModuleList(modules[index])
+        return modules[index]
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        name = list(self._modules)[index]
+        self._modules[name] = _check_module(module, f"ModuleList[{index}]")
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("ModuleList has no forward(); iterate over it and call each module")
+
+
+def _check_module(module: Any, where: str) -> Module:
+    if not isinstance(module, Module):
+        raise TypeError(f"{where}: expected an nn.Module, got {type(module).__name__}")
+    return module

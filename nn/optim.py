@@ -1,0 +1,272 @@
+"""Optimizers: SGD (momentum, Nesterov, weight decay), Adam and AdamW.
+
+Updates run on the raw backend arrays (`p.data`, `p.grad`, state buffers) with
+the array module of each parameter, so a step records no graph and never leaves
+the device. The formulas are PyTorch's, step for step, which the parity tests
+check; `state_dict()` uses PyTorch's layout (state by parameter index, plus
+param_groups) and saves with `nn.save`.
+"""
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import minigrad as mg
+
+from .module import Parameter, fresh_copy
+
+
+class Optimizer:
+    """Base class: holds param_groups (dicts of hyperparameters plus 'params') and
+    per-parameter state; subclasses implement `_update(param, group, state)`."""
+
+    def __init__(self, params: Iterable[Parameter] | Iterable[dict], defaults: dict):
+        self.defaults = dict(defaults)
+        self.param_groups: list[dict] = []
+        self.state: dict[int, dict] = {}  # id(param) -> that parameter's buffers
+        if isinstance(params, mg.Tensor):
+            params = [params]
+        groups = list(params)
+        if not groups:
+            raise ValueError(f"{type(self).__name__} got an empty parameter list; pass model.parameters()")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, group: dict) -> None:
+        """Add a dict with 'params' and optional hyperparameters overriding the defaults."""
+        if not isinstance(group, dict) or "params" not in group:
+            raise TypeError(f"{type(self).__name__}: a parameter group must be a dict with a 'params' entry")
+        params = group["params"]
+        params = [params] if isinstance(params, mg.Tensor) else list(params)
+        if not params:
+            raise ValueError(f"{type(self).__name__} got an empty parameter list; pass model.parameters()")
+        for index, param in enumerate(params):
+            if not isinstance(param, Parameter):
+                raise TypeError(
+                    f"{type(self).__name__} can only optimize nn.Parameter objects, but item {index} is a "
+                    f"{type(param).__name__}; pass model.parameters() or wrap tensors in nn.Parameter"
+                )
+        known = {id(p) for g in self.param_groups for p in g["params"]}
+        if len({id(p) for p in params}) != len(params) or known & {id(p) for p in params}:
+            raise ValueError(f"{type(self).__name__}: a parameter appears more than once in the parameter list")
+        unknown = set(group) - set(self.defaults) - {"params"}
+        if unknown:
+            raise TypeError(f"{type(self).__name__}: unknown hyperparameters {sorted(unknown)}")
+        full = {**self.defaults, **group, "params": params}
+        self._validate(full)
+        self.param_groups.append(full)
+
+    def _validate(self, group: dict) -> None:
+        if group["lr"] < 0:
+            raise ValueError(f"{type(self).__name__}: learning rate must be >= 0, got {group['lr']}")
+        if group.get("weight_decay", 0.0) < 0:
+            raise ValueError(f"{type(self).__name__}: weight_decay must be >= 0, got {group['weight_decay']}")
+
+    def zero_grad(self) -> None:
+        """Forget every gradient (`.grad = None`) before the next backward."""
+        for group in self.param_groups:
+            for param in group["params"]:
+                param.grad = None
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update every parameter that has a gradient; returns closure() if one is given."""
+        loss = None
+        if closure is not None:
+            with mg.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            for param in group["params"]:
+                if param.grad is not None:
+                    self._update(param, group, self._state_for(param))
+        return loss
+
+    def _state_for(self, param: Parameter) -> dict:
+        """The parameter's state, moved along if the module was moved (`module.to`) since."""
+        state = self.state.setdefault(id(param), {})
+        for name, value in state.items():
+            if not isinstance(value, (int, float)) and type(value) is not type(param.data):
+                state[name] = mg.Tensor(value).to(param.backend).data
+        return state
+
+    def _update(self, param: Parameter, group: dict, state: dict) -> None:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ state
+
+    def _all_params(self) -> list[Parameter]:
+        return [param for group in self.param_groups for param in group["params"]]
+
+    def state_dict(self) -> dict:
+        """{'state': {param index: {name: Tensor or number}}, 'param_groups': [...]}, as PyTorch."""
+        params = self._all_params()
+        index = {id(param): i for i, param in enumerate(params)}
+        state = {}
+        for param in params:
+            buffers = self.state.get(id(param))
+            if buffers:
+                state[index[id(param)]] = {
+                    name: value if isinstance(value, (int, float)) else mg.Tensor(value)
+                    for name, value in buffers.items()
+                }
+        groups = [
+            {**{k: copy.deepcopy(v) for k, v in group.items() if k != "params"},
+             "params": [index[id(p)] for p in group["params"]]}
+            for group in self.param_groups
+        ]
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore hyperparameters and buffers saved by `state_dict()` (maybe via nn.save/nn.load).
+
+        The saved groups must have the same sizes as this optimizer's; buffers must
+        have their parameters' shapes. Everything is checked before anything
+        changes; buffers move to each parameter's backend and dtype.
+        """
+        try:
+            saved_groups = list(state_dict["param_groups"])
+            saved_state = dict(state_dict["state"])
+        except (KeyError, TypeError) as err:
+            raise ValueError(
+                f"{type(self).__name__}.load_state_dict expects a dict with 'state' and 'param_groups'"
+            ) from err
+        ours = [len(group["params"]) for group in self.param_groups]
+        theirs = [len(group.get("params", ())) for group in saved_groups]
+        if ours != theirs:
+            raise ValueError(
+                f"{type(self).__name__}.load_state_dict: saved parameter groups have sizes {theirs}, "
+                f"this optimizer's have {ours}"
+            )
+        params = self._all_params()
+        new_state: dict[int, dict] = {}
+        problems = []
+        for key, buffers in saved_state.items():
+            if not isinstance(key, int) or not 0 <= key < len(params):
+                problems.append(f"state for unknown parameter index {key!r}")
+                continue
+            param = params[key]
+            restored = {}
+            for name, value in buffers.items():
+                if isinstance(value, (int, float)):
+                    restored[name] = value
+                    continue
+                value = value if isinstance(value, mg.Tensor) else mg.Tensor(value)
+                if tuple(value.shape) != tuple(param.shape):
+                    problems.append(f"state[{key}][{name!r}]: shape {tuple(value.shape)}, parameter {tuple(param.shape)}")
+                    continue
+                restored[name] = fresh_copy(value.detach().to(param.backend).astype(param.dtype).data)
+            new_state[id(param)] = restored
+        if problems:
+            raise ValueError(f"{type(self).__name__}.load_state_dict (nothing was changed): " + "; ".join(problems))
+        for group, saved in zip(self.param_groups, saved_groups):
+            for name, value in saved.items():
+                if name != "params":
+                    group[name] = copy.deepcopy(value)
+        self.state = new_state
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"  group {i}: {len(group['params'])} parameters")
+            lines += [f"    {k}: {v}" for k, v in group.items() if k != "params"]
+        return "\n".join(lines + [")"])
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, PyTorch's formulation.
+
+    g = grad + weight_decay * p;  with momentum: buf = momentum * buf + (1 - dampening) * g
+    (buf = g on the first step) and g = buf, or g + momentum * buf with Nesterov;
+    then p -= lr * g.
+    """
+
+    def __init__(self, params: Iterable[Parameter] | Iterable[dict], lr: float, momentum: float = 0.0,
+                 weight_decay: float = 0.0, dampening: float = 0.0, nesterov: bool = False):
+        if momentum < 0:
+            raise ValueError(f"SGD: momentum must be >= 0, got {momentum}")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("SGD: Nesterov momentum needs momentum > 0 and dampening = 0")
+        super().__init__(params, {"lr": lr, "momentum": momentum, "weight_decay": weight_decay,
+                                      "dampening": dampening, "nesterov": nesterov})
+
+    def _update(self, param: Parameter, group: dict, state: dict) -> None:
+        grad = param.grad
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * param.data
+        momentum = group["momentum"]
+        if momentum:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = fresh_copy(grad)
+            else:
+                buf *= momentum
+                buf += (1 - group["dampening"]) * grad
+            grad = grad + momentum * buf if group["nesterov"] else buf
+        param.data -= group["lr"] * grad
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba), PyTorch's formulation.
+
+    m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
+    p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
+    `weight_decay` is the L2 form (added to g), unless `decoupled_weight_decay`
+    (AdamW), where p *= 1 - lr * weight_decay before the update.
+    `amsgrad` uses the running maximum of v.
+    """
+
+    def __init__(self, params: Iterable[Parameter] | Iterable[dict], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.0,
+                 amsgrad: bool = False, decoupled_weight_decay: bool = False):
+        if not (0.0 <= betas[0] < 1.0 and 0.0 <= betas[1] < 1.0):
+            raise ValueError(f"{type(self).__name__}: betas must be in [0, 1), got {betas}")
+        if eps < 0:
+            raise ValueError(f"{type(self).__name__}: eps must be >= 0, got {eps}")
+        super().__init__(params, {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
+                                      "amsgrad": amsgrad, "decoupled_weight_decay": decoupled_weight_decay})
+
+    def _update(self, param: Parameter, group: dict, state: dict) -> None:
+        xp = mg.get_array_module(param.data)
+        if not state:
+            state["step"] = 0
+            state["exp_avg"] = xp.zeros_like(param.data)
+            state["exp_avg_sq"] = xp.zeros_like(param.data)
+            if group["amsgrad"]:
+                state["max_exp_avg_sq"] = xp.zeros_like(param.data)
+        beta1, beta2 = group["betas"]
+        lr, weight_decay = group["lr"], group["weight_decay"]
+        grad = param.grad
+        state["step"] += 1
+        step = state["step"]
+        if weight_decay:
+            if group["decoupled_weight_decay"]:
+                param.data *= 1 - lr * weight_decay
+            else:
+                grad = grad + weight_decay * param.data
+        # The buffers are ours alone, so they are updated in place (this also keeps a
+        # 0-d buffer an array: NumPy arithmetic on 0-d arrays returns scalars).
+        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+        exp_avg *= beta1
+        exp_avg += (1 - beta1) * grad
+        exp_avg_sq *= beta2
+        exp_avg_sq += (1 - beta2) * grad * grad
+        second_moment = exp_avg_sq
+        if group["amsgrad"]:
+            second_moment = xp.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
+        step_size = lr / (1 - beta1 ** step)
+        denom = xp.sqrt(second_moment) / math.sqrt(1 - beta2 ** step) + group["eps"]
+        param.data -= step_size * (exp_avg / denom)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter): p *= 1 - lr * weight_decay
+    each step, independent of the gradient statistics. Default weight_decay 1e-2, as PyTorch."""
+
+    def __init__(self, params: Iterable[Parameter] | Iterable[dict], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 1e-2,
+                 amsgrad: bool = False):
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                         amsgrad=amsgrad, decoupled_weight_decay=True)

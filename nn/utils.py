@@ -1,0 +1,53 @@
+"""Gradient clipping, the usual guard against exploding gradients in RNNs.
+
+Both functions work on the raw `.grad` arrays on their own device; the global
+norm stays a device scalar (no host round trip), returned as a 0-d Tensor.
+"""
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Iterable
+
+import minigrad as mg
+
+
+def _with_grads(parameters: mg.Tensor | Iterable[mg.Tensor]) -> list[mg.Tensor]:
+    if isinstance(parameters, mg.Tensor):
+        parameters = [parameters]
+    return [param for param in parameters if param.grad is not None]
+
+
+def clip_grad_norm_(parameters: mg.Tensor | Iterable[mg.Tensor], max_norm: float,
+                    norm_type: float = 2.0) -> mg.Tensor:
+    """Scale all gradients together so their global `norm_type` norm is at most `max_norm`.
+
+    The norm is taken over every gradient as if concatenated into one vector
+    (norm_type=inf: the largest absolute entry). Gradients are multiplied by
+    min(1, max_norm / (norm + 1e-6)) unconditionally, as PyTorch does, which avoids
+    a host-side comparison. Returns the norm before clipping as a 0-d Tensor on the
+    gradients' backend (0.0 if no parameter has a gradient).
+    """
+    params = _with_grads(parameters)
+    if not params:
+        return mg.Tensor(0.0)
+    xp = mg.get_array_module(params[0].grad)
+    if math.isinf(norm_type):
+        per_param = [xp.max(xp.abs(param.grad)) if param.grad.size else xp.zeros(()) for param in params]
+        total = functools.reduce(xp.maximum, per_param)
+    else:
+        per_param = [xp.sum(xp.abs(param.grad) ** norm_type) for param in params]
+        total = functools.reduce(lambda a, b: a + b, per_param) ** (1.0 / norm_type)
+    scale = xp.minimum(max_norm / (total + 1e-6), 1.0)
+    for param in params:
+        # A new array rather than an in-place product: the engine may share a grad array
+        # with the graph. asarray keeps 0-d results arrays (NumPy would return scalars).
+        param.grad = xp.asarray(param.grad * scale.astype(param.grad.dtype))
+    return mg.Tensor(total)
+
+
+def clip_grad_value_(parameters: mg.Tensor | Iterable[mg.Tensor], clip_value: float) -> None:
+    """Clamp every gradient entry into [-clip_value, clip_value]."""
+    for param in _with_grads(parameters):
+        xp = mg.get_array_module(param.grad)
+        param.grad = xp.asarray(xp.clip(param.grad, -clip_value, clip_value))
