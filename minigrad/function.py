@@ -17,7 +17,7 @@ from __future__ import annotations
 import weakref
 
 from .backend import _BY_ARRAY_TYPE as _ARRAY_TYPES
-from .backend import BackendMismatchError, backend_of_array, dtype_of_python_scalar
+from .backend import BackendMismatchError, backend_of_array, dtype_of_python_scalar, get_backend
 from .modes import _anomaly, _grad_enabled, _scope
 
 
@@ -43,8 +43,6 @@ class Function:
         """The Tensor this node produced (rebuilt from its array if the user dropped it)."""
         tensor = self._outputs[index]()
         if tensor is None:
-            from .tensor import Tensor
-
             tensor = Tensor._make(self._output_data[index], True, self, index)
         return tensor
 
@@ -59,43 +57,57 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **kwargs):
         """Run the op on tensors (Python scalars and same-backend arrays are lifted)."""
-        from .tensor import Tensor
-
-        tensors = _as_tensors(cls, inputs, Tensor)
-        ctx = cls.__new__(cls)
-        ctx.inputs = tensors
-        ctx._freed = False
-        arrays = [t.data for t in tensors]
-        ctx.xp = _backend_of(cls, tensors).xp
+        # This is the hot path of every op: plain loops, no per-op validation beyond
+        # what a clear error needs.
+        for t in inputs:
+            if not isinstance(t, Tensor):
+                inputs = _as_tensors(cls, inputs, Tensor)
+                break
+        arrays = []
+        requires_grad = False
+        array_type = None
+        for t in inputs:
+            data = t.data
+            arrays.append(data)
+            if t._requires_grad:
+                requires_grad = True
+            if array_type is None:
+                array_type = type(data)
+            elif type(data) is not array_type:
+                _backend_of(cls, inputs)  # raises if they truly live on two backends
+        backend = _ARRAY_TYPES.get(array_type) or get_backend()
+        ctx = object.__new__(cls)
+        ctx.inputs = inputs
+        ctx.xp = backend.xp
         try:
             raw = cls.forward(ctx, *arrays, **kwargs)
         except (ValueError, TypeError, IndexError) as exc:
-            raise _explain(cls, tensors, exc) from exc
+            raise _explain(cls, inputs, exc) from exc
 
-        multiple = isinstance(raw, tuple)
-        raws = raw if multiple else (raw,)
-        raws = tuple(r if type(r) in _ARRAY_TYPES else ctx.xp.asarray(r) for r in raws)
+        if type(raw) is tuple:
+            raws = tuple(r if type(r) in _ARRAY_TYPES else ctx.xp.asarray(r) for r in raw)
+        elif type(raw) in _ARRAY_TYPES:
+            raws = (raw,)
+        else:
+            raws = (ctx.xp.asarray(raw),)
         if _anomaly.get():
             _check_finite(cls.__name__, "forward", raws)
 
-        needs_grad = False
-        if _grad_enabled.get():
-            for t in tensors:
-                if t._requires_grad:
-                    needs_grad = True
-                    break
-        if not needs_grad:
-            outputs = tuple(Tensor._make(r, False, None, 0) for r in raws)
-            return outputs if multiple else outputs[0]
+        if not (requires_grad and _grad_enabled.get()):
+            if len(raws) == 1 and type(raw) is not tuple:
+                return _make(raws[0], False, None, 0)
+            return tuple(_make(r, False, None, 0) for r in raws)
 
-        outputs = tuple(Tensor._make(r, True, ctx, i) for i, r in enumerate(raws))
-        ctx._outputs = tuple(weakref.ref(o) for o in outputs)
         ctx._output_data = raws
-        ctx._versions = tuple(t._version for t in tensors)
+        ctx._versions = tuple([t._version for t in inputs])
         ctx._scope = _scope.get()
-        ctx._hooks = None
-        ctx._retained = None
-        return outputs if multiple else outputs[0]
+        if type(raw) is not tuple:
+            out = _make(raws[0], True, ctx, 0)
+            ctx._outputs = (weakref.ref(out),)
+            return out
+        outputs = tuple(_make(r, True, ctx, i) for i, r in enumerate(raws))
+        ctx._outputs = tuple(weakref.ref(o) for o in outputs)
+        return outputs
 
     # -- bookkeeping used by the backward engine ----------------------------------
     @property
@@ -122,7 +134,15 @@ class Function:
         raise NotImplementedError
 
 
+# Defaults shared by every node until backward or a hook sets its own.
 Function._saved = ()
+Function._freed = False
+Function._hooks = None
+Function._retained = None
+Function._scope = ()
+
+Tensor = None  # minigrad.tensor sets these two once Tensor exists (no import cycle)
+_make = None
 
 
 def _backend_of(cls, tensors):
@@ -137,8 +157,6 @@ def _backend_of(cls, tensors):
                 f"{b.name}); move one with .to({backend.name!r}) or .to({b.name!r})"
             )
     if backend is None:
-        from .backend import get_backend
-
         backend = get_backend()
     return backend
 

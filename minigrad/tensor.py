@@ -359,4 +359,8 @@ def _root_grad(root: Tensor, grad, caller: str) -> Tensor:
     return grad
 
 
+from . import function as _function  # noqa: E402
+
+_function.Tensor = Tensor
+_function._make = Tensor._make
 from . import ops  # noqa: E402  (ops needs Tensor defined first)

@@ -14,12 +14,15 @@ from .micrograd import MLP, Layer, Neuron
 from .module import Module, ModuleList, Parameter, Sequential
 from .serialization import SerializationError, load, save
 
-# Recurrent layers (RNNCell, GRUCell, LSTMCell, RNN, GRU, LSTM, Recurrent,
-# Bidirectional, Stack) live in nn/recurrent/ and are exported here:
-# from .recurrent import ...
+# Recurrent layers live in nn/recurrent/ (cells, the time loop, wrappers, presets).
+from .recurrent import (
+    GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, Recurrent, RecurrentCell, RNNCell, Stack,
+)
 
 __all__ = [  # the recurrent engineer adds the recurrent names here too
     "MLP", "Dropout", "Embedding", "Layer", "Linear", "Module", "ModuleList", "Neuron", "Parameter",
     "ReLU", "Sequential", "SerializationError", "Sigmoid", "Tanh",
     "functional", "init", "load", "optim", "save", "utils",
+    "RecurrentCell", "RNNCell", "GRUCell", "LSTMCell", "Recurrent", "Bidirectional", "Stack",
+    "RNN", "GRU", "LSTM",
 ]

@@ -51,3 +51,34 @@ def clip_grad_value_(parameters: mg.Tensor | Iterable[mg.Tensor], clip_value: fl
     for param in _with_grads(parameters):
         xp = mg.get_array_module(param.grad)
         param.grad = xp.asarray(xp.clip(param.grad, -clip_value, clip_value))
+
+
+def detach_state(state: Any) -> Any:
+    """The recurrent state cut from the graph: the same values, no history.
+
+    `state` may be a Tensor, None, or tuples/lists of them nested to any depth (an
+    LSTM's `(h, c)`, a Stack's list of per-layer states, `Bidirectional`'s pair);
+    the result has the same structure. This is truncated backpropagation through
+    time: carry the state across chunks of a long sequence, but backpropagate
+    through the current chunk only.
+
+        state = None
+        for chunk, target in chunks:                 # pieces of one long sequence
+            output, state = model(chunk, state)
+            loss = loss_fn(output, target)
+            optimizer.zero_grad()
+            loss.backward()                          # BPTT over this chunk only
+            optimizer.step()
+            state = nn.utils.detach_state(state)     # keep the values, drop the graph
+
+    Raises TypeError for anything else in the structure.
+    """
+    if state is None:
+        return None
+    if isinstance(state, mg.Tensor):
+        return state.detach()
+    if isinstance(state, (tuple, list)):
+        return type(state)(detach_state(part) for part in state)
+    raise TypeError(
+        f"detach_state: expected a Tensor or (nested) tuples/lists of Tensors, got {type(state).__name__}"
+    )

@@ -1,6 +1,7 @@
 """What every built-in op shares: the `Op` base and the un-broadcasting helper."""
 from __future__ import annotations
 
+from ..backend import _BY_ARRAY_TYPE as _ARRAY_TYPES
 from ..backend import result_dtype
 from ..function import Function, _as_tensors
 from ..tensor import Tensor
@@ -15,7 +16,7 @@ class Op(Function):
     @property
     def needs_grad(self) -> tuple:
         """For each input, whether its gradient is wanted (skip the others' work)."""
-        return tuple(t._requires_grad for t in self.inputs)
+        return tuple([t._requires_grad for t in self.inputs])
 
 
 def constant(array) -> Tensor:
@@ -26,8 +27,14 @@ def constant(array) -> Tensor:
 def lift(op_name: str, a, b) -> tuple:
     """Two operands as tensors of one dtype, PyTorch-style: Python scalars never
     promote a tensor, and an integer operand adopts the floating operand's dtype."""
-    if type(a) is Tensor and type(b) is Tensor and a.data.dtype == b.data.dtype:
-        return a, b
+    if type(a) is Tensor:
+        if type(b) is Tensor:
+            if a.data.dtype == b.data.dtype:
+                return a, b
+        elif type(b) is float and a.data.dtype.kind == "f":  # the common `x * 0.5`
+            return a, constant(_ARRAY_TYPES[type(a.data)].xp.asarray(b, dtype=a.data.dtype))
+    elif type(a) is float and type(b) is Tensor and b.data.dtype.kind == "f":
+        return constant(_ARRAY_TYPES[type(b.data)].xp.asarray(a, dtype=b.data.dtype)), b
     a, b = _as_tensors(_Named(op_name), (a, b), Tensor)
     a_dtype, b_dtype = a.data.dtype, b.data.dtype
     if a_dtype != b_dtype:

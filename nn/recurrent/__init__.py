@@ -1,0 +1,14 @@
+"""Recurrent networks: cells (one step), `Recurrent` (the time loop), `Bidirectional`
+and `Stack` (the wrappers), and the PyTorch-compatible presets `RNN`, `GRU`, `LSTM`
+built from them. See docs/recurrent.md."""
+from .bidirectional import Bidirectional
+from .cells import GRUCell, LSTMCell, RecurrentCell, RNNCell
+from .presets import GRU, LSTM, RNN
+from .recurrent import Recurrent
+from .stack import Stack
+
+__all__ = [
+    "RecurrentCell", "RNNCell", "GRUCell", "LSTMCell",
+    "Recurrent", "Bidirectional", "Stack",
+    "RNN", "GRU", "LSTM",
+]

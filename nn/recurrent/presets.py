@@ -1,0 +1,235 @@
+"""`nn.RNN`, `nn.GRU`, `nn.LSTM`: PyTorch's recurrent layers, assembled from the blocks.
+
+Each preset is a `Stack` of `Recurrent` (or `Bidirectional`) layers over the
+built-in cells; it adds only PyTorch's interface on top:
+
+- parameters named and ordered as PyTorch's (`weight_ih_l0`, `weight_hh_l0`,
+  `bias_ih_l0`, `bias_hh_l0`, then `..._l0_reverse`, then layer 1, ...): the
+  cells' own Parameter objects, registered under those flat names, so
+  `state_dict()` loads PyTorch checkpoints and the other way round;
+- `hx`, `h_n` and `c_n` shaped (num_layers * num_directions, batch, hidden_size),
+  never batch-first; unbatched input (seq_len, input_size) as PyTorch.
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import minigrad as mg
+
+from ..module import Module
+from . import checks
+from .bidirectional import Bidirectional
+from .cells import GRUCell, LSTMCell, RecurrentCell, RNNCell
+from .recurrent import Recurrent
+from .stack import Stack
+from .state import map_state
+
+_WEIGHT_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+
+
+class _RecurrentPreset(Module):
+    """The shared body of RNN, GRU and LSTM (PyTorch's RNNBase)."""
+
+    state_parts = 1
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 *, dtype: Any = None, backend: str | None = None):
+        super().__init__()
+        name = type(self).__name__
+        if not isinstance(num_layers, int) or isinstance(num_layers, bool) or num_layers < 1:
+            raise ValueError(f"{name}: num_layers must be a positive int, got {num_layers!r}")
+        if not isinstance(dropout, (int, float)) or not 0.0 <= dropout <= 1.0:
+            raise ValueError(f"{name}: dropout must be a probability in [0, 1], got {dropout!r}")
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bias = bool(bias)
+        self.batch_first = bool(batch_first)
+        self.dropout = float(dropout)
+        self.bidirectional = bool(bidirectional)
+        directions = (False, True) if bidirectional else (False,)
+        layers = []
+        for layer in range(num_layers):
+            layer_input = input_size if layer == 0 else hidden_size * len(directions)
+            runs = []
+            for reverse in directions:
+                cell = self._make_cell(layer_input, hidden_size, bias, dtype, backend)
+                suffix = f"_l{layer}" + ("_reverse" if reverse else "")
+                cell_params = dict(cell.named_parameters())
+                for weight in _WEIGHT_NAMES:
+                    if weight in cell_params:  # the same Parameter object, under PyTorch's name
+                        setattr(self, weight + suffix, cell_params[weight])
+                runs.append(Recurrent(cell, reverse=reverse))
+            layers.append(Bidirectional(*runs) if bidirectional else runs[0])
+        # Not registered as a child: the parameters are already registered above under
+        # their flat names, which is all named_parameters()/state_dict() should show.
+        object.__setattr__(self, "_stack", Stack(layers, dropout=0.0))
+        self._stack.dropout = self.dropout
+        if self.dropout > 0 and num_layers == 1:
+            warnings.warn(
+                f"{name}: dropout adds dropout after all but the last recurrent layer, so "
+                f"dropout={dropout} with num_layers=1 does nothing", stacklevel=2
+            )
+
+    def _make_cell(self, input_size: int, hidden_size: int, bias: bool, dtype: Any,
+                   backend: str | None) -> RecurrentCell:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @property
+    def stack(self) -> Stack:
+        """The `nn.Stack` of `Recurrent`/`Bidirectional` layers this preset runs."""
+        return self._stack
+
+    @property
+    def num_directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    def train(self, mode: bool = True) -> Module:
+        super().train(mode)
+        self._stack.train(mode)
+        return self
+
+    # -- forward ------------------------------------------------------------------
+    def forward(self, x: mg.Tensor, hx: Any = None, lengths: Any = None) -> tuple[mg.Tensor, Any]:
+        """(output, h_n) — LSTM: (output, (h_n, c_n)).
+
+        output is (seq_len, batch, num_directions * hidden_size) in the input's
+        layout; h_n (and c_n) are (num_layers * num_directions, batch, hidden_size).
+        Raises ValueError/TypeError naming the shapes for inputs, hx or lengths
+        that do not fit.
+        """
+        who = checks.short_name(self)
+        sequence, unbatched = checks.time_major_input(x, self.input_size, self.batch_first, who)
+        steps, batch = sequence.shape[0], sequence.shape[1]
+        lengths = checks.host_lengths(lengths, steps, batch, self.batch_first, unbatched, who)
+        initial = self._split_hx(hx, batch, unbatched, tuple(x.shape), who)
+        output, states = self._stack(sequence, initial, lengths)
+        final = self._join_states(states)
+        if unbatched:
+            output = output.squeeze(1)
+            final = map_state(lambda s: s.squeeze(1), final)
+        elif self.batch_first:
+            output = output.swapaxes(0, 1)
+        return output, final
+
+    def _split_hx(self, hx: Any, batch: int, unbatched: bool, input_shape: tuple, who: str) -> list:
+        """PyTorch's stacked hx -> the Stack's list of per-layer states."""
+        if hx is None:
+            return [None] * self.num_layers
+        names = ("h_0", "c_0") if self.state_parts == 2 else ("h_0",)
+        if self.state_parts == 2:
+            if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+                raise TypeError(f"{who}: hx must be a pair (h_0, c_0) of Tensors, got {_describe(hx)}")
+            parts = list(hx)
+        else:
+            if not isinstance(hx, mg.Tensor):
+                raise TypeError(f"{who}: hx must be one Tensor h_0, got {_describe(hx)}")
+            parts = [hx]
+        rows = self.num_layers * self.num_directions
+        expected = (rows, self.hidden_size) if unbatched else (rows, batch, self.hidden_size)
+        for index, (name, part) in enumerate(zip(names, parts)):
+            if not isinstance(part, mg.Tensor):
+                raise TypeError(f"{who}: {name} must be a Tensor, got {type(part).__name__}")
+            if tuple(part.shape) != expected:
+                raise ValueError(self._hx_message(who, name, tuple(part.shape), expected, batch,
+                                                  unbatched, input_shape))
+            if unbatched:
+                parts[index] = part.unsqueeze(1)
+        per_layer = []
+        for layer in range(self.num_layers):
+            directions = []
+            for direction in range(self.num_directions):
+                row = layer * self.num_directions + direction
+                pieces = tuple(part[row] for part in parts)
+                directions.append(pieces if self.state_parts == 2 else pieces[0])
+            per_layer.append(tuple(directions) if self.bidirectional else directions[0])
+        return per_layer
+
+    def _hx_message(self, who: str, name: str, shape: tuple, expected: tuple, batch: int,
+                    unbatched: bool, input_shape: tuple) -> str:
+        if unbatched:
+            return (f"{who}: {name} has shape {shape}, but the input of shape {input_shape} is "
+                    f"unbatched, so (num_layers * num_directions, hidden_size) = {expected} was "
+                    "expected; pass hx=None to start from zeros")
+        hint = ""
+        if len(shape) == 3 and shape[0] == batch and shape[1] == expected[0]:
+            hint = (f" {name} is never batch-first, even with batch_first=True: use "
+                    f"{name}.swapaxes(0, 1).")
+        elif len(shape) == 3 and shape[1] != batch and shape[1] == input_shape[1 if self.batch_first else 0]:
+            other = "batch_first=False" if self.batch_first else "batch_first=True"
+            hint = f" The input may be laid out the other way: pass {other}."
+        return (f"{who}: {name} has shape {shape}, expected (num_layers * num_directions, batch, "
+                f"hidden_size) = {expected}: the batch size {batch} comes from the input of shape "
+                f"{input_shape}, read as {checks.layout(self.batch_first)}. Pass hx=None to start "
+                f"from zeros sized from the input (e.g. for a smaller last batch).{hint}")
+
+    def _join_states(self, states: list) -> Any:
+        """The Stack's per-layer final states -> PyTorch's h_n (LSTM: (h_n, c_n))."""
+        rows = []
+        for state in states:
+            rows.extend(state if self.bidirectional else (state,))
+        if self.state_parts == 2:
+            return (mg.stack([h for h, _ in rows], axis=0), mg.stack([c for _, c in rows], axis=0))
+        return mg.stack(rows, axis=0)
+
+    def extra_repr(self) -> str:
+        text = f"{self.input_size}, {self.hidden_size}"
+        defaults = (("num_layers", 1), ("bias", True), ("batch_first", False), ("dropout", 0.0),
+                    ("bidirectional", False))
+        for name, default in defaults:
+            value = getattr(self, name)
+            if value != default:
+                text += f", {name}={value}"
+        return text
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, (tuple, list)):
+        return f"a {type(value).__name__} of {len(value)}"
+    return type(value).__name__
+
+
+class RNN(_RecurrentPreset):
+    """Elman RNN as torch.nn.RNN: a<t> = g(Wax x<t> + Waa a<t-1> + ba), g = tanh or relu.
+
+    `RNN(input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
+    batch_first=False, dropout=0.0, bidirectional=False)`;
+    `forward(x, hx=None, lengths=None) -> (output, h_n)`.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
+                 dropout: float = 0.0, bidirectional: bool = False, *, dtype: Any = None,
+                 backend: str | None = None):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        self.nonlinearity = nonlinearity
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, dtype=dtype, backend=backend)
+
+    def _make_cell(self, input_size, hidden_size, bias, dtype, backend) -> RecurrentCell:
+        return RNNCell(input_size, hidden_size, bias, self.nonlinearity, dtype=dtype, backend=backend)
+
+    def extra_repr(self) -> str:
+        text = super().extra_repr()
+        return text + (", nonlinearity='relu'" if self.nonlinearity == "relu" else "")
+
+
+class GRU(_RecurrentPreset):
+    """Gated recurrent unit layer as torch.nn.GRU (see GRUCell for the math);
+    `forward(x, hx=None, lengths=None) -> (output, h_n)`."""
+
+    def _make_cell(self, input_size, hidden_size, bias, dtype, backend) -> RecurrentCell:
+        return GRUCell(input_size, hidden_size, bias, dtype=dtype, backend=backend)
+
+
+class LSTM(_RecurrentPreset):
+    """Long short-term memory layer as torch.nn.LSTM (see LSTMCell for the math);
+    `forward(x, hx=None, lengths=None) -> (output, (h_n, c_n))`, hx = (h_0, c_0)."""
+
+    state_parts = 2
+
+    def _make_cell(self, input_size, hidden_size, bias, dtype, backend) -> RecurrentCell:
+        return LSTMCell(input_size, hidden_size, bias, dtype=dtype, backend=backend)

@@ -1,0 +1,157 @@
+"""`nn.Recurrent`: the time loop. It runs one cell over a sequence, in one direction.
+
+Backpropagation through time needs nothing here: the loop records every step
+on the graph, and `loss.backward()` walks it back from a<T> to a<1>. What the
+loop does own:
+
+- speed: when the cell offers `project_inputs`/`step`, the input projection of
+  all steps is one matmul before the loop, and each step only adds a<t-1> W_hhᵀ;
+- variable lengths: padded steps (t ≥ length) keep the state and output zeros,
+  so a reverse pass starts at each sequence's own last step;
+- scopes for graph pictures: each direction in `forward`/`reverse`, each step in
+  `t=<index>` (the real time index, also when running in reverse).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import minigrad as mg
+
+from ..module import Module
+from . import checks
+from .cells import RecurrentCell
+from .state import hidden_of, map_state, where_state, zeros_like_state
+
+
+def _defining_class(cls: type, name: str) -> type | None:
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            return klass
+    return None
+
+
+def uses_step_protocol(cell: Module) -> bool:
+    """True when the cell's `project_inputs`/`step` pair is what its `forward` does.
+
+    A subclass that overrides `forward` without overriding `step` (say, a built-in
+    cell with an extra normalisation) is run through `forward`, so its change counts.
+    """
+    if not (callable(getattr(cell, "project_inputs", None)) and callable(getattr(cell, "step", None))):
+        return False
+    step_owner = _defining_class(type(cell), "step")
+    forward_owner = _defining_class(type(cell), "forward")
+    return step_owner is not None and forward_owner is not None and issubclass(step_owner, forward_owner)
+
+
+def unbind_steps(sequence: mg.Tensor) -> list[mg.Tensor]:
+    """(seq_len, batch, n) -> seq_len tensors (batch, n), through one split node."""
+    steps, batch = sequence.shape[0], sequence.shape[1]
+    flat = sequence.reshape(steps * batch, *sequence.shape[2:])
+    return mg.split(flat, steps, axis=0) if steps > 1 else [flat]
+
+
+class Recurrent(Module):
+    """Runs `cell` over a sequence: `forward(x, hx=None, lengths=None) -> (output, state)`.
+
+    x is (seq_len, batch, input_size), or (batch, seq_len, input_size) with
+    `batch_first=True`, or unbatched (seq_len, input_size). `output` stacks the
+    step outputs a<t> (seq_len, batch, hidden_size) in the input's layout;
+    `state` is the cell's final state (LSTM: (h, c)), never batch-first. `hx` is
+    the initial state in the same structure (None: zeros). `reverse=True` reads
+    the sequence from its end; `output[t]` is still the output at step t.
+
+    `lengths` (one int per sequence) handles padded batches: step t of sequence b
+    counts only if t < lengths[b]; elsewhere the state is carried unchanged and
+    the output is zero, so `state` is each sequence's state at its own end.
+
+    Set `record_states = True` to keep every step's state (time order) in
+    `.states` after a forward, e.g. to `retain_grad()` on a<t> and read
+    ‖∂L/∂a<t>‖ after backward.
+    """
+
+    def __init__(self, cell: Module, reverse: bool = False, batch_first: bool = False):
+        super().__init__()
+        if not isinstance(cell, Module):
+            raise TypeError(f"Recurrent: the cell must be an nn.Module, got {type(cell).__name__}")
+        for attribute in ("input_size", "hidden_size"):
+            if not hasattr(cell, attribute):
+                raise TypeError(
+                    f"Recurrent: the cell {type(cell).__name__} has no `{attribute}`; a cell is a "
+                    "Module with input_size, hidden_size and forward(x, state=None) -> state"
+                )
+        self.cell = cell
+        self.reverse = bool(reverse)
+        self.batch_first = bool(batch_first)
+        self.record_states = False
+        self.states: list = []
+
+    @property
+    def input_size(self) -> int:
+        return self.cell.input_size
+
+    @property
+    def hidden_size(self) -> int:
+        return self.cell.hidden_size
+
+    @property
+    def output_size(self) -> int:
+        """Features per step of the output."""
+        return self.cell.hidden_size
+
+    def forward(self, x: mg.Tensor, hx: Any = None, lengths: Any = None) -> tuple[mg.Tensor, Any]:
+        """Run the sequence; returns (output, final state). Raises ValueError/TypeError on
+        inputs, states or lengths that do not fit, naming the shapes."""
+        who = f"Recurrent({checks.short_name(self.cell)})"
+        sequence, unbatched = checks.time_major_input(x, self.input_size, self.batch_first, who)
+        steps, batch = sequence.shape[0], sequence.shape[1]
+        lengths = checks.host_lengths(lengths, steps, batch, self.batch_first, unbatched, who)
+        parts = self.cell.state_parts if isinstance(self.cell, RecurrentCell) else None
+        state = checks.initial_state(hx, batch, self.hidden_size, unbatched, parts,
+                                     tuple(x.shape), self.batch_first, who)
+        with mg.name_scope("reverse" if self.reverse else "forward"):
+            outputs, state = self._run(sequence, state, lengths)
+            output = mg.stack(outputs, axis=0)
+        if unbatched:
+            output = output.squeeze(1)
+            state = map_state(lambda s: s.squeeze(0), state)
+        elif self.batch_first:
+            output = output.swapaxes(0, 1)
+        return output, state
+
+    def _run(self, sequence: mg.Tensor, state: Any, lengths: list[int] | None) -> tuple[list, Any]:
+        """The unrolled loop over a time-major (seq_len, batch, features) sequence."""
+        cell = self.cell
+        steps = sequence.shape[0]
+        if uses_step_protocol(cell):
+            inputs = unbind_steps(cell.project_inputs(sequence))  # x<t> W_ihᵀ + b, all t at once
+            advance = cell.step
+        else:
+            inputs = unbind_steps(sequence)
+            advance = cell
+        shortest = steps if lengths is None else min(lengths)
+        masks = checks.step_masks(lengths, steps, sequence) if shortest < steps else None
+        record = self.record_states
+        recorded = [None] * steps if record else None
+        outputs = [None] * steps
+        order = range(steps - 1, -1, -1) if self.reverse else range(steps)
+        for t in order:
+            with mg.name_scope(f"t={t}"):
+                new_state = advance(inputs[t], state)
+                output = hidden_of(new_state)
+                if t >= shortest:  # some sequences have ended: they keep their state, output 0
+                    keep = masks[t]
+                    if state is None:
+                        state = zeros_like_state(new_state)
+                    new_state = where_state(keep, new_state, state)
+                    output = mg.where(keep, output, 0.0)
+            state = new_state
+            outputs[t] = output
+            if record:
+                recorded[t] = state
+        if record:
+            self.states = recorded
+        return outputs, state
+
+    def extra_repr(self) -> str:
+        flags = [name for name in ("reverse", "batch_first") if getattr(self, name)]
+        return ", ".join(f"{name}=True" for name in flags)
