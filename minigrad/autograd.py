@@ -175,24 +175,26 @@ def _capture_targets(inputs) -> dict:
 
 def _node_backward(Tensor, node, grads, create_graph, anomaly):
     """Call one node's backward; returns one gradient (or None) per input."""
-    n_inputs = len(node.inputs)
-    if all(g is None for g in grads):
-        return (None,) * n_inputs
+    inputs = node.inputs
+    missing = False
+    for g in grads:
+        if g is None:
+            missing = True
+            break
+    if missing:
+        if all(g is None for g in grads):
+            return (None,) * len(inputs)
+        grads = [g if g is not None else Tensor._make(node.xp.zeros(shape, dtype), False, None, 0)
+                 for g, (shape, dtype) in zip(grads, node.output_meta)]
     if node._freed:
         raise _freed_graph_error(node)
-    for t, version in zip(node.inputs, node._versions):
+    for t, version in zip(inputs, node._versions):
         if t._version != version:
             raise RuntimeError(
                 f"{node.op_name}: an input of shape {tuple(t.shape)} was modified in place "
                 f"after it was used (version {version} → {t._version}); its gradient "
                 "would be wrong. Work on a copy, or modify it before using it."
             )
-    grads = [
-        g if g is not None else Tensor._make(
-            node.xp.zeros(node._output_data[i].shape, node._output_data[i].dtype), False,
-            None, 0)
-        for i, g in enumerate(grads)
-    ]
     if node.differentiable_backward:
         try:
             result = node.backward(node, *grads)
@@ -208,17 +210,17 @@ def _node_backward(Tensor, node, grads, create_graph, anomaly):
                 "with differentiable Tensor ops to get higher derivatives."
             )
         result = node.backward(node, *[g.data for g in grads])
-        if not isinstance(result, tuple):
+        if type(result) is not tuple:
             result = (result,)
         result = tuple(None if r is None else Tensor._make(r, False, None, 0) for r in result)
-    if not isinstance(result, tuple):
+    if type(result) is not tuple:
         result = (result,)
-    if len(result) != n_inputs:
+    if len(result) != len(inputs):
         raise RuntimeError(
-            f"{node.op_name}.backward returned {len(result)} gradients for {n_inputs} inputs"
+            f"{node.op_name}.backward returned {len(result)} gradients for {len(inputs)} inputs"
         )
-    for t, g in zip(node.inputs, result):
-        if g is not None and g.shape != t.shape:
+    for t, g in zip(inputs, result):
+        if g is not None and g.data.shape != t.data.shape:
             raise RuntimeError(
                 f"{node.op_name}.backward returned a gradient of shape {tuple(g.shape)} "
                 f"for an input of shape {tuple(t.shape)}"

@@ -17,7 +17,12 @@ from __future__ import annotations
 import weakref
 
 from .backend import _BY_ARRAY_TYPE as _ARRAY_TYPES
-from .backend import BackendMismatchError, backend_of_array, dtype_of_python_scalar, get_backend
+from .backend import (
+    BackendMismatchError,
+    backend_of_array,
+    dtype_of_python_scalar,
+    get_backend,
+)
 from .modes import _anomaly, _grad_enabled, _scope
 
 
@@ -120,7 +125,7 @@ class Function:
     def _release(self) -> None:
         """Free what backward needed; the graph's shape stays for rendering."""
         if self._output_data is not None:
-            self._meta = self.output_meta
+            self._meta = [(a.shape, a.dtype) for a in self._output_data]
         self._freed = True
         self._saved = ()
         self._output_data = None
@@ -199,7 +204,7 @@ def _explain(cls, tensors, exc):
     message = f"{cls.__name__}: {exc} (operands: {_describe(tensors)})"
     try:
         return type(exc)(message)
-    except Exception:  # an exception type with an unusual constructor
+    except TypeError:  # an exception type with an unusual constructor
         return exc
 
 

@@ -1,7 +1,7 @@
 """`mg.grad`: gradients as values, without touching any `.grad`."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from .autograd import backward
 from .tensor import Tensor, _root_grad

@@ -99,10 +99,10 @@ class StrictArray:
     def __int__(self):
         _refuse("int()")
 
-    def __index__(self):
+    def __index__(self) -> int:  # noqa: PLE0305 - it always raises
         _refuse("operator.index()")
 
-    def __bool__(self):
+    def __bool__(self) -> bool:  # noqa: PLE0304 - it always raises
         _refuse("bool()")
 
     def __complex__(self):
@@ -198,7 +198,7 @@ StrictArray.__hash__ = None
 class _StrictFunction:
     """A NumPy function or ufunc that takes and returns strict arrays."""
 
-    __slots__ = ("_fn", "_allow_host")
+    __slots__ = ("_allow_host", "_fn")
 
     def __init__(self, fn, allow_host=False):
         self._fn = fn

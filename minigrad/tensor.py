@@ -22,8 +22,17 @@ class Tensor:
     array([2., 4., 6.], dtype=float32)
     """
 
-    __slots__ = ("data", "grad", "_requires_grad", "_creator", "_output_index", "_version",
-                 "_hooks", "name", "__weakref__")
+    __slots__ = (
+        "__weakref__",
+        "_creator",
+        "_hooks",
+        "_output_index",
+        "_requires_grad",
+        "_version",
+        "data",
+        "grad",
+        "name",
+    )
     __array_ufunc__ = None  # `np_array * t` defers to Tensor.__rmul__ (a Tensor, not an object array)
     __array_priority__ = 1000
 
@@ -72,7 +81,7 @@ class Tensor:
             )
         self._requires_grad = bool(flag)
 
-    def requires_grad_(self, flag: bool = True) -> "Tensor":
+    def requires_grad_(self, flag: bool = True) -> Tensor:
         self.requires_grad = flag
         return self
 
@@ -106,7 +115,7 @@ class Tensor:
         return self._creator
 
     @property
-    def T(self) -> "Tensor":
+    def T(self) -> Tensor:
         return ops.transpose(self)
 
     def __len__(self) -> int:
@@ -153,21 +162,21 @@ class Tensor:
     def tolist(self):
         return self.data.tolist()
 
-    def detach(self) -> "Tensor":
+    def detach(self) -> Tensor:
         """The same data, cut from the graph: gradients stop here."""
         return Tensor._make(self.data, False, None, 0)
 
-    def to(self, backend: str) -> "Tensor":
+    def to(self, backend: str) -> Tensor:
         """A differentiable copy on another backend ("numpy", "cupy")."""
         return ops.to_backend(self, backend)
 
-    def astype(self, dtype) -> "Tensor":
+    def astype(self, dtype) -> Tensor:
         return ops.cast(self, _backend.to_dtype(dtype))
 
-    def float(self) -> "Tensor":
+    def float(self) -> Tensor:
         return self.astype("float32")
 
-    def double(self) -> "Tensor":
+    def double(self) -> Tensor:
         return self.astype("float64")
 
     # -- gradients ------------------------------------------------------------------
@@ -255,10 +264,11 @@ class Tensor:
                 "the graph would make its gradient wrong; build a new tensor (mg.where, "
                 "mg.cat, mg.stack) or assign under mg.no_grad()"
             )
+        owner = _backend.backend_of_array(self.data)
         array = value.data if isinstance(value, Tensor) else value
-        if isinstance(array, Tensor):
-            array = array.data
-        self.data[ops.raw_index(index, _backend.backend_of_array(self.data))] = array
+        if _backend.is_host_array(array) and owner is not _backend.NUMPY:
+            array = owner.from_host(array)  # the user handed host values over explicitly
+        self.data[ops.raw_index(index, owner)] = array
         self._version += 1
 
     # -- methods that mirror the mg.* functions ----------------------------------------
@@ -359,8 +369,8 @@ def _root_grad(root: Tensor, grad, caller: str) -> Tensor:
     return grad
 
 
-from . import function as _function  # noqa: E402
+from . import function as _function
 
 _function.Tensor = Tensor
 _function._make = Tensor._make
-from . import ops  # noqa: E402  (ops needs Tensor defined first)
+from . import ops

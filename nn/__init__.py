@@ -12,17 +12,23 @@ from . import functional, init, optim, utils
 from .layers import Dropout, Embedding, Linear, ReLU, Sigmoid, Tanh
 from .micrograd import MLP, Layer, Neuron
 from .module import Module, ModuleList, Parameter, Sequential
+from .recurrent import (
+    GRU,
+    LSTM,
+    RNN,
+    Bidirectional,
+    GRUCell,
+    LSTMCell,
+    Recurrent,
+    RecurrentCell,
+    RNNCell,
+    Stack,
+)
 from .serialization import SerializationError, load, save
 
-# Recurrent layers live in nn/recurrent/ (cells, the time loop, wrappers, presets).
-from .recurrent import (
-    GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, Recurrent, RecurrentCell, RNNCell, Stack,
-)
-
-__all__ = [  # the recurrent engineer adds the recurrent names here too
-    "MLP", "Dropout", "Embedding", "Layer", "Linear", "Module", "ModuleList", "Neuron", "Parameter",
-    "ReLU", "Sequential", "SerializationError", "Sigmoid", "Tanh",
+__all__ = [
+    "GRU", "LSTM", "MLP", "RNN", "Bidirectional", "Dropout", "Embedding", "GRUCell", "LSTMCell",
+    "Layer", "Linear", "Module", "ModuleList", "Neuron", "Parameter", "RNNCell", "ReLU",
+    "Recurrent", "RecurrentCell", "Sequential", "SerializationError", "Sigmoid", "Stack", "Tanh",
     "functional", "init", "load", "optim", "save", "utils",
-    "RecurrentCell", "RNNCell", "GRUCell", "LSTMCell", "Recurrent", "Bidirectional", "Stack",
-    "RNN", "GRU", "LSTM",
 ]

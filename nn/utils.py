@@ -1,6 +1,7 @@
-"""Gradient clipping, the usual guard against exploding gradients in RNNs.
+"""Gradient clipping, the usual guard against exploding gradients in RNNs, and
+`detach_state` for truncated backpropagation through time.
 
-Both functions work on the raw `.grad` arrays on their own device; the global
+The clipping functions work on the raw `.grad` arrays on their own device; the global
 norm stays a device scalar (no host round trip), returned as a 0-d Tensor.
 """
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Iterable
+from typing import Any
 
 import minigrad as mg
 
@@ -78,7 +80,8 @@ def detach_state(state: Any) -> Any:
     if isinstance(state, mg.Tensor):
         return state.detach()
     if isinstance(state, (tuple, list)):
-        return type(state)(detach_state(part) for part in state)
+        parts = [detach_state(part) for part in state]
+        return type(state)(*parts) if hasattr(state, "_fields") else type(state)(parts)
     raise TypeError(
         f"detach_state: expected a Tensor or (nested) tuples/lists of Tensors, got {type(state).__name__}"
     )

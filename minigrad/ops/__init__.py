@@ -6,8 +6,26 @@ from .elementwise import abs, cast, clip, exp, log, relu, sigmoid, sqrt, tanh  #
 from .indexing import getitem, raw_index  # noqa: F401
 from .joining import cat, maximum, minimum, split, stack, where  # noqa: F401
 from .reductions import (  # noqa: F401
-    all, any, argmax, argmin, log_softmax, logsumexp, max, mean, min, softmax, sum, var,
+    all,
+    any,
+    argmax,
+    argmin,
+    log_softmax,
+    logsumexp,
+    max,
+    mean,
+    min,
+    softmax,
+    sum,
+    var,
 )
 from .shaping import (  # noqa: F401
-    broadcast_to, flatten, permute, reshape, squeeze, swapaxes, transpose, unsqueeze,
+    broadcast_to,
+    flatten,
+    permute,
+    reshape,
+    squeeze,
+    swapaxes,
+    transpose,
+    unsqueeze,
 )

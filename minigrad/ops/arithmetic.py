@@ -181,4 +181,4 @@ def matmul(a, b):
     return MatMul.apply(a, b)
 
 
-from .joining import where  # noqa: E402
+from .joining import where

@@ -27,13 +27,13 @@ def constant(array) -> Tensor:
 def lift(op_name: str, a, b) -> tuple:
     """Two operands as tensors of one dtype, PyTorch-style: Python scalars never
     promote a tensor, and an integer operand adopts the floating operand's dtype."""
-    if type(a) is Tensor:
-        if type(b) is Tensor:
+    if isinstance(a, Tensor):
+        if isinstance(b, Tensor):
             if a.data.dtype == b.data.dtype:
                 return a, b
         elif type(b) is float and a.data.dtype.kind == "f":  # the common `x * 0.5`
             return a, constant(_ARRAY_TYPES[type(a.data)].xp.asarray(b, dtype=a.data.dtype))
-    elif type(a) is float and type(b) is Tensor and b.data.dtype.kind == "f":
+    elif type(a) is float and isinstance(b, Tensor) and b.data.dtype.kind == "f":
         return constant(_ARRAY_TYPES[type(b.data)].xp.asarray(a, dtype=b.data.dtype)), b
     a, b = _as_tensors(_Named(op_name), (a, b), Tensor)
     a_dtype, b_dtype = a.data.dtype, b.data.dtype
@@ -66,9 +66,7 @@ def reduce_to(grad: Tensor, like: Tensor) -> Tensor:
         )
         if axes:
             grad = grad.sum(axis=axes, keepdims=True)
-        if extra:
-            grad = grad.reshape(shape)
-        elif grad.shape != shape:
+        if extra or grad.shape != shape:
             grad = grad.reshape(shape)
     if grad.dtype != like.dtype:
         grad = grad.astype(like.dtype)

@@ -85,7 +85,7 @@ def cluster_path(scope: tuple, group: str | None) -> tuple:
 class Vertex:
     """One drawn node: an op node, a leaf tensor, or a collapse marker."""
 
-    __slots__ = ("index", "kind", "obj", "scope", "is_root", "name", "text", "group")
+    __slots__ = ("group", "index", "is_root", "kind", "name", "obj", "scope", "text")
 
     def __init__(self, index: int, kind: str, obj, scope: tuple = ()):
         self.index = index

@@ -8,7 +8,6 @@ from .recurrent import Recurrent
 from .stack import Stack
 
 __all__ = [
-    "RecurrentCell", "RNNCell", "GRUCell", "LSTMCell",
-    "Recurrent", "Bidirectional", "Stack",
-    "RNN", "GRU", "LSTM",
+    "GRU", "LSTM", "RNN", "Bidirectional", "GRUCell", "LSTMCell", "RNNCell", "Recurrent",
+    "RecurrentCell", "Stack",
 ]

@@ -82,7 +82,7 @@ def host_lengths(lengths: Any, steps: int, batch: int, batch_first: bool, unbatc
             )
     result = []
     for value in values:
-        if isinstance(value, bool) or isinstance(value, (list, tuple)):
+        if isinstance(value, (bool, list, tuple)):
             raise TypeError(f"{who}: lengths must be a flat sequence of integers, got {value!r}")
         try:
             result.append(operator.index(value))

@@ -63,10 +63,6 @@ class Recurrent(Module):
     `lengths` (one int per sequence) handles padded batches: step t of sequence b
     counts only if t < lengths[b]; elsewhere the state is carried unchanged and
     the output is zero, so `state` is each sequence's state at its own end.
-
-    Set `record_states = True` to keep every step's state (time order) in
-    `.states` after a forward, e.g. to `retain_grad()` on a<t> and read
-    ‖∂L/∂a<t>‖ after backward.
     """
 
     def __init__(self, cell: Module, reverse: bool = False, batch_first: bool = False):
@@ -82,8 +78,6 @@ class Recurrent(Module):
         self.cell = cell
         self.reverse = bool(reverse)
         self.batch_first = bool(batch_first)
-        self.record_states = False
-        self.states: list = []
 
     @property
     def input_size(self) -> int:
@@ -130,8 +124,6 @@ class Recurrent(Module):
             advance = cell
         shortest = steps if lengths is None else min(lengths)
         masks = checks.step_masks(lengths, steps, sequence) if shortest < steps else None
-        record = self.record_states
-        recorded = [None] * steps if record else None
         outputs = [None] * steps
         order = range(steps - 1, -1, -1) if self.reverse else range(steps)
         for t in order:
@@ -146,10 +138,6 @@ class Recurrent(Module):
                     output = mg.where(keep, output, 0.0)
             state = new_state
             outputs[t] = output
-            if record:
-                recorded[t] = state
-        if record:
-            self.states = recorded
         return outputs, state
 
     def extra_repr(self) -> str:

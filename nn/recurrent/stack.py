@@ -49,9 +49,9 @@ class Stack(Module):
         layouts = {bool(getattr(layer, "batch_first", False)) for layer in layers}
         if len(layouts) > 1:
             raise ValueError("Stack: the layers disagree on batch_first; give them all the same layout")
-        for index, (below, above) in enumerate(zip(layers, layers[1:])):
-            produced = getattr(below, "output_size", None)
-            expected = getattr(above, "input_size", None)
+        for index in range(len(layers) - 1):
+            produced = getattr(layers[index], "output_size", None)
+            expected = getattr(layers[index + 1], "input_size", None)
             if produced is not None and expected is not None and produced != expected:
                 raise ValueError(
                     f"Stack: layer {index} outputs {produced} features per step but layer "

@@ -6,7 +6,8 @@ wrappers and `nn.utils.detach_state` never special-case a cell.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import minigrad as mg
 

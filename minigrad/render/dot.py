@@ -1,0 +1,489 @@
+"""DOT text for a recorded graph (`to_dot`), and a `graphviz.Digraph` of it (`draw_graph`).
+
+The grammar is torchviz's: one box per op, labelled with the op and its output
+shape; leaves labelled by their parameter names. The split is DeZero's: the DOT
+text is written here with no dependency, and only rendering it to an image needs
+the Graphviz program `dot`. Beyond both: clusters per module, recurrent layer,
+direction and time step (`group=`), long sequences collapsed to their first and
+last steps, and gradient norms as colour (`show_grads=`).
+
+What is drawn how (the legend of every picture):
+
+    op             rounded grey box: "MatMul" and its output shape
+    parameter      square blue box: its name and shape (a leaf that requires grad)
+    input          yellow parallelogram: a leaf that does not require grad
+    constant       plain text: a 0-d constant (a Python scalar in an expression)
+    root           green, thick border: the tensor(s) the picture was drawn from
+    … N steps …    dashed box: the hidden middle of a long sequence
+"""
+from __future__ import annotations
+
+import contextlib
+
+from ..backend import get_default_dtype
+from .graph import (
+    CONST,
+    INPUT,
+    MARKER,
+    OP,
+    PARAM,
+    classify,
+    cluster_path,
+    collapse,
+    collect,
+    step_of,
+)
+from .graph import param_names as _param_names
+
+GROUPS = (None, "module", "timestep")
+RANKDIRS = ("LR", "RL", "TB", "BT")
+
+# viridis, sampled at nine points: dark = small gradient, yellow = large.
+PALETTE = ("#440154", "#472d7b", "#3b528b", "#2c728e", "#21918c", "#28ae80", "#5ec962",
+           "#addc30", "#fde725")
+_DARK = 5  # palette entries below this index get white text
+ZERO_COLOR, BAD_COLOR = "#d0d0d0", "#d62728"  # exactly zero: no gradient arrived
+
+_GRAPH_ATTRS = ('\tgraph [rankdir={rankdir} fontname="Helvetica" fontsize=10 nodesep=0.18 '
+                'ranksep=0.28 labeljust=l]\n')
+_NODE_ATTRS = ('\tnode [shape=box style="rounded,filled" fillcolor="#e8e8e8" color="#8c8c8c" '
+               'fontname="Helvetica" fontsize=9 height=0.3 margin="0.07,0.03"]\n')
+_EDGE_ATTRS = '\tedge [color="#6b6b6b" arrowsize=0.5]\n'
+
+_KIND_STYLE = {
+    OP: "",
+    PARAM: 'shape=box style=filled fillcolor="#cfe2f3" color="#3d6fa8"',
+    INPUT: 'shape=parallelogram style=filled fillcolor="#fff2b3" color="#b8962e"',
+    CONST: 'shape=plaintext style=solid fontcolor="#6b6b6b"',
+    MARKER: 'style="rounded,dashed" fillcolor=none color="#6b6b6b" fontcolor="#404040"',
+}
+_ROOT_STYLE = 'fillcolor="#b9e39a" color="#3a7d16" penwidth=2'
+_ROOT_BORDER = 'color="#3a7d16" penwidth=2.5'  # with show_grads the fill shows the norm
+_CLUSTER_STYLE = {
+    "module": 'style="rounded,filled" fillcolor="#f3f6fa" color="#a9b8cc"',
+    "layer": 'style="rounded,filled" fillcolor="#f4f4f4" color="#b0b0b0"',
+    "direction": 'style="rounded,filled" fillcolor="#fafafa" color="#c4c4c4"',
+    "step": 'style="rounded,filled" fillcolor="white" color="#9a9a9a"',
+}
+
+
+class GraphvizNotFoundError(RuntimeError):
+    """Rendering needs the Graphviz program `dot`, and it is not installed."""
+
+
+MISSING_DOT = (
+    "rendering a graph needs the Graphviz program `dot`, which was not found on PATH. "
+    "`pip install graphviz` is not enough: it installs only the Python binding. Install "
+    "the program itself: `sudo apt-get install graphviz` (Debian/Ubuntu), `brew install "
+    "graphviz` (macOS), `conda install -c conda-forge graphviz`, or the installer from "
+    "https://graphviz.org/download/ (Windows: add its bin folder to PATH). Without it, "
+    "mg.to_dot(...) (or .source of this graph) still gives the DOT text."
+)
+
+
+def to_dot(root, *, params=None, show_shapes: bool = True, show_grads: bool = False,
+           group: str | None = None, rankdir: str = "LR", max_nodes: int | None = None,
+           max_steps: int | None = None) -> str:
+    """The DOT source of the graph that computed `root` (a Tensor or a list of them).
+
+    Needs neither the graphviz package nor the `dot` program. Options as
+    `draw_graph`. Raises TypeError for a root that is not a Tensor and ValueError
+    for an unknown `group` or `rankdir`.
+    """
+    body = _body(root, params, show_shapes, show_grads, group, rankdir, max_nodes, max_steps)
+    return "digraph minigrad {\n" + "".join(body) + "}\n"
+
+
+def draw_graph(root, *, params=None, show_shapes: bool = True, show_grads: bool = False,
+               group: str | None = None, rankdir: str = "LR", max_nodes: int | None = None,
+               max_steps: int | None = None):
+    """A `graphviz.Digraph` of the graph that computed `root` (a Tensor or a list).
+
+    - params: a model (anything with `named_parameters()`) or a dict name -> Tensor;
+      leaves found there are labelled by name.
+    - show_shapes: label ops with their output shape (and dtype, when not the
+      default) and leaves with their shape.
+    - show_grads: after `backward()` run inside `mg.record_grad_norms()`, colour
+      each node by the norm of its gradient (log scale, with a legend); leaves use
+      their `.grad`.
+    - group: None, "module" (one cluster per module / scope path) or "timestep"
+      (one cluster per time step, inside one per layer and direction).
+    - rankdir: "LR" (inputs left, loss right), "TB", "RL" or "BT".
+    - max_nodes: draw at most this many op and leaf nodes: long sequences keep
+      their first and last steps with one "… N steps …" node between, then the
+      nodes farthest from the root are left out (one "… N more nodes …" node).
+    - max_steps: keep only this many time steps of each recurrent layer (first and
+      last halves), whatever the size.
+
+    `.render()`, `.pipe()` and Jupyter's inline display need the Graphviz program
+    `dot`; without it they raise GraphvizNotFoundError saying how to install it.
+    Raises ImportError without the Python package graphviz.
+    """
+    body = _body(root, params, show_shapes, show_grads, group, rankdir, max_nodes, max_steps)
+    return _digraph_class()(name="minigrad", body=body)
+
+
+# -- the Digraph ------------------------------------------------------------------------
+
+_CLASS: list = []
+
+
+def _digraph_class():
+    if _CLASS:
+        return _CLASS[0]
+    try:
+        import graphviz
+    except ImportError as exc:
+        raise ImportError(
+            "mg.draw_graph needs the Python package graphviz (`pip install graphviz`) and, "
+            "to render images, the Graphviz program (`apt-get install graphviz`, `brew "
+            "install graphviz`). mg.to_dot(...) needs neither and returns the DOT text."
+        ) from exc
+
+    class GraphPicture(graphviz.Digraph):
+        """A `graphviz.Digraph` whose rendering explains how to install a missing `dot`."""
+
+        def render(self, *args, **kwargs):
+            with _explain_missing_dot(graphviz):
+                return super().render(*args, **kwargs)
+
+        def pipe(self, *args, **kwargs):
+            with _explain_missing_dot(graphviz):
+                return super().pipe(*args, **kwargs)
+
+        def view(self, *args, **kwargs):
+            with _explain_missing_dot(graphviz):
+                return super().view(*args, **kwargs)
+
+    _CLASS.append(GraphPicture)
+    return GraphPicture
+
+
+@contextlib.contextmanager
+def _explain_missing_dot(graphviz):
+    try:
+        yield
+    except graphviz.ExecutableNotFound as exc:
+        raise GraphvizNotFoundError(MISSING_DOT) from exc
+
+
+# -- writing DOT ------------------------------------------------------------------------
+
+def _body(root, params, show_shapes, show_grads, group, rankdir, max_nodes, max_steps) -> list:
+    if group not in GROUPS:
+        raise ValueError(f"group must be None, 'module' or 'timestep', got {group!r}")
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
+    graph = collect(root, _param_names(params))
+    view = collapse(graph, max_nodes=max_nodes, max_steps=max_steps)
+    drawn = view.drawn() + view.markers
+    clusters = _assign_clusters(view, drawn, group)
+    norms = None
+    if show_grads:
+        from .norms import vertex_norms
+
+        norms = vertex_norms(v for v in drawn if v.kind != MARKER)
+    writer = _Writer(show_shapes, norms)
+
+    lines = [_GRAPH_ATTRS.format(rankdir=rankdir), _NODE_ATTRS, _EDGE_ATTRS]
+    lines += _cluster_lines(drawn, clusters, writer)
+    backwards, order = _time_order(graph, view)
+    lines += ["\t" + writer.edge(source, target, graph, (source, target) in backwards)
+              for source, target in view.edges]
+    lines += [f"\t{_vertex_id(graph.vertices[a])} -> {_vertex_id(graph.vertices[b])} "
+              "[style=invis]\n" for a, b in order]
+    if norms is not None:
+        lines.append("\t" + writer.legend())
+    return lines
+
+
+def _time_order(graph, view) -> tuple:
+    """Lay out a reverse direction with time running the same way as the forward one.
+
+    A reverse recurrence sends h<t+1> back to step t. Those edges are drawn without
+    a layout constraint, and invisible edges put step t+1 after step t instead (the
+    ends of step t before the beginnings of step t+1), so the rows of a
+    bidirectional layer line up by t. Returns (back-in-time edges, invisible edges).
+    """
+    steps = {}
+    for vertex in view.drawn():
+        if vertex.kind == OP and vertex.scope:
+            step = step_of(vertex.scope)
+            if step is not None:
+                steps[vertex.index] = step
+    if not steps:
+        return set(), []
+    backwards = set()
+    reversed_groups = set()
+    has_pred, has_succ = set(), set()
+    for source, target in view.edges:
+        a, b = steps.get(source), steps.get(target)
+        if a is None or b is None or a[0] != b[0]:
+            continue
+        if a[1] == b[1]:
+            has_succ.add(source)
+            has_pred.add(target)
+        elif a[1] > b[1]:
+            backwards.add((source, target))
+            reversed_groups.add(a[0])
+    if not reversed_groups:
+        return backwards, []
+    ends: dict = {}
+    starts: dict = {}
+    for index, step in steps.items():
+        if step[0] in reversed_groups:
+            if index not in has_succ:
+                ends.setdefault(step, []).append(index)
+            if index not in has_pred:
+                starts.setdefault(step, []).append(index)
+    order = []
+    by_group: dict = {}
+    for group, t in set(steps.values()):
+        if group in reversed_groups:
+            by_group.setdefault(group, []).append(t)
+    for group, times in by_group.items():
+        times.sort()
+        for earlier, later in zip(times, times[1:]):
+            anchor = ends.get((group, earlier))
+            if anchor:
+                order += [(anchor[0], start) for start in starts.get((group, later), ())]
+    return backwards, order
+
+
+def _assign_clusters(view, drawn: list, group) -> dict:
+    """vertex index -> cluster path; a leaf goes to the innermost cluster of all its uses."""
+    clusters = {}
+    for vertex in drawn:
+        if vertex.kind == OP:
+            clusters[vertex.index] = cluster_path(vertex.scope, group)
+        elif vertex.kind == MARKER:
+            clusters[vertex.index] = cluster_path(vertex.group, group) if vertex.group else ()
+    leaves = {}
+    for source, target in view.edges:
+        if source in clusters:
+            continue
+        path = clusters.get(target, ())
+        shared = leaves.get(source)
+        if shared is None:
+            leaves[source] = path
+        elif shared:
+            length = 0
+            for a, b in zip(shared, path):
+                if a != b:
+                    break
+                length += 1
+            leaves[source] = shared[:length]
+    for vertex in drawn:
+        if vertex.index not in clusters:
+            clusters[vertex.index] = leaves.get(vertex.index, ())
+    return clusters
+
+
+def _cluster_lines(drawn: list, clusters: dict, writer) -> list:
+    members: dict = {(): []}
+    children: dict = {(): []}
+    for vertex in drawn:
+        path = clusters[vertex.index]
+        for depth in range(1, len(path) + 1):
+            prefix = path[:depth]
+            if prefix not in members:
+                members[prefix] = []
+                children[prefix] = []
+                children[prefix[:-1]].append(prefix)
+        members[path].append(vertex)
+    for paths in children.values():
+        paths.sort(key=_natural_key)
+
+    lines = []
+    ids = {}
+    stack = [(path, 1, False) for path in reversed(children[()])]
+    while stack:  # nested clusters, iteratively
+        path, depth, closing = stack.pop()
+        pad = "\t" * depth
+        if closing:
+            lines.append(pad + "}\n")
+            continue
+        ids[path] = len(ids)
+        label = path[-1]
+        style = _CLUSTER_STYLE[classify(label) if "." not in label else "module"]
+        lines.append(f"{pad}subgraph cluster_{ids[path]} {{\n")
+        lines.append(f'{pad}\tgraph [label={_quote(label)} tooltip={_quote("/".join(path))} '
+                     f'{style} fontsize=9 fontcolor="#505050"]\n')
+        lines += [pad + "\t" + writer.node(vertex) for vertex in members[path]]
+        stack.append((path, depth, True))
+        stack += [(child, depth + 1, False) for child in reversed(children[path])]
+    lines += ["\t" + writer.node(vertex) for vertex in members[()]]
+    return lines
+
+
+def _natural_key(path: tuple):
+    label = path[-1]
+    kind = classify(label)
+    digits = "".join(ch for ch in label if ch.isdigit() or ch == "-")
+    number = int(digits) if kind in ("step", "layer") and digits.lstrip("-").isdigit() else 0
+    return (kind == "step", number, label)
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+_PREFIX = {OP: "n", PARAM: "p", INPUT: "x", CONST: "c", MARKER: "m"}
+
+
+def _vertex_id(vertex) -> str:
+    return f"{_PREFIX[vertex.kind]}{vertex.index}"
+
+
+def _shape_text(shape, dtype, default) -> str:
+    text = str(tuple(int(n) for n in shape))
+    if dtype is not None and dtype != default:
+        text += f" {dtype}"
+    return text
+
+
+class _Writer:
+    """Node and edge statements in the house style."""
+
+    def __init__(self, show_shapes: bool, norms: dict | None):
+        self.show_shapes = show_shapes
+        self.norms = norms
+        self.default_dtype = get_default_dtype()
+        self.scale = None
+        if norms:
+            import math
+
+            logs = [math.log10(n) for n in norms.values() if 0 < n < math.inf]
+            if logs:
+                self.scale = (min(logs), max(logs))
+        self.zero_seen = False
+        self.bad_seen = False
+
+    # labels ------------------------------------------------------------------------
+    def _op_label(self, vertex) -> list:
+        node = vertex.obj
+        names = []
+        for ref in getattr(node, "_outputs", ()):
+            tensor = ref()
+            if tensor is not None and tensor.name:
+                names.append(tensor.name)
+        first = node.op_name if not names else f"{', '.join(names)} = {node.op_name}"
+        lines = [first]
+        if self.show_shapes:
+            shapes = [_shape_text(shape, dtype, self.default_dtype)
+                      for shape, dtype in _output_meta(node)]
+            if len(shapes) > 1 and len(set(shapes)) == 1:
+                shapes = [f"{len(shapes)} × {shapes[0]}"]
+            lines.append(", ".join(shapes))
+        return lines
+
+    def _leaf_label(self, vertex) -> list:
+        tensor = vertex.obj
+        if vertex.kind == CONST:
+            from ..backend import backend_of_array
+
+            value = backend_of_array(tensor.data).to_host(tensor.data)
+            return [f"{value.item():.4g}" if value.dtype.kind in "fc" else str(value.item())]
+        lines = [vertex.name] if vertex.name else []
+        if self.show_shapes or not lines:
+            lines.append(_shape_text(tensor.shape, tensor.dtype, self.default_dtype))
+        return lines
+
+    # statements --------------------------------------------------------------------
+    def node(self, vertex) -> str:
+        kind = vertex.kind
+        tooltip = ""
+        if kind == MARKER:
+            lines = [vertex.text[0]]
+            tooltip = vertex.text[1]
+        elif kind == OP:
+            lines = self._op_label(vertex)
+            tooltip = "/".join(vertex.scope)
+        else:
+            lines = self._leaf_label(vertex)
+        attrs = [f"label={_quote(chr(10).join(lines))}"]
+        style = _KIND_STYLE[kind]
+        if style:
+            attrs.append(style)
+        css = kind
+        if vertex.is_root:
+            attrs.append(_ROOT_STYLE if self.norms is None else _ROOT_BORDER)
+            css += " root"
+        if self.norms is not None and kind != MARKER:
+            attrs += self._grad_attrs(vertex, lines)
+            attrs[0] = f"label={_quote(chr(10).join(lines))}"
+        if tooltip:
+            attrs.append(f"tooltip={_quote(tooltip)}")
+        attrs.append(f'class="{css}"')
+        return f"{_vertex_id(vertex)} [{' '.join(attrs)}]\n"
+
+    def _grad_attrs(self, vertex, lines: list) -> list:
+        import math
+
+        norm = self.norms.get(vertex.index)
+        if norm is None:
+            if vertex.kind in (OP, PARAM):
+                return ['fillcolor=white style="rounded,dashed"' if vertex.kind == OP
+                        else 'fillcolor=white style="filled,dashed"']
+            return ["fillcolor=white"]
+        lines.append(f"‖g‖ {norm:.2e}")
+        if norm == 0:
+            self.zero_seen = True
+            return [f'fillcolor="{ZERO_COLOR}"']
+        if not math.isfinite(norm):
+            self.bad_seen = True
+            return [f'fillcolor="{BAD_COLOR}" fontcolor=white']
+        index = self._bin(math.log10(norm))
+        attrs = [f'fillcolor="{PALETTE[index]}"']
+        if index < _DARK:
+            attrs.append("fontcolor=white")
+        return attrs
+
+    def _bin(self, log_norm: float) -> int:
+        low, high = self.scale
+        if high - low < 1e-9:
+            return len(PALETTE) // 2
+        position = (log_norm - low) / (high - low)
+        return min(len(PALETTE) - 1, max(0, int(position * len(PALETTE))))
+
+    def edge(self, source: int, target: int, graph, backwards: bool = False) -> str:
+        a, b = _vertex_id(graph.vertices[source]), _vertex_id(graph.vertices[target])
+        return f"{a} -> {b} [constraint=false]\n" if backwards else f"{a} -> {b}\n"
+
+    def legend(self) -> str:
+        """One plain node holding the colour scale, as an HTML-like table."""
+        cells = []
+        if self.scale is not None:
+            low, high = self.scale
+            step = (high - low) / len(PALETTE)
+            for index, color in enumerate(PALETTE):
+                text = f"{10 ** (low + index * step):.2g}"
+                font = "white" if index < _DARK else "black"
+                cells.append(f'<td bgcolor="{color}"><font color="{font}">{text}</font></td>')
+        if self.zero_seen:
+            cells.append(f'<td bgcolor="{ZERO_COLOR}">0</td>')
+        if self.bad_seen:
+            cells.append(f'<td bgcolor="{BAD_COLOR}"><font color="white">inf/nan</font></td>')
+        if not cells:
+            cells.append("<td>no gradient norms: run backward() inside "
+                         "mg.record_grad_norms()</td>")
+        span = len(cells)
+        return (
+            'legend [shape=plaintext style=solid margin=0 class="legend" label=<'
+            '<table border="0" cellborder="1" cellspacing="0" cellpadding="3">'
+            f'<tr><td colspan="{span}"><b>gradient norm ‖g‖ (log scale)</b></td></tr>'
+            f'<tr>{"".join(cells)}</tr>'
+            f'<tr><td colspan="{span}">white, dashed: no norm recorded</td></tr>'
+            "</table>>]\n"
+        )
+
+
+def _output_meta(node) -> tuple:
+    try:
+        return node.output_meta
+    except AttributeError:  # a node whose arrays were freed before shapes were kept
+        metas = []
+        for ref in node._outputs:
+            tensor = ref()
+            metas.append(((), None) if tensor is None else (tensor.shape, tensor.dtype))
+        return tuple(metas)
