@@ -78,6 +78,7 @@ from .ops import (  # noqa: F401
 from .render import (  # noqa: F401
     GraphvizNotFoundError,
     draw_graph,
+    module_scope,
     record_grad_norms,
     step_grad_norms,
     to_dot,

@@ -15,6 +15,7 @@ soon as its backward has run, and (unless `retain_graph`) its saved values too.
 """
 from __future__ import annotations
 
+from .backend import _BY_ARRAY_TYPE as _ARRAY_TYPES
 from .function import _check_finite, _freed_graph_error
 from .modes import _anomaly, _grad_enabled
 
@@ -58,16 +59,34 @@ def _count_uses(root_nodes) -> dict:
 
 
 def _accumulate(slot: list, index: int, grad, create_graph: bool) -> None:
-    """slot = [grads, owned]: add `grad` at `index` without aliasing anybody's array."""
+    """slot = [grads, owned]: add `grad` at `index` without aliasing anybody's array.
+
+    Gradients are arrays, or Tensors when the graph of the gradient is recorded.
+    """
     grads, owned = slot
     current = grads[index]
     if current is None:
         grads[index] = grad
     elif owned[index] and not create_graph:
-        current.data += grad.data
+        current += grad  # our own fresh sum: add in place
+        grads[index] = current  # (a NumPy scalar is rebound, not changed in place)
     else:
         grads[index] = current + grad
         owned[index] = True
+
+
+def _as_array(grad, like):
+    """`grad` as an array of `like`'s type (NumPy turns 0-d results into scalars)."""
+    if type(grad) is type(like):
+        return grad
+    return _ARRAY_TYPES[type(like)].xp.asarray(grad)
+
+
+def _fresh(grad, owned: bool, like):
+    """An array of `like`'s type that nobody else holds: `grad` itself if we made it."""
+    if type(grad) is type(like):
+        return grad if owned else grad.copy()
+    return _ARRAY_TYPES[type(like)].xp.asarray(grad)  # a new 0-d array from a scalar
 
 
 def _run(Tensor, roots, root_grads, retain_graph, create_graph, capture, inputs,
@@ -76,6 +95,8 @@ def _run(Tensor, roots, root_grads, retain_graph, create_graph, capture, inputs,
     leaves: dict = {}  # id(leaf) -> [leaf, [grad], [owned]]
     root_nodes = []
     for root, grad in zip(roots, root_grads):
+        if not create_graph:
+            grad = grad.data
         node = root._creator
         if node is None:
             if root._requires_grad:
@@ -92,21 +113,26 @@ def _run(Tensor, roots, root_grads, retain_graph, create_graph, capture, inputs,
     captured = {}
     observers = _grad_observers
     anomaly = _anomaly.get()
+    node_backward = _node_backward_tensors if create_graph else _node_backward_arrays
 
     while ready:
         node = ready.pop()
         grads = pending.pop(node)[0]
         if node._hooks is not None:
-            grads = _run_hooks(Tensor, node._hooks, grads)
+            grads = _run_hooks(Tensor, node, node._hooks, grads, create_graph)
         if node._retained is not None and not capture:
-            _retain(node, grads)
+            _retain(node, grads, create_graph)
         if targets is not None and node in targets:
             for index, position in targets[node]:
                 captured[position] = grads[index]
-        for observer in observers:
-            observer(node, grads)
+        if observers:
+            seen = grads if create_graph else [
+                None if g is None else Tensor._make(_as_array(g, data), False, None, 0)
+                for g, data in zip(grads, node._output_data)]
+            for observer in observers:
+                observer(node, seen)
 
-        input_grads = _node_backward(Tensor, node, grads, create_graph, anomaly)
+        input_grads = node_backward(Tensor, node, grads, anomaly)
         for t, g in zip(node.inputs, input_grads):
             if not t._requires_grad:
                 continue
@@ -130,14 +156,15 @@ def _run(Tensor, roots, root_grads, retain_graph, create_graph, capture, inputs,
     for leaf, grads, owned in leaves.values():
         grad = grads[0]
         if leaf._hooks:
-            grad = _run_hooks(Tensor, {0: leaf._hooks}, [grad])[0]
+            grad = _run_hooks(Tensor, None, {0: leaf._hooks}, [grad], create_graph, leaf)[0]
         if capture:
             if id(leaf) in targets:
                 captured[targets[id(leaf)]] = grad
         elif leaf.grad is None:
-            leaf.grad = grad.data if owned[0] else grad.data.copy()
+            leaf.grad = _fresh(grad.data, owned[0], leaf.data) if create_graph else \
+                _fresh(grad, owned[0], leaf.data)
         else:
-            leaf.grad += grad.data
+            leaf.grad += grad.data if create_graph else grad
 
     if not capture:
         return None
@@ -150,6 +177,8 @@ def _run(Tensor, roots, root_grads, retain_graph, create_graph, capture, inputs,
                 "compute the outputs, so it has no gradient; pass allow_unused=True to "
                 "get None for it"
             )
+        if grad is not None and not create_graph:
+            grad = Tensor._make(_as_array(grad, t.data), False, None, 0)
         result.append(grad)
     return tuple(result)
 
@@ -173,46 +202,86 @@ def _capture_targets(inputs) -> dict:
     return targets
 
 
-def _node_backward(Tensor, node, grads, create_graph, anomaly):
-    """Call one node's backward; returns one gradient (or None) per input."""
-    inputs = node.inputs
-    missing = False
-    for g in grads:
-        if g is None:
-            missing = True
-            break
-    if missing:
-        if all(g is None for g in grads):
-            return (None,) * len(inputs)
-        grads = [g if g is not None else Tensor._make(node.xp.zeros(shape, dtype), False, None, 0)
-                 for g, (shape, dtype) in zip(grads, node.output_meta)]
+def _check_node(node) -> None:
+    """Refuse a freed graph and inputs modified in place since they were recorded."""
     if node._freed:
         raise _freed_graph_error(node)
-    for t, version in zip(inputs, node._versions):
+    versions = node._versions
+    for i, t in enumerate(node.inputs):
+        version = 0 if versions is None else versions[i]
         if t._version != version:
             raise RuntimeError(
                 f"{node.op_name}: an input of shape {tuple(t.shape)} was modified in place "
                 f"after it was used (version {version} → {t._version}); its gradient "
                 "would be wrong. Work on a copy, or modify it before using it."
             )
-    if node.differentiable_backward:
+
+
+def _node_backward_arrays(Tensor, node, grads, anomaly):
+    """One node's backward on arrays (no graph of the gradient): one gradient or None
+    per input. Uses the op's `backward_arrays` when it has one."""
+    inputs = node.inputs
+    for g in grads:
+        if g is None:
+            if all(g is None for g in grads):
+                return (None,) * len(inputs)
+            grads = [g if g is not None else node.xp.zeros(shape, dtype)
+                     for g, (shape, dtype) in zip(grads, node.output_meta)]
+            break
+    _check_node(node)
+    cls = type(node)
+    if cls.backward_arrays is not None:
+        result = cls.backward_arrays(node, *grads)
+    elif cls.differentiable_backward:  # a built-in op without an array version
         try:
-            result = node.backward(node, *grads)
+            result = node.backward(node, *[Tensor._make(g, False, None, 0) for g in grads])
         except FloatingPointError as exc:  # an op inside this backward made NaN/Inf
             raise FloatingPointError(
                 f"detect_anomaly: {node.op_name} produced NaN or Inf in its backward ({exc})"
             ) from exc
-    else:
-        if create_graph:
-            raise RuntimeError(
-                f"{node.op_name} is a custom mg.Function, whose backward works on arrays: "
-                "it is first order, so create_graph=True cannot go through it. Write it "
-                "with differentiable Tensor ops to get higher derivatives."
-            )
-        result = node.backward(node, *[g.data for g in grads])
         if type(result) is not tuple:
             result = (result,)
-        result = tuple(None if r is None else Tensor._make(r, False, None, 0) for r in result)
+        result = tuple(None if r is None else r.data for r in result)
+    else:
+        result = node.backward(node, *grads)
+    if type(result) is not tuple:
+        result = (result,)
+    if len(result) != len(inputs):
+        raise RuntimeError(
+            f"{node.op_name}.backward returned {len(result)} gradients for {len(inputs)} inputs"
+        )
+    for t, g in zip(inputs, result):
+        if g is not None and g.shape != t.data.shape:
+            raise RuntimeError(
+                f"{node.op_name}.backward returned a gradient of shape {tuple(g.shape)} "
+                f"for an input of shape {tuple(t.shape)}"
+            )
+    if anomaly:
+        _check_finite(node.op_name, "backward", result)
+    return result
+
+
+def _node_backward_tensors(Tensor, node, grads, anomaly):
+    """One node's backward as Tensor ops, recorded (create_graph=True)."""
+    inputs = node.inputs
+    if any(g is None for g in grads):
+        if all(g is None for g in grads):
+            return (None,) * len(inputs)
+        grads = [g if g is not None else Tensor._make(node.xp.zeros(shape, dtype), False, None, 0)
+                 for g, (shape, dtype) in zip(grads, node.output_meta)]
+    _check_node(node)
+    if not node.differentiable_backward:
+        raise RuntimeError(
+            f"{node.op_name} is a custom mg.Function, whose backward works on arrays: "
+            "it is first order, so create_graph=True cannot go through it. Write it "
+            "with differentiable Tensor ops to get higher derivatives."
+        )
+    try:
+        result = node.backward(node, *grads)
+    except FloatingPointError as exc:  # an op inside this backward made NaN/Inf
+        raise FloatingPointError(
+            f"detect_anomaly: {node.op_name} produced NaN or Inf in its backward ({exc})"
+        ) from exc
     if type(result) is not tuple:
         result = (result,)
     if len(result) != len(inputs):
@@ -230,27 +299,36 @@ def _node_backward(Tensor, node, grads, create_graph, anomaly):
     return result
 
 
-def _run_hooks(Tensor, hooks: dict, grads: list) -> list:
+def _run_hooks(Tensor, node, hooks: dict, grads: list, create_graph: bool, leaf=None) -> list:
+    """Call each hook with its gradient array; an array (or Tensor) it returns replaces it."""
     grads = list(grads)
+    xp = node.xp if node is not None else _ARRAY_TYPES[type(leaf.data)].xp
     for index, functions in hooks.items():
         for fn in functions:
-            if grads[index] is None:
+            grad = grads[index]
+            if grad is None:
                 continue
-            replacement = fn(grads[index].data)
+            if create_graph:
+                grad = grad.data
+            elif type(grad) not in _ARRAY_TYPES:
+                grad = grads[index] = xp.asarray(grad)
+            replacement = fn(grad)
             if replacement is not None:
                 if isinstance(replacement, Tensor):
                     replacement = replacement.data
-                grads[index] = Tensor._make(replacement, False, None, 0)
+                grads[index] = Tensor._make(replacement, False, None, 0) if create_graph else replacement
     return grads
 
 
-def _retain(node, grads) -> None:
+def _retain(node, grads, create_graph: bool) -> None:
     for index, ref in node._retained.items():
         tensor = ref()
         grad = grads[index]
         if tensor is None or grad is None:
             continue
+        if create_graph:
+            grad = grad.data
         if tensor.grad is None:
-            tensor.grad = grad.data.copy()
+            tensor.grad = _fresh(grad, False, tensor.data)
         else:
-            tensor.grad += grad.data
+            tensor.grad += grad

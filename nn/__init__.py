@@ -32,3 +32,9 @@ __all__ = [
     "Recurrent", "RecurrentCell", "Sequential", "SerializationError", "Sigmoid", "Stack", "Tanh",
     "functional", "init", "load", "optim", "save", "utils",
 ]
+
+# Attention and decoding (seq2seq): nn.Attention, nn.decode.greedy_decode / beam_search / error_analysis.
+from . import attention, decode
+from .attention import Attention, AttentionMemory
+
+__all__ += ["Attention", "AttentionMemory", "attention", "decode"]

@@ -85,7 +85,7 @@ class Module:
             params[name] = value
         elif isinstance(value, Module):
             self._forget(name)
-            self._modules[name] = value
+            self._modules[name] = _named(value, name)
         elif params is not None and name in params:
             if value is not None:
                 raise TypeError(
@@ -151,7 +151,7 @@ class Module:
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module('{name}') expects an nn.Module or None, got {type(module).__name__}")
         self._forget(name)
-        self._modules[name] = module
+        self._modules[name] = _named(module, name)
 
     # ------------------------------------------------------------------ traversal
 
@@ -309,7 +309,13 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        # Ops inside are tagged with the module's attribute name (nested calls build the
+        # path, "encoder.rnn"), so mg.draw_graph(..., group="module") can cluster them.
+        name = self.__dict__.get("_scope_name")
+        if name is None:
+            return self.forward(*args, **kwargs)
+        with mg.module_scope(name):
+            return self.forward(*args, **kwargs)
 
     def extra_repr(self) -> str:
         """The text inside this module's parentheses; by default its own parameter shapes."""
@@ -399,10 +405,17 @@ class ModuleList(Module):
 
     def __setitem__(self, index: int, module: Module) -> None:
         name = list(self._modules)[index]
-        self._modules[name] = _check_module(module, f"ModuleList[{index}]")
+        self._modules[name] = _named(_check_module(module, f"ModuleList[{index}]"), name)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError("ModuleList has no forward(); iterate over it and call each module")
+
+
+def _named(module: Module | None, name: str) -> Module | None:
+    """Remember the first attribute name a module is registered under (its graph scope)."""
+    if module is not None:
+        module.__dict__.setdefault("_scope_name", name)
+    return module
 
 
 def _check_module(module: Any, where: str) -> Module:

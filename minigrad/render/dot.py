@@ -19,6 +19,7 @@ What is drawn how (the legend of every picture):
 from __future__ import annotations
 
 import contextlib
+import gc
 
 from ..backend import get_default_dtype
 from .graph import (
@@ -169,7 +170,20 @@ def _explain_missing_dot(graphviz):
 
 # -- writing DOT ------------------------------------------------------------------------
 
-def _body(root, params, show_shapes, show_grads, group, rankdir, max_nodes, max_steps) -> list:
+def _body(*args) -> list:
+    """The DOT statements. The cyclic garbage collector is paused meanwhile: the many
+    small objects made here would otherwise trigger repeated full collections."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _statements(*args)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _statements(root, params, show_shapes, show_grads, group, rankdir, max_nodes,
+                max_steps) -> list:
     if group not in GROUPS:
         raise ValueError(f"group must be None, 'module' or 'timestep', got {group!r}")
     if rankdir not in RANKDIRS:
@@ -198,12 +212,13 @@ def _body(root, params, show_shapes, show_grads, group, rankdir, max_nodes, max_
 
 
 def _time_order(graph, view) -> tuple:
-    """Lay out a reverse direction with time running the same way as the forward one.
+    """Lay out a reverse direction with time running left to right, as the forward one.
 
-    A reverse recurrence sends h<t+1> back to step t. Those edges are drawn without
-    a layout constraint, and invisible edges put step t+1 after step t instead (the
-    ends of step t before the beginnings of step t+1), so the rows of a
-    bidirectional layer line up by t. Returns (back-in-time edges, invisible edges).
+    A reverse recurrence sends a<t+1> back to step t. Those edges are drawn without
+    a layout constraint, and invisible edges mirror them instead, from what step t
+    sends on to what step t+1 receives (from the ends of step t to the beginnings of
+    step t+1 at the sequence's two ends), so the rows of a bidirectional layer line
+    up by t. Returns (back-in-time edges, invisible edges).
     """
     steps = {}
     for vertex in view.drawn():
@@ -211,10 +226,9 @@ def _time_order(graph, view) -> tuple:
             step = step_of(vertex.scope)
             if step is not None:
                 steps[vertex.index] = step
-    if not steps:
-        return set(), []
     backwards = set()
-    reversed_groups = set()
+    sends: dict = {}  # step -> ops whose output goes back in time
+    receives: dict = {}  # step -> ops that take an input from a later step
     has_pred, has_succ = set(), set()
     for source, target in view.edges:
         a, b = steps.get(source), steps.get(target)
@@ -225,28 +239,26 @@ def _time_order(graph, view) -> tuple:
             has_pred.add(target)
         elif a[1] > b[1]:
             backwards.add((source, target))
-            reversed_groups.add(a[0])
-    if not reversed_groups:
+            sends.setdefault(a, set()).add(source)
+            receives.setdefault(b, set()).add(target)
+    if not backwards:
         return backwards, []
-    ends: dict = {}
-    starts: dict = {}
+    reversed_groups = {group for group, _ in sends}
+    members: dict = {}
     for index, step in steps.items():
         if step[0] in reversed_groups:
-            if index not in has_succ:
-                ends.setdefault(step, []).append(index)
-            if index not in has_pred:
-                starts.setdefault(step, []).append(index)
+            members.setdefault(step, []).append(index)
     order = []
-    by_group: dict = {}
-    for group, t in set(steps.values()):
-        if group in reversed_groups:
-            by_group.setdefault(group, []).append(t)
-    for group, times in by_group.items():
-        times.sort()
-        for earlier, later in zip(times, times[1:]):
-            anchor = ends.get((group, earlier))
-            if anchor:
-                order += [(anchor[0], start) for start in starts.get((group, later), ())]
+    times: dict = {}
+    for group, t in members:
+        times.setdefault(group, []).append(t)
+    for group, ts in times.items():
+        ts.sort()
+        for position in range(1, len(ts)):
+            earlier, later = (group, ts[position - 1]), (group, ts[position])
+            tails = sends.get(earlier) or [i for i in members[earlier] if i not in has_succ]
+            heads = receives.get(later) or [i for i in members[later] if i not in has_pred]
+            order += [(a, b) for a in sorted(tails) for b in sorted(heads)]
     return backwards, order
 
 
@@ -304,8 +316,11 @@ def _cluster_lines(drawn: list, clusters: dict, writer) -> list:
             lines.append(pad + "}\n")
             continue
         ids[path] = len(ids)
+        kind = classify(path[-1])
         label = path[-1]
-        style = _CLUSTER_STYLE[classify(label) if "." not in label else "module"]
+        if kind == "module":  # a module's dotted path, as in named_parameters()
+            label = ".".join(entry for entry in path if classify(entry) == "module")
+        style = _CLUSTER_STYLE[kind]
         lines.append(f"{pad}subgraph cluster_{ids[path]} {{\n")
         lines.append(f'{pad}\tgraph [label={_quote(label)} tooltip={_quote("/".join(path))} '
                      f'{style} fontsize=9 fontcolor="#505050"]\n')
@@ -358,6 +373,7 @@ class _Writer:
                 self.scale = (min(logs), max(logs))
         self.zero_seen = False
         self.bad_seen = False
+        self.missing_seen = False
 
     # labels ------------------------------------------------------------------------
     def _op_label(self, vertex) -> list:
@@ -423,6 +439,7 @@ class _Writer:
         norm = self.norms.get(vertex.index)
         if norm is None:
             if vertex.kind in (OP, PARAM):
+                self.missing_seen = True
                 return ['fillcolor=white style="rounded,dashed"' if vertex.kind == OP
                         else 'fillcolor=white style="filled,dashed"']
             return ["fillcolor=white"]
@@ -468,13 +485,13 @@ class _Writer:
             cells.append("<td>no gradient norms: run backward() inside "
                          "mg.record_grad_norms()</td>")
         span = len(cells)
+        note = (f'<tr><td colspan="{span}">white, dashed: no norm recorded</td></tr>'
+                if self.missing_seen else "")
         return (
             'legend [shape=plaintext style=solid margin=0 class="legend" label=<'
             '<table border="0" cellborder="1" cellspacing="0" cellpadding="3">'
             f'<tr><td colspan="{span}"><b>gradient norm ‖g‖ (log scale)</b></td></tr>'
-            f'<tr>{"".join(cells)}</tr>'
-            f'<tr><td colspan="{span}">white, dashed: no norm recorded</td></tr>'
-            "</table>>]\n"
+            f'<tr>{"".join(cells)}</tr>{note}</table>>]\n'
         )
 
 

@@ -15,7 +15,10 @@ module path or a user's scope.
 """
 from __future__ import annotations
 
+import contextlib
 import re
+
+from ..modes import _scope, name_scope
 
 _STEP = re.compile(r"t=(-?\d+)$")
 _LAYER = re.compile(r"layer\d+$")
@@ -36,6 +39,25 @@ def classify(entry: str) -> str:
 
 
 _step_cache: dict = {}
+_recurrent_cache: dict = {}
+
+
+def module_scope(name: str):
+    """The scope a module call opens: `mg.name_scope(name)`, except inside a recurrent
+    layer, whose own layer/direction/step scopes already say where an op belongs
+    (the wrappers and cells that run it add no names there).
+
+    nn.Module.__call__ uses it with the module's attribute name, so nested calls
+    build the module path ("encoder", "rnn") that `group="module"` draws.
+    """
+    scope = _scope.get()
+    inside = _recurrent_cache.get(scope)
+    if inside is None:
+        inside = any(classify(entry) != "module" for entry in scope)
+        if len(_recurrent_cache) > 10_000:
+            _recurrent_cache.clear()
+        _recurrent_cache[scope] = inside
+    return contextlib.nullcontext() if inside else name_scope(name)
 
 
 def step_of(scope: tuple):
@@ -64,22 +86,30 @@ def cluster_path(scope: tuple, group: str | None) -> tuple:
     """The nested clusters an op created in `scope` is drawn in.
 
     - `None`: no clusters.
-    - `"module"`: every entry but the time steps (module > layer > direction).
-    - `"timestep"`: the recurrent entries (layer > direction > t=…), under one
-      cluster for the module path that leads to them; ops outside any recurrent
-      layer stay unclustered.
+    - `"module"`: one cluster per module (or user scope) on the path, then the
+      recurrent layer and direction; time steps are not split.
+    - `"timestep"`: one cluster for the module path that leads to a recurrent layer,
+      then layer > direction > t=…; ops outside recurrent layers stay unclustered.
+
+    Inside a recurrent layer, module names (the wrappers and cells that run it) are
+    left out: the layer, direction and step say where an op belongs.
     """
     if not group or not scope:
         return ()
-    if group == "module":
-        return tuple(entry for entry in scope if not _STEP.match(entry))
     kinds = [classify(entry) for entry in scope]
     first = next((i for i, kind in enumerate(kinds) if kind != "module"), None)
     if first is None:
-        return ()
-    path = (".".join(scope[:first]),) if first else ()
-    return path + tuple(entry for entry, kind in zip(scope[first:], kinds[first:])
-                        if kind != "module")
+        return scope if group == "module" else ()
+    keep = ("layer", "direction") if group == "module" else ("layer", "direction", "step")
+    inner = tuple(entry for entry, kind in zip(scope[first:], kinds[first:]) if kind in keep)
+    if group == "module":
+        return scope[:first] + inner
+    return ((".".join(scope[:first]),) if first else ()) + inner
+
+
+def step_label(group: tuple) -> str:
+    """A recurrent layer's name for users: "layer0/forward", "encoder.rnn/layer1/reverse"."""
+    return "/".join(cluster_path(group, "timestep"))
 
 
 class Vertex:
@@ -222,6 +252,8 @@ def collapse(graph: Graph, max_nodes: int | None = None, max_steps: int | None =
         raise ValueError(f"max_steps keeps the first and last steps, so it must be >= 2, "
                          f"got {max_steps}")
     n = len(graph.vertices)
+    if max_steps is None and (max_nodes is None or n <= max_nodes):
+        return View(graph, [-1] * n, graph.edges, [])
     producers: list = [[] for _ in range(n)]
     consumers: list = [[] for _ in range(n)]
     for source, target in graph.edges:

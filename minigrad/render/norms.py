@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import autograd
 from ..backend import backend_of_array
-from .graph import OP, collect, step_of
+from .graph import OP, collect, step_label, step_of
 
 
 def array_norm(array):
@@ -44,7 +44,7 @@ class record_grad_norms:
     Leaves need no recording: their norms come from `.grad`.
     """
 
-    def __enter__(self) -> record_grad_norms:
+    def __enter__(self):
         autograd._grad_observers.append(_observe)
         return self
 
@@ -101,7 +101,8 @@ def step_grad_norms(root, which: str = "hidden") -> dict:
     which: "hidden" (a<t> only) or "state" (everything carried to the next step
     together, for an LSTM (h<t>, c<t>)).
 
-    Returns a dict: the layer's scope path ("layer0/forward"; "" for steps
+    Returns a dict: the layer's path ("layer0/forward"; with the module path in
+    front when modules are named, "encoder.rnn/layer0/forward"; "" for steps
     scoped only by t=…) -> a NumPy array indexed by t (NaN where a step's norm
     was not recorded). Raises RuntimeError if no norms were recorded.
     """
@@ -152,13 +153,18 @@ def step_grad_norms(root, which: str = "hidden") -> dict:
     lengths: dict = {}
     for group, t in chosen:
         lengths[group] = max(lengths.get(group, 0), t + 1)
+    curves = {}
+    for group, length in lengths.items():
+        curves[group] = np.full(length, np.nan)
+    for (group, t), total in squares.items():
+        if t >= 0:
+            curves[group][t] = math.sqrt(total)
     result = {}
-    for group in sorted(lengths, key=lambda g: "/".join(g)):
-        curve = np.full(lengths[group], np.nan)
-        for (g, t), total in squares.items():
-            if g == group and t >= 0:
-                curve[t] = math.sqrt(total)
-        result["/".join(group)] = curve
+    for group in sorted(curves, key=step_label):
+        label = step_label(group)
+        if label in result:  # two layers under one name: keep both, told apart
+            label = "/".join(group)
+        result[label] = curves[group]
     return result
 
 

@@ -1,0 +1,295 @@
+"""The benchmark workloads, each built for every framework from the same data and weights.
+
+A workload is a name plus one builder per framework. A builder returns a `step()`
+that does one full training step (forward, loss, backward, update) and returns
+the loss of that step as a Python float. All builders of a workload start from
+identical float32 weights and data (made here, with NumPy, from one seed), so
+their first losses must agree: the runner checks that before it times anything.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from . import numpy_rnn
+
+LR = 0.01  # small enough that repeated steps stay finite
+
+
+@dataclass
+class Workload:
+    """One row of the table: what is timed, and how each framework runs it."""
+
+    name: str
+    group: str
+    builders: dict  # framework name -> () -> step callable returning the loss
+    info: dict = field(default_factory=dict)
+    rtol: float = 2e-4  # float32 losses of the frameworks agree to this relative tolerance
+    ops: int | None = None  # for per-op figures (the scalar chain)
+
+
+# -- shared data and weights ------------------------------------------------------------------
+
+def rnn_weights(kind: str, input_size: int, hidden_size: int, num_layers: int, bidirectional: bool,
+                seed: int) -> dict:
+    """PyTorch-named float32 weights drawn like PyTorch's default init, U(-1/√H, 1/√H)."""
+    gates = {"lstm": 4, "gru": 3, "rnn": 1}[kind]
+    rng = np.random.default_rng(seed)
+    bound = 1.0 / math.sqrt(hidden_size)
+    weights = {}
+    directions = ("", "_reverse") if bidirectional else ("",)
+    for layer in range(num_layers):
+        layer_input = input_size if layer == 0 else hidden_size * len(directions)
+        for suffix in directions:
+            shapes = {"weight_ih": (gates * hidden_size, layer_input),
+                      "weight_hh": (gates * hidden_size, hidden_size),
+                      "bias_ih": (gates * hidden_size,), "bias_hh": (gates * hidden_size,)}
+            for name, shape in shapes.items():
+                weights[f"{name}_l{layer}{suffix}"] = rng.uniform(-bound, bound, shape).astype(np.float32)
+    return weights
+
+
+def rnn_data(steps: int, batch: int, input_size: int, out_features: int, seed: int) -> tuple:
+    rng = np.random.default_rng(seed + 1)
+    x = rng.standard_normal((steps, batch, input_size)).astype(np.float32)
+    target = rng.standard_normal((steps, batch, out_features)).astype(np.float32)
+    return x, target
+
+
+# -- recurrent training steps ------------------------------------------------------------------
+
+def _minigrad_rnn(kind, weights, x, target, num_layers, bidirectional, fused):
+    def build():
+        import minigrad as mg
+        import nn
+
+        layer_class = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}[kind]
+        kwargs = {} if fused is None else {"fused": fused}
+        model = layer_class(x.shape[2], weights["weight_hh_l0"].shape[1], num_layers=num_layers,
+                            bidirectional=bidirectional, **kwargs)
+        model.load_state_dict({name: mg.tensor(w) for name, w in weights.items()})
+        optimizer = nn.optim.SGD(model.parameters(), lr=LR)
+        inputs, targets = mg.tensor(x), mg.tensor(target)
+
+        def step():
+            optimizer.zero_grad()
+            output, _ = model(inputs)
+            diff = output - targets
+            loss = (diff * diff).mean()
+            loss.backward()
+            optimizer.step()
+            return loss.item()
+
+        return step
+
+    return build
+
+
+def _torch_rnn(kind, weights, x, target, num_layers, bidirectional):
+    def build():
+        import torch
+
+        layer_class = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[kind]
+        model = layer_class(x.shape[2], weights["weight_hh_l0"].shape[1], num_layers=num_layers,
+                            bidirectional=bidirectional)
+        model.load_state_dict({name: torch.from_numpy(w.copy()) for name, w in weights.items()})
+        optimizer = torch.optim.SGD(model.parameters(), lr=LR)
+        inputs, targets = torch.from_numpy(x), torch.from_numpy(target)
+
+        def step():
+            optimizer.zero_grad()
+            output, _ = model(inputs)
+            diff = output - targets
+            loss = (diff * diff).mean()
+            loss.backward()
+            optimizer.step()
+            return loss.item()
+
+        return step
+
+    return build
+
+
+def _numpy_rnn(kind, weights, x, target, num_layers, bidirectional):
+    def build():
+        model = numpy_rnn.NumpyRNN(kind, {k: w.copy() for k, w in weights.items()}, num_layers,
+                                   bidirectional)
+        return lambda: model.train_step(x, target, LR)
+
+    return build
+
+
+def recurrent_workload(kind: str, steps: int, batch: int, input_size: int, hidden_size: int,
+                       num_layers: int = 1, bidirectional: bool = False, seed: int = 0,
+                       unfused: bool = False) -> Workload:
+    """One training step of an RNN/GRU/LSTM layer with an MSE loss and SGD."""
+    weights = rnn_weights(kind, input_size, hidden_size, num_layers, bidirectional, seed)
+    out_features = hidden_size * (2 if bidirectional else 1)
+    x, target = rnn_data(steps, batch, input_size, out_features, seed)
+    args = (kind, weights, x, target, num_layers, bidirectional)
+    builders = {"minigrad": _minigrad_rnn(*args, fused=None), "torch": _torch_rnn(*args),
+                "numpy": _numpy_rnn(*args)}
+    if unfused:
+        builders["minigrad fused=False"] = _minigrad_rnn(*args, fused=False)
+    shape = f"T={steps} B={batch} X={input_size} H={hidden_size}"
+    extra = (f" {num_layers}-layer" if num_layers > 1 else "") + (" bidir" if bidirectional else "")
+    return Workload(f"{kind.upper()}{extra} {shape}", "recurrent", builders,
+                    info={"kind": kind, "T": steps, "B": batch, "X": input_size, "H": hidden_size,
+                          "num_layers": num_layers, "bidirectional": bidirectional})
+
+
+# -- micrograd's demo: a 2-16-16-1 MLP on the moons ------------------------------------------------
+
+def make_moons(n_samples: int = 100, noise: float = 0.1, seed: int = 1337) -> tuple:
+    """Two interleaving half circles: X (n, 2) float32 and labels y in {-1, +1} (float32)."""
+    rng = np.random.default_rng(seed)
+    n_outer = n_samples // 2
+    outer = np.linspace(0, np.pi, n_outer)
+    inner = np.linspace(0, np.pi, n_samples - n_outer)
+    X = np.concatenate([np.stack([np.cos(outer), np.sin(outer)], axis=1),
+                        np.stack([1 - np.cos(inner), 1 - np.sin(inner) - 0.5], axis=1)])
+    y = np.concatenate([-np.ones(n_outer), np.ones(n_samples - n_outer)])
+    X += rng.normal(scale=noise, size=X.shape)
+    order = rng.permutation(n_samples)
+    return X[order].astype(np.float32), y[order].astype(np.float32)
+
+
+def mlp_workload(n_samples: int = 100, sizes: tuple = (2, 16, 16, 1), seed: int = 1337,
+                 alpha: float = 1e-4) -> Workload:
+    """examples/micrograd_demo.py's step: nn.MLP(2, [16, 16, 1]), SVM max-margin loss + L2, SGD."""
+    X, y = make_moons(n_samples, seed=seed)
+    rng = np.random.default_rng(seed)
+    params = [(rng.uniform(-1, 1, (sizes[i + 1], sizes[i])).astype(np.float32),
+               np.zeros(sizes[i + 1], dtype=np.float32)) for i in range(len(sizes) - 1)]
+    lr = 0.1
+
+    def build_minigrad():
+        import minigrad as mg
+        import nn
+
+        model = nn.MLP(sizes[0], list(sizes[1:]))
+        for layer, (w, b) in zip(model.layers, params):
+            layer.w.data[...] = w
+            layer.b.data[...] = b
+        optimizer = nn.optim.SGD(model.parameters(), lr=lr)
+        inputs, labels = mg.tensor(X), mg.tensor(y)
+
+        def step():
+            scores = model(inputs)
+            data_loss = (1 + -labels * scores).relu().mean()
+            reg_loss = alpha * sum((p * p).sum() for p in model.parameters())
+            loss = data_loss + reg_loss
+            model.zero_grad()
+            loss.backward()
+            optimizer.step()
+            return loss.item()
+
+        return step
+
+    def build_torch():
+        import torch
+
+        tensors = [(torch.tensor(w, requires_grad=True), torch.tensor(b, requires_grad=True))
+                   for w, b in params]
+        flat = [t for pair in tensors for t in pair]
+        optimizer = torch.optim.SGD(flat, lr=lr)
+        inputs, labels = torch.from_numpy(X), torch.from_numpy(y)
+        last = len(tensors) - 1
+
+        def step():
+            a = inputs
+            for index, (w, b) in enumerate(tensors):
+                a = a @ w.T + b
+                if index != last:
+                    a = a.relu()
+            scores = a.squeeze(-1)
+            data_loss = (1 + -labels * scores).relu().mean()
+            reg_loss = alpha * sum((p * p).sum() for p in flat)
+            loss = data_loss + reg_loss
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            return loss.item()
+
+        return step
+
+    def build_numpy():
+        model = numpy_rnn.NumpyMLP([(w.copy(), b.copy()) for w, b in params], alpha)
+        return lambda: model.train_step(X, y, lr)
+
+    return Workload(f"micrograd MLP {'-'.join(map(str, sizes))} step, {n_samples} samples", "mlp",
+                    {"minigrad": build_minigrad, "torch": build_torch, "numpy": build_numpy},
+                    info={"sizes": list(sizes), "samples": n_samples})
+
+
+# -- a chain of scalar ops ---------------------------------------------------------------------
+
+def chain_workload(ops: int = 10_000) -> Workload:
+    """`ops` scalar ops in a row (x·0.5, +1, tanh, repeating), then backward: the
+    per-op cost of recording and walking the graph, with no arithmetic to hide it."""
+    repeats, rest = divmod(ops, 3)
+
+    def run(y, tanh):
+        for _ in range(repeats):
+            y = tanh(y * 0.5 + 1.0)
+        for index in range(rest):
+            y = y * 0.5 if index == 0 else y + 1.0
+        return y
+
+    def build_minigrad():
+        import minigrad as mg
+
+        x = mg.tensor(0.25, requires_grad=True)
+
+        def step():
+            x.grad = None
+            y = run(x, mg.tanh)
+            y.backward()
+            return y.item()
+
+        return step
+
+    def build_torch():
+        import torch
+
+        x = torch.tensor(0.25, requires_grad=True)
+
+        def step():
+            x.grad = None
+            y = run(x, torch.tanh)
+            y.backward()
+            return y.item()
+
+        return step
+
+    return Workload(f"scalar chain, {ops} ops fwd+bwd", "chain",
+                    {"minigrad": build_minigrad, "torch": build_torch}, info={"ops": ops}, ops=ops)
+
+
+# -- all of them, by configuration -----------------------------------------------------------------
+
+RECURRENT_SHAPES = [(50, 32, 64, 128), (50, 64, 128, 256), (100, 16, 32, 64), (20, 128, 256, 512)]
+TINY_SHAPES = [(5, 3, 4, 6)]
+LONG_RNN_STEPS = [1_000, 10_000, 100_000]
+LONG_RNN_SIZES = (16, 16, 64)  # batch, input_size, hidden_size of the long vanilla RNN
+
+
+def build(config: str, unfused: bool = False) -> list[Workload]:
+    """The timed workloads of a configuration: "full" (the issue's) or "tiny" (a smoke test)."""
+    tiny = config == "tiny"
+    workloads = []
+    for kind in ("lstm", "gru", "rnn"):
+        for shape in (TINY_SHAPES if tiny else RECURRENT_SHAPES):
+            workloads.append(recurrent_workload(kind, *shape, unfused=unfused))
+    bidir = (5, 3, 4, 6) if tiny else (50, 32, 64, 128)
+    workloads.append(recurrent_workload("lstm", *bidir, num_layers=2, bidirectional=True,
+                                        unfused=unfused))
+    workloads.append(mlp_workload(n_samples=10 if tiny else 100))
+    workloads.append(chain_workload(30 if tiny else 10_000))
+    return workloads
+
+
+Builder = Callable[[], Callable[[], float]]

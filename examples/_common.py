@@ -1,0 +1,138 @@
+"""What every sequence-model example shares: the command line, the progress bar,
+where figures go, and the few host-side helpers for plotting and metrics.
+
+Each example is a script with a `main(argv) -> dict` that returns its quality
+figures (and writes them to `<out>/<name>_metrics.json`), so tests/test_examples.py
+can run it in its `--small` setting and check them.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+# The examples' matrices are small (batch x hidden), where one BLAS thread is faster
+# than two, and far faster on a busy machine, where OpenBLAS threads spin waiting for
+# each other. Set before NumPy loads; an explicit setting in the environment wins.
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
+import numpy as np
+
+EXAMPLES_DIR = os.path.dirname(os.path.abspath(__file__))
+REPO_ROOT = os.path.dirname(EXAMPLES_DIR)
+if REPO_ROOT not in sys.path:  # run from a checkout without `pip install -e .`
+    sys.path.insert(0, REPO_ROOT)
+
+import minigrad as mg
+
+
+def parser(description: str, small_help: str) -> argparse.ArgumentParser:
+    """An argument parser with the flags every example has."""
+    p = argparse.ArgumentParser(description=description,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--small", action="store_true", help=small_help)
+    p.add_argument("--backend", default="numpy", choices=["numpy", "cupy"],
+                   help="array backend (cupy needs `pip install -e .[cuda12]` and a GPU)")
+    p.add_argument("--seed", type=int, default=0, help="seed for data, weights and sampling")
+    p.add_argument("--out", default=os.path.join(EXAMPLES_DIR, "out"),
+                   help="folder for figures, checkpoints and metrics (default examples/out)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return p
+
+
+def setup(args: argparse.Namespace) -> np.random.Generator:
+    """Seed minigrad/nn, check the backend, make the output folder; returns the host RNG."""
+    mg.manual_seed(args.seed)
+    try:
+        mg.tensor(0.0, backend=args.backend)
+    except mg.BackendUnavailableError as exc:
+        raise SystemExit(f"--backend {args.backend}: {exc}") from None
+    os.makedirs(args.out, exist_ok=True)
+    return np.random.default_rng(args.seed)
+
+
+def progress(iterable: Iterable | None = None, total: int | None = None, desc: str = "",
+             disable: bool = False):
+    """A tqdm bar (to stderr); the examples show the running loss in its postfix."""
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, total=total, desc=desc, disable=disable, dynamic_ncols=True,
+                mininterval=0.5, leave=True)
+
+
+class Smoother:
+    """Exponential moving average of the loss, for a readable progress bar."""
+
+    def __init__(self, beta: float = 0.9):
+        self.beta, self.value, self.count = beta, 0.0, 0
+
+    def __call__(self, x: float) -> float:
+        self.count += 1
+        self.value = self.beta * self.value + (1 - self.beta) * x
+        return self.value / (1 - self.beta ** self.count)
+
+
+def pyplot():
+    """matplotlib's pyplot on the file-only Agg backend (no display needed)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_curves(path: str, title: str, curves: dict[str, tuple[Sequence, Sequence]],
+                xlabel: str = "step", ylabel: str = "loss") -> str:
+    """One PNG with one line per curve (name -> (xs, ys)); returns the path."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=110)
+    for name, (xs, ys) in curves.items():
+        ax.plot(xs, ys, label=name, linewidth=1.4, marker="o" if len(xs) == 1 else None)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def host(t: mg.Tensor) -> np.ndarray:
+    """A NumPy copy of a tensor (the explicit device-to-host transfer on CuPy)."""
+    return t.numpy()
+
+
+def save_metrics(args: argparse.Namespace, name: str, metrics: dict[str, Any]) -> dict[str, Any]:
+    """Write `<out>/<name>_metrics.json` and return the metrics."""
+    path = os.path.join(args.out, f"{name}_metrics.json")
+    with open(path, "w") as f:
+        json.dump(metrics, f, indent=2, sort_keys=True)
+    return metrics
+
+
+class Timer:
+    def __init__(self):
+        self.start = time.perf_counter()
+
+    @property
+    def seconds(self) -> float:
+        return time.perf_counter() - self.start
+
+
+def precision_recall_f1(predicted: np.ndarray, target: np.ndarray, positive: int = 1) -> dict:
+    """Token-level precision, recall and F1 of the `positive` tag (flat integer arrays)."""
+    true_positive = int(np.sum((predicted == positive) & (target == positive)))
+    predicted_positive = int(np.sum(predicted == positive))
+    actual_positive = int(np.sum(target == positive))
+    precision = true_positive / predicted_positive if predicted_positive else 0.0
+    recall = true_positive / actual_positive if actual_positive else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1}
