@@ -185,7 +185,7 @@ class Config:
     test_size: int = 1000
     epochs: int = 6
     batch_size: int = 128
-    lr: float = 0.01
+    lr: float = 0.02
     embed_size: int = 16
     encoder_size: int = 32
     decoder_size: int = 64
@@ -383,7 +383,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--small", action="store_true", help="the quick CI configuration")
     parser.add_argument("--seed", type=int, default=0, help="seed for data and weights")
     parser.add_argument("--backend", default="numpy", help="numpy or cupy")
-    parser.add_argument("--out", default="date_translation_out",
+    parser.add_argument("--out", default=os.path.join("out", "date_translation"),
                         help="folder for the attention map PNG and the weights")
     parser.add_argument("--epochs", type=int, default=None, help="override the number of epochs")
     parser.add_argument("--beam-width", type=int, default=None, help="beam width (default 3)")

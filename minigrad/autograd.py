@@ -250,12 +250,17 @@ def _node_backward_arrays(Tensor, node, grads, anomaly):
         raise RuntimeError(
             f"{node.op_name}.backward returned {len(result)} gradients for {len(inputs)} inputs"
         )
-    for t, g in zip(inputs, result):
-        if g is not None and g.shape != t.data.shape:
+    for i, (t, g) in enumerate(zip(inputs, result)):
+        if g is None:
+            continue
+        data = t.data
+        if g.shape != data.shape:
             raise RuntimeError(
                 f"{node.op_name}.backward returned a gradient of shape {tuple(g.shape)} "
                 f"for an input of shape {tuple(t.shape)}"
             )
+        if g.dtype != data.dtype and t._requires_grad:  # a gradient has its input's dtype
+            result = result[:i] + (g.astype(data.dtype),) + result[i + 1:]
     if anomaly:
         _check_finite(node.op_name, "backward", result)
     return result

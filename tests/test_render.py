@@ -273,6 +273,15 @@ def test_long_sequences_keep_their_first_and_last_steps():
     assert len(touching) == len({e[:2] for e in touching})  # each marker edge once
 
 
+def test_a_collapsed_reverse_direction_still_reads_left_to_right():
+    loss, params, _ = scoped_rnn(steps=10, layers=1)
+    dot = parse_dot(mg.to_dot(loss, params=params, group="timestep", max_steps=2))
+    reverse_marker = next(n for n in dot.of_kind("marker") if n.clusters[-1] == "reverse")
+    touching = [e for e in dot.edges if reverse_marker.id in e[:2]
+                and all(dot.nodes[v].kind == "op" or v == reverse_marker.id for v in e[:2])]
+    assert touching and all("constraint=false" in e[2] for e in touching)
+
+
 def test_max_nodes_collapses_steps_first():
     loss, params, _ = scoped_rnn(steps=40, layers=2)
     full = parse_dot(mg.to_dot(loss, params=params))

@@ -50,11 +50,31 @@ class TinyCell(nn.Module):
         return (pre if state is None else pre + state @ self.u.T).tanh()
 
 
+class LeakyCell(nn.RecurrentCell):
+    """A user's gated cell written as a RecurrentCell subclass: only `step` is new, so the
+    input projection of the whole sequence comes for free.
+
+    λ = σ(W_λ[a<t-1>, x<t>] + b_λ), a<t> = λ * tanh(W_a[a<t-1>, x<t>] + b_a) + (1 - λ) * a<t-1>
+    """
+
+    def __init__(self, input_size, hidden_size):
+        super().__init__(input_size, hidden_size, bias=True, gates=2, dtype="float64")
+        self.reset_parameters()
+
+    def step(self, projected, h):
+        if h is None:
+            h = self.zero_state(projected)
+        leak, candidate = mg.split(projected + h @ self.weight_hh.T, 2, axis=1)
+        leak = leak.sigmoid()
+        return leak * candidate.tanh() + (1 - leak) * h
+
+
 CELL_FACTORIES = {
     "minimal_gru": lambda i, h: nn.GRUCell(i, h, variant="minimal", dtype="float64"),
     "peephole_lstm": lambda i, h: nn.LSTMCell(i, h, peephole=True, dtype="float64"),
     "user_memory_cell": lambda i, h: MemoryCell(i, h),
     "user_tiny_cell": lambda i, h: TinyCell(i, h),
+    "user_gated_cell": lambda i, h: LeakyCell(i, h),
 }
 
 
@@ -238,10 +258,10 @@ def graph_nodes(root):
     return nodes
 
 
-@pytest.mark.parametrize("cell", ["RNNCell", "GRUCell", "LSTMCell"])
+@pytest.mark.parametrize("cell", ["RNNCell", "GRUCell", "LSTMCell", "LeakyCell"])
 def test_one_input_matmul_per_sequence_and_one_recurrent_matmul_per_step(cell):
     steps = 6
-    layer = nn.Recurrent(getattr(nn, cell)(INPUT, HIDDEN))
+    layer = nn.Recurrent(LeakyCell(INPUT, HIDDEN) if cell == "LeakyCell" else getattr(nn, cell)(INPUT, HIDDEN))
     output, _ = layer(mg.randn(steps, 2, INPUT), mg.randn(2, HIDDEN) if cell != "LSTMCell"
                       else (mg.randn(2, HIDDEN), mg.randn(2, HIDDEN)))
     matmuls = [node for node in graph_nodes(output.sum()) if node.op_name == "MatMul"]

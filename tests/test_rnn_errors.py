@@ -32,7 +32,7 @@ def test_wrong_feature_size_in_a_block_and_a_cell():
 
 def test_features_on_the_wrong_axis_get_a_hint():
     with raises(ValueError, "input_size=8", "got 10", "(4, 8, 10)", "axis 1 has 8 entries",
-                "feature axis last"):
+                "if it holds the features, move it last"):
         nn.GRU(8, 16)(mg.zeros(4, 8, 10))
 
 

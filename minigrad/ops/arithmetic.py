@@ -1,7 +1,10 @@
-"""+ - * / ** and @: forward and backward side by side, as written on paper."""
+"""+ - * / ** and @: forward and backward side by side, as written on paper.
+
+Each `backward` is written with Tensor ops (differentiable again); `backward_arrays`
+is the same derivative on arrays, what a first-order backward() runs."""
 from __future__ import annotations
 
-from .base import Op, constant, lift, reduce_to
+from .base import Op, constant, lift, reduce_to, unbroadcast
 
 
 class Add(Op):
@@ -14,6 +17,12 @@ class Add(Op):
         a, b = ctx.inputs
         return reduce_to(g, a), reduce_to(g, b)
 
+    @staticmethod
+    def backward_arrays(ctx, g):
+        a, b = ctx.inputs
+        return (unbroadcast(g, a.data) if a._requires_grad else None,
+                unbroadcast(g, b.data) if b._requires_grad else None)
+
 
 class Sub(Op):
     @staticmethod
@@ -24,6 +33,12 @@ class Sub(Op):
     def backward(ctx, g):  # d(a-b)/da = 1, d(a-b)/db = -1
         a, b = ctx.inputs
         return reduce_to(g, a), reduce_to(-g, b)
+
+    @staticmethod
+    def backward_arrays(ctx, g):
+        a, b = ctx.inputs
+        return (unbroadcast(g, a.data) if a._requires_grad else None,
+                unbroadcast(-g, b.data) if b._requires_grad else None)
 
 
 class Mul(Op):
@@ -37,6 +52,12 @@ class Mul(Op):
         need_a, need_b = ctx.needs_grad
         return (reduce_to(g * b, a) if need_a else None,
                 reduce_to(g * a, b) if need_b else None)
+
+    @staticmethod
+    def backward_arrays(ctx, g):
+        a, b = ctx.inputs
+        return (unbroadcast(g * b.data, a.data) if a._requires_grad else None,
+                unbroadcast(g * a.data, b.data) if b._requires_grad else None)
 
 
 class Div(Op):
@@ -52,6 +73,13 @@ class Div(Op):
         return (reduce_to(g_over_b, a) if need_a else None,
                 reduce_to(-g_over_b * ctx.output(), b) if need_b else None)
 
+    @staticmethod
+    def backward_arrays(ctx, g):
+        a, b = ctx.inputs
+        g_over_b = g / b.data
+        return (unbroadcast(g_over_b, a.data) if a._requires_grad else None,
+                unbroadcast(-g_over_b * ctx._output_data[0], b.data) if b._requires_grad else None)
+
 
 class Neg(Op):
     @staticmethod
@@ -60,6 +88,10 @@ class Neg(Op):
 
     @staticmethod
     def backward(ctx, g):
+        return -g
+
+    @staticmethod
+    def backward_arrays(ctx, g):
         return -g
 
 
@@ -78,6 +110,18 @@ class PowScalar(Op):
         if p == 0:
             return g * 0
         return g * (p * (a ** (p - 1)) if p != 1 else 1)
+
+    @staticmethod
+    def backward_arrays(ctx, g):
+        a = ctx.inputs[0].data
+        p = ctx.exponent
+        if p == 0:
+            return g * 0
+        if p == 1:
+            return g
+        if p == 2:
+            return g * (a * 2)
+        return g * (p * a ** (p - 1))
 
 
 class Pow(Op):
@@ -127,6 +171,30 @@ class MatMul(Op):
                 grad_a = reduce_to(g @ b.swapaxes(-1, -2), a)
             if need_b:
                 grad_b = reduce_to(a.swapaxes(-1, -2) @ g, b)
+        return grad_a, grad_b
+
+    @staticmethod
+    def backward_arrays(ctx, g):
+        a, b = ctx.inputs[0].data, ctx.inputs[1].data
+        need_a, need_b = ctx.inputs[0]._requires_grad, ctx.inputs[1]._requires_grad
+        grad_a = grad_b = None
+        if a.ndim == 1 and b.ndim == 1:
+            grad_a, grad_b = (g * b if need_a else None), (g * a if need_b else None)
+        elif a.ndim == 1:  # (n,) @ (..., n, m) -> (..., m)
+            if need_a:
+                grad_a = unbroadcast((g[..., None, :] @ b.swapaxes(-1, -2))[..., 0, :], a)
+            if need_b:
+                grad_b = unbroadcast(a[:, None] * g[..., None, :], b)
+        elif b.ndim == 1:  # (..., n, k) @ (k,) -> (..., n)
+            if need_a:
+                grad_a = unbroadcast(g[..., :, None] * b, a)
+            if need_b:
+                grad_b = unbroadcast((a.swapaxes(-1, -2) @ g[..., :, None])[..., 0], b)
+        else:
+            if need_a:
+                grad_a = unbroadcast(g @ b.swapaxes(-1, -2), a)
+            if need_b:
+                grad_b = unbroadcast(a.swapaxes(-1, -2) @ g, b)
         return grad_a, grad_b
 
 

@@ -53,20 +53,40 @@ class _Named:
         self.__name__ = name
 
 
+def _broadcast_axes(grad_shape: tuple, shape: tuple) -> tuple:
+    """The axes of a gradient of shape `grad_shape` to sum over to get back `shape`."""
+    extra = len(grad_shape) - len(shape)
+    return tuple(range(extra)) + tuple(
+        extra + i for i, n in enumerate(shape) if n == 1 and grad_shape[extra + i] != 1
+    )
+
+
 def reduce_to(grad: Tensor, like: Tensor) -> Tensor:
     """Sum `grad` over the axes `like` was broadcast along, and match its dtype.
 
-    The one un-broadcasting helper every binary op uses (MyGrad's reduce_broadcast).
+    The one un-broadcasting helper every binary op uses (MyGrad's reduce_broadcast);
+    `unbroadcast` is the same on arrays.
     """
     shape = like.shape
     if grad.shape != shape:
-        extra = grad.ndim - len(shape)
-        axes = tuple(range(extra)) + tuple(
-            extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1
-        )
+        axes = _broadcast_axes(grad.shape, shape)
         if axes:
             grad = grad.sum(axis=axes, keepdims=True)
-        if extra or grad.shape != shape:
+        if grad.shape != shape:
+            grad = grad.reshape(shape)
+    if grad.dtype != like.dtype:
+        grad = grad.astype(like.dtype)
+    return grad
+
+
+def unbroadcast(grad, like):
+    """`reduce_to` on arrays: `grad` summed back to the shape and dtype of array `like`."""
+    shape = like.shape
+    if grad.shape != shape:
+        axes = _broadcast_axes(grad.shape, shape)
+        if axes:
+            grad = grad.sum(axis=axes, keepdims=True)
+        if grad.shape != shape:
             grad = grad.reshape(shape)
     if grad.dtype != like.dtype:
         grad = grad.astype(like.dtype)

@@ -14,6 +14,10 @@ class Exp(Op):
     def backward(ctx, g):  # d eˣ = eˣ
         return g * ctx.output()
 
+    @staticmethod
+    def backward_arrays(ctx, g):
+        return g * ctx._output_data[0]
+
 
 class Log(Op):
     @staticmethod
@@ -23,6 +27,10 @@ class Log(Op):
     @staticmethod
     def backward(ctx, g):  # d ln x = 1/x
         return g / ctx.inputs[0]
+
+    @staticmethod
+    def backward_arrays(ctx, g):
+        return g / ctx.inputs[0].data
 
 
 class Sqrt(Op):
@@ -34,6 +42,10 @@ class Sqrt(Op):
     def backward(ctx, g):  # d √x = 1 / (2√x)
         return g / (ctx.output() * 2)
 
+    @staticmethod
+    def backward_arrays(ctx, g):
+        return g / (ctx._output_data[0] * 2)
+
 
 class Tanh(Op):
     @staticmethod
@@ -43,6 +55,11 @@ class Tanh(Op):
     @staticmethod
     def backward(ctx, g):  # d tanh = 1 - tanh²
         y = ctx.output()
+        return g * (1 - y * y)
+
+    @staticmethod
+    def backward_arrays(ctx, g):
+        y = ctx._output_data[0]
         return g * (1 - y * y)
 
 
@@ -60,6 +77,11 @@ class Sigmoid(Op):
         y = ctx.output()
         return g * (y * (1 - y))
 
+    @staticmethod
+    def backward_arrays(ctx, g):
+        y = ctx._output_data[0]
+        return g * (y * (1 - y))
+
 
 class Relu(Op):
     @staticmethod
@@ -69,6 +91,10 @@ class Relu(Op):
     @staticmethod
     def backward(ctx, g):  # 1 where x > 0, else 0
         return g * constant(ctx.inputs[0].data > 0)
+
+    @staticmethod
+    def backward_arrays(ctx, g):
+        return g * (ctx.inputs[0].data > 0)
 
 
 class Abs(Op):
@@ -80,6 +106,10 @@ class Abs(Op):
     def backward(ctx, g):  # d|x| = sign(x) (0 at 0, as PyTorch)
         x = ctx.inputs[0]
         return g * constant(ctx.xp.sign(x.data))
+
+    @staticmethod
+    def backward_arrays(ctx, g):
+        return g * ctx.xp.sign(ctx.inputs[0].data)
 
 
 class Clip(Op):
@@ -106,6 +136,10 @@ class Cast(Op):
 
     @staticmethod
     def backward(ctx, g):
+        return g.astype(ctx.inputs[0].dtype)
+
+    @staticmethod
+    def backward_arrays(ctx, g):
         return g.astype(ctx.inputs[0].dtype)
 
 

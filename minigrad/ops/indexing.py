@@ -38,6 +38,10 @@ class GetItem(Op):
         x = ctx.inputs[0]
         return ScatterAdd.apply(g, shape=x.shape, index=ctx.index)
 
+    @staticmethod
+    def backward_arrays(ctx, g):
+        return _scatter(ctx.xp, g, ctx.inputs[0].data.shape, ctx.index)
+
 
 class ScatterAdd(Op):
     """zeros(shape)[index] += g: the adjoint of indexing."""
@@ -45,16 +49,25 @@ class ScatterAdd(Op):
     @staticmethod
     def forward(ctx, g, shape, index):
         ctx.index = index
-        out = ctx.xp.zeros(shape, dtype=g.dtype)
-        if _is_basic(index):
-            out[index] = g
-        else:
-            backend_of_array(g).scatter_add(out, index, g)
-        return out
+        return _scatter(ctx.xp, g, shape, index)
 
     @staticmethod
     def backward(ctx, gg):
         return GetItem.apply(gg, index=ctx.index)
+
+    @staticmethod
+    def backward_arrays(ctx, gg):
+        return gg[ctx.index]
+
+
+def _scatter(xp, g, shape, index):
+    """zeros(shape) with g added at index (repeated indices accumulate)."""
+    out = xp.zeros(shape, dtype=g.dtype)
+    if _is_basic(index):
+        out[index] = g
+    else:
+        backend_of_array(out).scatter_add(out, index, g)
+    return out
 
 
 def getitem(x, index):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..tensor import Tensor
-from .base import Op, constant, lift, reduce_to
+from .base import Op, constant, lift, reduce_to, unbroadcast
 
 
 class Cat(Op):
@@ -21,6 +21,17 @@ class Cat(Op):
             start = stop
         return tuple(grads)
 
+    @staticmethod
+    def backward_arrays(ctx, g):
+        grads, start = [], 0
+        lead = (slice(None),) * ctx.axis
+        axis = ctx.axis
+        for t in ctx.inputs:
+            stop = start + t.data.shape[axis]
+            grads.append(g[lead + (slice(start, stop),)] if t._requires_grad else None)
+            start = stop
+        return tuple(grads)
+
 
 class Split(Op):
     @staticmethod
@@ -31,6 +42,10 @@ class Split(Op):
     @staticmethod
     def backward(ctx, *grads):
         return Cat.apply(*grads, axis=ctx.axis)
+
+    @staticmethod
+    def backward_arrays(ctx, *grads):
+        return ctx.xp.concatenate(grads, axis=ctx.axis)
 
 
 class Where(Op):
@@ -46,6 +61,14 @@ class Where(Op):
         need_a, need_b = ctx.needs_grad
         return (reduce_to(Where.apply(g, zero, condition=ctx.condition), a) if need_a else None,
                 reduce_to(Where.apply(zero, g, condition=ctx.condition), b) if need_b else None)
+
+    @staticmethod
+    def backward_arrays(ctx, g):
+        a, b = ctx.inputs
+        xp, condition = ctx.xp, ctx.condition
+        zero = xp.zeros((), dtype=g.dtype)
+        return (unbroadcast(xp.where(condition, g, zero), a.data) if a._requires_grad else None,
+                unbroadcast(xp.where(condition, zero, g), b.data) if b._requires_grad else None)
 
 
 class _Pick(Op):

@@ -12,6 +12,13 @@ def _expand(g, shape, axes, keepdims):
     return g.broadcast_to(shape)
 
 
+def _expand_array(xp, g, shape, axes, keepdims):
+    """`_expand` on arrays (a read-only broadcast view, as broadcast_to gives)."""
+    if not keepdims:
+        g = g.reshape(keepdims_shape(shape, axes))
+    return xp.broadcast_to(g, shape)
+
+
 class Sum(Op):
     @staticmethod
     def forward(ctx, x, axes, keepdims):
@@ -21,6 +28,10 @@ class Sum(Op):
     @staticmethod
     def backward(ctx, g):  # every summed element gets the gradient of the sum
         return _expand(g, ctx.inputs[0].shape, ctx.axes, ctx.keepdims)
+
+    @staticmethod
+    def backward_arrays(ctx, g):
+        return _expand_array(ctx.xp, g, ctx.inputs[0].shape, ctx.axes, ctx.keepdims)
 
 
 class _Extreme(Op):
@@ -71,6 +82,14 @@ class LogSumExp(Op):
         if not ctx.keepdims:
             out = out.reshape(keepdims_shape(x.shape, ctx.axes))
         return _expand(g, x.shape, ctx.axes, ctx.keepdims) * (x - out).exp()
+
+    @staticmethod
+    def backward_arrays(ctx, g):
+        x = ctx.inputs[0].data
+        out = ctx._output_data[0]
+        if not ctx.keepdims:
+            out = out.reshape(keepdims_shape(x.shape, ctx.axes))
+        return _expand_array(ctx.xp, g, x.shape, ctx.axes, ctx.keepdims) * ctx.xp.exp(x - out)
 
 
 def sum(x, axis=None, keepdims=False):

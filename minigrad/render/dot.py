@@ -204,7 +204,7 @@ def _statements(root, params, show_shapes, show_grads, group, rankdir, max_nodes
     backwards, order = _time_order(graph, view)
     lines += ["\t" + writer.edge(source, target, graph, (source, target) in backwards)
               for source, target in view.edges]
-    lines += [f"\t{_vertex_id(graph.vertices[a])} -> {_vertex_id(graph.vertices[b])} "
+    lines += [f"\t{writer.vertex_id(graph.vertices[a])} -> {writer.vertex_id(graph.vertices[b])} "
               "[style=invis]\n" for a, b in order]
     if norms is not None:
         lines.append("\t" + writer.legend())
@@ -220,7 +220,7 @@ def _time_order(graph, view) -> tuple:
     step t+1 at the sequence's two ends), so the rows of a bidirectional layer line
     up by t. Returns (back-in-time edges, invisible edges).
     """
-    steps = {}
+    steps = {marker.index: marker.step for marker in view.markers if marker.step}
     for vertex in view.drawn():
         if vertex.kind == OP and vertex.scope:
             step = step_of(vertex.scope)
@@ -350,6 +350,18 @@ def _vertex_id(vertex) -> str:
     return f"{_PREFIX[vertex.kind]}{vertex.index}"
 
 
+_SCOPE_TEXT: dict = {}
+
+
+def _scope_text(scope: tuple) -> str:
+    text = _SCOPE_TEXT.get(scope)
+    if text is None:
+        if len(_SCOPE_TEXT) > 10_000:
+            _SCOPE_TEXT.clear()
+        text = _SCOPE_TEXT[scope] = "/".join(scope)
+    return text
+
+
 def _shape_text(shape, dtype, default) -> str:
     text = str(tuple(int(n) for n in shape))
     if dtype is not None and dtype != default:
@@ -374,6 +386,24 @@ class _Writer:
         self.zero_seen = False
         self.bad_seen = False
         self.missing_seen = False
+        self._shapes: dict = {}  # output metas -> the shape line
+        self._quoted: dict = {}  # label or tooltip text -> its DOT string
+        self.ids: list = []
+
+    def quote(self, text: str) -> str:
+        quoted = self._quoted.get(text)
+        if quoted is None:
+            quoted = self._quoted[text] = _quote(text)
+        return quoted
+
+    def vertex_id(self, vertex) -> str:
+        ids = self.ids
+        if len(ids) <= vertex.index:
+            ids.extend(None for _ in range(vertex.index + 1 - len(ids)))
+        name = ids[vertex.index]
+        if name is None:
+            name = ids[vertex.index] = _vertex_id(vertex)
+        return name
 
     # labels ------------------------------------------------------------------------
     def _op_label(self, vertex) -> list:
@@ -386,11 +416,14 @@ class _Writer:
         first = node.op_name if not names else f"{', '.join(names)} = {node.op_name}"
         lines = [first]
         if self.show_shapes:
-            shapes = [_shape_text(shape, dtype, self.default_dtype)
-                      for shape, dtype in _output_meta(node)]
-            if len(shapes) > 1 and len(set(shapes)) == 1:
-                shapes = [f"{len(shapes)} × {shapes[0]}"]
-            lines.append(", ".join(shapes))
+            metas = tuple((tuple(shape), dtype) for shape, dtype in _output_meta(node))
+            line = self._shapes.get(metas)
+            if line is None:
+                shapes = [_shape_text(shape, dtype, self.default_dtype) for shape, dtype in metas]
+                if len(shapes) > 1 and len(set(shapes)) == 1:
+                    shapes = [f"{len(shapes)} × {shapes[0]}"]
+                line = self._shapes[metas] = ", ".join(shapes)
+            lines.append(line)
         return lines
 
     def _leaf_label(self, vertex) -> list:
@@ -414,10 +447,10 @@ class _Writer:
             tooltip = vertex.text[1]
         elif kind == OP:
             lines = self._op_label(vertex)
-            tooltip = "/".join(vertex.scope)
+            tooltip = _scope_text(vertex.scope)
         else:
             lines = self._leaf_label(vertex)
-        attrs = [f"label={_quote(chr(10).join(lines))}"]
+        attrs = [f"label={self.quote(chr(10).join(lines))}"]
         style = _KIND_STYLE[kind]
         if style:
             attrs.append(style)
@@ -429,9 +462,9 @@ class _Writer:
             attrs += self._grad_attrs(vertex, lines)
             attrs[0] = f"label={_quote(chr(10).join(lines))}"
         if tooltip:
-            attrs.append(f"tooltip={_quote(tooltip)}")
+            attrs.append(f"tooltip={self.quote(tooltip)}")
         attrs.append(f'class="{css}"')
-        return f"{_vertex_id(vertex)} [{' '.join(attrs)}]\n"
+        return f"{self.vertex_id(vertex)} [{' '.join(attrs)}]\n"
 
     def _grad_attrs(self, vertex, lines: list) -> list:
         import math
@@ -464,7 +497,8 @@ class _Writer:
         return min(len(PALETTE) - 1, max(0, int(position * len(PALETTE))))
 
     def edge(self, source: int, target: int, graph, backwards: bool = False) -> str:
-        a, b = _vertex_id(graph.vertices[source]), _vertex_id(graph.vertices[target])
+        vertices = graph.vertices
+        a, b = self.vertex_id(vertices[source]), self.vertex_id(vertices[target])
         return f"{a} -> {b} [constraint=false]\n" if backwards else f"{a} -> {b}\n"
 
     def legend(self) -> str:

@@ -115,7 +115,7 @@ def step_label(group: tuple) -> str:
 class Vertex:
     """One drawn node: an op node, a leaf tensor, or a collapse marker."""
 
-    __slots__ = ("group", "index", "is_root", "kind", "name", "obj", "scope", "text")
+    __slots__ = ("group", "index", "is_root", "kind", "name", "obj", "scope", "step", "text")
 
     def __init__(self, index: int, kind: str, obj, scope: tuple = ()):
         self.index = index
@@ -126,6 +126,7 @@ class Vertex:
         self.name = None
         self.text = None  # a marker's label
         self.group = None  # a step marker's recurrent group (scope prefix)
+        self.step = None  # a step marker's (group, first hidden step)
 
 
 class Graph:
@@ -344,6 +345,7 @@ def _hide_steps(graph, groups, window, order, producers, consumers, dry_run=Fals
         if not dry_run:
             marker = graph.add(MARKER, None, group)
             marker.group = group
+            marker.step = (group, middle[0])
             marker.text = (f"… {len(middle)} steps …", f"t={middle[0]} … t={middle[-1]}")
             markers.append(marker)
     hidden = [-1] * n

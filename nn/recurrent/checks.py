@@ -41,8 +41,8 @@ def time_major_input(x: Any, input_size: int | None, batch_first: bool, who: str
         hint = ""
         others = [axis for axis, n in enumerate(shape[:-1]) if n == input_size]
         if others:
-            hint = (f"; axis {others[0]} has {input_size} entries: move the feature axis last "
-                    "(features always come last)")
+            hint = (f"; axis {others[0]} has {input_size} entries: if it holds the features, "
+                    "move it last (features always come last)")
         read_as = layout(batch_first) if x.ndim == 3 else "(seq_len, features)"
         raise ValueError(
             f"{who}: expected input_size={input_size} features on the last axis, got "
