@@ -118,20 +118,9 @@ def _run(Tensor, roots, root_grads, retain_graph, create_graph, capture, inputs,
     while ready:
         node = ready.pop()
         grads = pending.pop(node)[0]
-        if node._hooks is not None:
-            grads = _run_hooks(Tensor, node, node._hooks, grads, create_graph)
-        if node._retained is not None and not capture:
-            _retain(node, grads, create_graph)
-        if targets is not None and node in targets:
-            for index, position in targets[node]:
-                captured[position] = grads[index]
-        if observers:
-            seen = grads if create_graph else [
-                None if g is None else Tensor._make(_as_array(g, data), False, None, 0)
-                for g, data in zip(grads, node._output_data)]
-            for observer in observers:
-                observer(node, seen)
-
+        if node._hooks is not None or node._retained is not None or targets is not None \
+                or observers:
+            grads = _visit(Tensor, node, grads, create_graph, capture, targets, captured)
         input_grads = node_backward(Tensor, node, grads, anomaly)
         for t, g in zip(node.inputs, input_grads):
             if not t._requires_grad:
@@ -145,10 +134,13 @@ def _run(Tensor, roots, root_grads, retain_graph, create_graph, capture, inputs,
             if slot is None:
                 n_out = len(parent._outputs)
                 slot = pending[parent] = [[None] * n_out, [False] * n_out]
-            if g is not None:
+                if g is not None:
+                    slot[0][t._output_index] = g
+            elif g is not None:
                 _accumulate(slot, t._output_index, g, create_graph)
-            uses[parent] -= 1
-            if uses[parent] == 0:
+            count = uses[parent] - 1
+            uses[parent] = count
+            if not count:
                 ready.append(parent)
         if not retain_graph:
             node._release()
@@ -181,6 +173,25 @@ def _run(Tensor, roots, root_grads, retain_graph, create_graph, capture, inputs,
             grad = Tensor._make(_as_array(grad, t.data), False, None, 0)
         result.append(grad)
     return tuple(result)
+
+
+def _visit(Tensor, node, grads, create_graph, capture, targets, captured) -> list:
+    """What else happens when a node's output gradients are final: hooks, retained
+    gradients, gradients captured for mg.grad, observers. Returns the (hooked) grads."""
+    if node._hooks is not None:
+        grads = _run_hooks(Tensor, node, node._hooks, grads, create_graph)
+    if node._retained is not None and not capture:
+        _retain(node, grads, create_graph)
+    if targets is not None and node in targets:
+        for index, position in targets[node]:
+            captured[position] = grads[index]
+    if _grad_observers:
+        seen = grads if create_graph else [
+            None if g is None else Tensor._make(_as_array(g, data), False, None, 0)
+            for g, data in zip(grads, node._output_data)]
+        for observer in _grad_observers:
+            observer(node, seen)
+    return grads
 
 
 def _accumulate_leaf(leaves: dict, leaf, grad, create_graph: bool) -> None:
@@ -219,20 +230,32 @@ def _check_node(node) -> None:
 
 def _node_backward_arrays(Tensor, node, grads, anomaly):
     """One node's backward on arrays (no graph of the gradient): one gradient or None
-    per input. Uses the op's `backward_arrays` when it has one."""
-    inputs = node.inputs
+    per input. A built-in op's `backward_arrays` is trusted to return gradients of
+    the right shapes and dtypes; anything else is checked."""
     for g in grads:
         if g is None:
             if all(g is None for g in grads):
-                return (None,) * len(inputs)
+                return (None,) * len(node.inputs)
             grads = [g if g is not None else node.xp.zeros(shape, dtype)
                      for g, (shape, dtype) in zip(grads, node.output_meta)]
             break
-    _check_node(node)
+    if node._freed or node._versions is not None:
+        _check_node(node)
+    else:
+        for t in node.inputs:
+            if t._version:
+                _check_node(node)
     cls = type(node)
-    if cls.backward_arrays is not None:
-        result = cls.backward_arrays(node, *grads)
-    elif cls.differentiable_backward:  # a built-in op without an array version
+    fast = cls.backward_arrays
+    if fast is not None:
+        result = fast(node, *grads)
+        if type(result) is not tuple:
+            result = (result,)
+        if anomaly:
+            _check_finite(node.op_name, "backward", result)
+        return result
+    inputs = node.inputs
+    if cls.differentiable_backward:  # a built-in op without an array version
         try:
             result = node.backward(node, *[Tensor._make(g, False, None, 0) for g in grads])
         except FloatingPointError as exc:  # an op inside this backward made NaN/Inf

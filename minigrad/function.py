@@ -128,12 +128,10 @@ class Function:
         return self._meta
 
     def _release(self) -> None:
-        """Free what backward needed; the graph's shape stays for rendering."""
-        if self._output_data is not None:
-            self._meta = [(a.shape, a.dtype) for a in self._output_data]
+        """Free what backward saved. The outputs' arrays stay: the graph's consumers
+        hold them as inputs anyway, and the graph's shapes stay for rendering."""
         self._freed = True
         self._saved = ()
-        self._output_data = None
 
     @staticmethod
     def forward(ctx, *arrays, **kwargs):  # pragma: no cover - abstract

@@ -247,6 +247,12 @@ class Tensor:
     def __eq__(self, other): return ops.compare("eq", self, other)  # noqa: E704
     def __ne__(self, other): return ops.compare("ne", self, other)
     def __invert__(self): return ops.logical_not(self)
+    def __and__(self, other): return ops.logical("and", self, other)
+    def __rand__(self, other): return ops.logical("and", other, self)
+    def __or__(self, other): return ops.logical("or", self, other)
+    def __ror__(self, other): return ops.logical("or", other, self)
+    def __xor__(self, other): return ops.logical("xor", self, other)
+    def __rxor__(self, other): return ops.logical("xor", other, self)
 
     # In-place arithmetic works in place where the graph allows it (no grad recorded:
     # the optimizer idiom `with mg.no_grad(): w -= lr * w.grad`); where a gradient

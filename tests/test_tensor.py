@@ -342,3 +342,17 @@ def test_shape_mismatch_message_names_op_and_shapes(name, fn, shape_a, shape_b, 
     message = str(info.value)
     assert re.search(f"(?i){op_pattern}", message), message
     assert str(shape_a) in message and str(shape_b) in message, message
+
+
+@pytest.mark.parametrize("name, fn", [("and", lambda a, b: a & b), ("or", lambda a, b: a | b),
+                                      ("xor", lambda a, b: a ^ b)])
+def test_boolean_logic_operators(backend, name, fn):
+    a_host = np.array([True, True, False, False])
+    b_host = np.array([True, False, True, False])
+    a, b = mg.tensor(a_host, backend=backend), mg.tensor(b_host, backend=backend)
+    out = fn(a, b)
+    assert out.dtype == bool and not out.requires_grad
+    np.testing.assert_array_equal(out.numpy(), fn(a_host, b_host))
+    np.testing.assert_array_equal((~a).numpy(), ~a_host)
+    with pytest.raises(TypeError, match=name):
+        fn(mg.tensor([1.0, 2.0], backend=backend), a[:2])

@@ -1,7 +1,7 @@
 """Every differentiable op, one small module per family."""
 from .arithmetic import add, div, matmul, mul, neg, pow, sub  # noqa: F401
 from .base import Op, reduce_to  # noqa: F401
-from .conversion import compare, logical_not, to_backend  # noqa: F401
+from .conversion import compare, logical, logical_not, to_backend  # noqa: F401
 from .elementwise import abs, cast, clip, exp, log, relu, sigmoid, sqrt, tanh  # noqa: F401
 from .indexing import getitem, raw_index  # noqa: F401
 from .joining import cat, maximum, minimum, split, stack, where  # noqa: F401

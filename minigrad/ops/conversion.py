@@ -48,6 +48,19 @@ def compare(name, a, b):
     return constant(_COMPARISONS[name](a.data, b.data))
 
 
+_LOGICAL = {"and": operator.and_, "or": operator.or_, "xor": operator.xor}
+
+
+def logical(name, a, b):
+    """a & b, a | b, a ^ b on boolean tensors: a boolean tensor outside the graph."""
+    a, b = lift(name, a, b)
+    if a.dtype.kind != "b" or b.dtype.kind != "b":
+        raise TypeError(
+            f"{name}: & | ^ are defined for boolean tensors only, got {a.dtype} and {b.dtype}"
+        )
+    return constant(_LOGICAL[name](a.data, b.data))
+
+
 def logical_not(x):
     if x.dtype.kind != "b":
         raise TypeError(f"~ is defined for boolean tensors only, not {x.dtype}")
