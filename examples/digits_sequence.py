@@ -98,15 +98,15 @@ def build_parser():
     p.add_argument("--cell", default="gru", choices=sorted(CELLS), help="recurrent cell")
     p.add_argument("--hidden", type=int, default=64, help="hidden size of both layers")
     p.add_argument("--layers", type=int, default=2, help="stacked recurrent layers")
-    p.add_argument("--epochs", type=int, default=None, help="passes over the data (default 30, small 12)")
+    p.add_argument("--epochs", type=int, default=None, help="passes over the data (default 20, small 12)")
     p.add_argument("--batch", type=int, default=32)
-    p.add_argument("--lr", type=float, default=5e-3)
+    p.add_argument("--lr", type=float, default=1e-2)
     return p
 
 
 def main(argv: list[str] | None = None) -> dict:
     args = build_parser().parse_args(argv)
-    epochs = args.epochs or (12 if args.small else 30)
+    epochs = args.epochs or (12 if args.small else 20)
     rng = _common.setup(args)
     timer = _common.Timer()
 
