@@ -67,7 +67,6 @@ def layer_backward(dout: np.ndarray, cache, need_dx: bool = False):
     w_ih, w_hh = params["weight_ih"], params["weight_hh"]
     grads = {name: np.zeros_like(p) for name, p in params.items()}
     steps = x.shape[0]
-    hidden = w_hh.shape[1]
     dx = np.empty_like(x) if need_dx else None
     dh_next = np.zeros_like(dout[0])
     dc_next = np.zeros_like(dout[0])

@@ -6,8 +6,9 @@
 
 Every workload is built for each framework from the same data and weights; the
 first step's losses are compared (a mismatch is reported and fails the run),
-then each framework is warmed up and timed over `--repeats` steps, taking turns
-so that load from elsewhere on the machine hits all of them alike. The table
+then each framework is warmed up and timed over `--repeats` steps, in blocks
+that take turns over three rounds, so that load from elsewhere on the machine
+hits all of them alike. The table
 gives the median step time and the ratios minigrad/PyTorch and minigrad/NumPy;
 on a shared machine, quote ratios, not times. Threads are pinned alike: PyTorch
 through `torch.set_num_threads`, NumPy's BLAS through threadpoolctl (or the
@@ -29,7 +30,7 @@ if __package__ in (None, ""):  # `python benchmarks/run.py`: make the repository
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     __package__ = "benchmarks"
 
-from . import workloads as W  # noqa: E402
+from . import workloads as W
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FRAMEWORKS = ("minigrad", "torch", "numpy")
@@ -92,15 +93,23 @@ def run_workload(workload: W.Workload, repeats: int, warmup: int, frameworks: li
     for _ in range(warmup):
         for step in steps.values():
             step()
+    # Timed in rounds, each framework in a block of consecutive steps after one untimed
+    # step: PyTorch's OpenMP threads and OpenBLAS's keep spinning for a while after
+    # their last call, and would steal the two cores from whichever library runs next.
+    # The order rotates between rounds, so slow drifts in load hit all alike.
     names = list(steps)
     times = {name: [] for name in names}
-    for repeat in range(repeats):
-        order = names[repeat % len(names):] + names[:repeat % len(names)]
-        for name in order:
-            gc.collect()
-            start = time.perf_counter()
+    rounds = min(3, repeats)
+    for round_index in range(rounds):
+        shift = round_index % len(names)
+        count = repeats // rounds + (round_index < repeats % rounds)
+        for name in names[shift:] + names[:shift]:
             steps[name]()
-            times[name].append(time.perf_counter() - start)
+            for _ in range(count):
+                gc.collect()
+                start = time.perf_counter()
+                steps[name]()
+                times[name].append(time.perf_counter() - start)
     for name in names:
         record["times_s"][name] = times[name]
         record["median_s"][name] = statistics.median(times[name])
@@ -122,7 +131,7 @@ def run_long_rnn(steps_list, sizes, threads: int, frameworks: list[str], timeout
                        "--steps", str(steps), "--batch", str(batch), "--input-size", str(input_size),
                        "--hidden-size", str(hidden_size), "--threads", str(threads)]
             try:
-                done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
+                done = subprocess.run(command, check=False, cwd=ROOT, capture_output=True, text=True,
                                       timeout=timeout)
             except subprocess.TimeoutExpired:
                 records.append({"framework": framework, "T": steps, "error": f"timed out after {timeout}s"})

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -291,5 +290,3 @@ def build(config: str, unfused: bool = False) -> list[Workload]:
     workloads.append(chain_workload(30 if tiny else 10_000))
     return workloads
 
-
-Builder = Callable[[], Callable[[], float]]

@@ -10,16 +10,22 @@ from __future__ import annotations
 
 import re
 
-HTML_ELEMENTS = set("""
-a abbr address area article aside audio b base bdi bdo blockquote body br button canvas
-caption cite code col colgroup data datalist dd del details dfn dialog div dl dt em embed
-fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 head header hr html i iframe img
-input ins kbd label legend li link main map mark menu meta meter nav noscript object ol
-optgroup option output p param picture pre progress q rp rt ruby s samp script search
-section select slot small source span strong style sub summary sup svg table tbody td
-template textarea tfoot th thead time title tr track u ul var video wbr path g defs use
-line rect circle polygon polyline text tspan
-""".split())
+# HTML elements, and autoref: mkdocs-autorefs' placeholder, resolved after this hook.
+HTML_ELEMENTS = frozenset((
+    "a", "abbr", "address", "area", "article", "aside", "audio", "b", "base", "bdi", "bdo",
+    "blockquote", "body", "br", "button", "canvas", "caption", "cite", "code", "col",
+    "colgroup", "data", "datalist", "dd", "del", "details", "dfn", "dialog", "div", "dl",
+    "dt", "em", "embed", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2",
+    "h3", "h4", "h5", "h6", "head", "header", "hr", "html", "i", "iframe", "img", "input",
+    "ins", "kbd", "label", "legend", "li", "link", "main", "map", "mark", "menu", "meta",
+    "meter", "nav", "noscript", "object", "ol", "optgroup", "option", "output", "p",
+    "param", "picture", "pre", "progress", "q", "rp", "rt", "ruby", "s", "samp", "script",
+    "search", "section", "select", "slot", "small", "source", "span", "strong", "style",
+    "sub", "summary", "sup", "svg", "table", "tbody", "td", "template", "textarea",
+    "tfoot", "th", "thead", "time", "title", "tr", "track", "u", "ul", "var", "video",
+    "wbr", "path", "g", "defs", "use", "line", "rect", "circle", "polygon", "polyline",
+    "text", "tspan", "autoref",
+))
 
 # "<" + a short run of anything but tag syntax + ">"; the name is what precedes
 # an optional space-separated attribute list in a real tag.

@@ -11,7 +11,7 @@ is classified:
 
 The held-out 20% (stratified, seeded) should be classified ≥ 95% correctly.
 
-    python examples/digits_sequence.py                 # GRU, about 30 s on 2 CPU cores
+    python examples/digits_sequence.py                 # GRU, about 6 s on 2 CPU cores
     python examples/digits_sequence.py --cell lstm
     python examples/digits_sequence.py --small         # the CI setting
 
@@ -77,7 +77,8 @@ def draw(path: str, history: dict, images: np.ndarray, labels: np.ndarray,
     acc.plot(history["epoch"], history["accuracy"], label="held-out accuracy", color="C1")
     acc.axhline(0.95, color="C1", linestyle=":", linewidth=1)
     acc.set(ylabel="held-out accuracy", ylim=(0.5, 1.0))
-    fig.legend(loc="center", bbox_to_anchor=(0.29, 0.5))
+    lines = ax.get_lines()[:1] + acc.get_lines()[:1]
+    ax.legend(lines, [line.get_label() for line in lines], loc="lower left")
     order = np.concatenate([np.flatnonzero(predicted != labels), np.flatnonzero(predicted == labels)])
     for k, i in enumerate(order[:24]):
         cell = fig.add_axes([0.5 + (k % 8) * 0.062, 0.62 - (k // 8) * 0.27, 0.05, 0.2])

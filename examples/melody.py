@@ -21,7 +21,7 @@ composed notes that lie in the seed's key (chance: about 7 in 12) and that move
 by at most two scale degrees, and the share of melodies that begin on the tonic
 and end (play <END>) right after one.
 
-    python examples/melody.py                   # about 30 s on 2 CPU cores
+    python examples/melody.py                   # about 20 s on 2 CPU cores
     python examples/melody.py --small           # the CI setting
 
 Outputs in --out (default examples/out): melody.png (piano rolls), melody.wav

@@ -17,7 +17,7 @@ Afterwards it samples novel names (temperature, <UNK> never sampled), scores
 names by log P(y<1>...y<T>) = Σ_t log P(y<t> | y<1>...y<t-1>), draws the loss
 curve and renders the backpropagation-through-time graph of a short unroll.
 
-    python examples/names_lm.py                      # about a minute on 2 CPU cores
+    python examples/names_lm.py                      # about 30 s on 2 CPU cores
     python examples/names_lm.py --cell gru --temperature 0.8
     python examples/names_lm.py --resume --steps 300 # continue from the checkpoint
     python examples/names_lm.py --score Harry Hermione Xqzt
@@ -217,13 +217,13 @@ def render_bptt_graph(model: CharLM, vocab: Vocabulary, word: str, path: str, ba
 
 # ---------------------------------------------------------------------------- main
 def build_parser():
-    p = _common.parser(__doc__.split("\n\n")[0], "a 20-second run for tests: smaller model, "
+    p = _common.parser(__doc__.split("\n\n")[0], "a few-second run for tests: smaller model, "
                        "fewer steps")
     p.epilog = __doc__.split("\n\n", 1)[1]
     p.add_argument("--cell", default="lstm", choices=sorted(CELLS), help="recurrent cell")
     p.add_argument("--hidden", type=int, default=None, help="hidden size (default 128, small 64)")
     p.add_argument("--layers", type=int, default=1, help="stacked recurrent layers")
-    p.add_argument("--steps", type=int, default=None, help="training steps (default 1000, small 200)")
+    p.add_argument("--steps", type=int, default=None, help="training steps (default 1500, small 200)")
     p.add_argument("--batch", type=int, default=64, help="parallel columns of the stream")
     p.add_argument("--bptt", type=int, default=24, help="characters per truncated-BPTT chunk")
     p.add_argument("--lr", type=float, default=1e-2, help="Adam learning rate (cosine-decayed)")
@@ -242,7 +242,7 @@ def build_parser():
 def main(argv: list[str] | None = None) -> dict:
     args = build_parser().parse_args(argv)
     hidden = args.hidden or (64 if args.small else 128)
-    steps = args.steps or (200 if args.small else 1000)
+    steps = args.steps or (200 if args.small else 1500)
     rng = _common.setup(args)
     timer = _common.Timer()
 

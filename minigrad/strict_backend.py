@@ -143,6 +143,8 @@ class StrictArray:
         self._array[_unwrap(index, False)] = _unwrap(value, False)
 
     def __getattr__(self, name):
+        if name.startswith("__array"):  # __array_interface__, __array_struct__: host views
+            raise AttributeError(name)
         attr = getattr(self._array, name)
         if callable(attr):
             return lambda *args, **kwargs: _call(attr, args, kwargs)

@@ -46,6 +46,7 @@ def test_mkdocs_build_strict(tmp_path):
     assert "clip_grad_norm_" in api and "LSTMCell" in api  # generated from the docstrings
     # the course's notation survives as text, not as unknown HTML tags
     assert "<t>" not in api and "&lt;t&gt;" in api
+    assert "<autoref" not in api  # every cross-reference resolved to a link
 
 
 @pytest.mark.parametrize("page", ["getting-started.md", "engine.md"])
@@ -73,6 +74,7 @@ def test_tutorial_code_runs(page, monkeypatch):
     ("<td>x<T_x></td>", "<td>x&lt;T_x&gt;</td>"),
     ("<p>ends at <EOS>, never <UNK></p>", "<p>ends at &lt;EOS&gt;, never &lt;UNK&gt;</p>"),
     ('<a href="x">link</a><br><code>a&lt;t&gt;</code>', '<a href="x">link</a><br><code>a&lt;t&gt;</code>'),
+    ('<autoref identifier="nn.LSTM">LSTM</autoref>', '<autoref identifier="nn.LSTM">LSTM</autoref>'),
 ])
 def test_notation_hook_escapes_only_pseudo_tags(html, shown):
     assert hooks.escape_notation(html) == shown

@@ -9,6 +9,7 @@ small settings reach with a margin, and each is well beyond what a broken model 
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -59,8 +60,17 @@ def _environment() -> dict:
     return env
 
 
+EXAMPLE_PACKAGES = ["tqdm", "matplotlib", "names", "faker", "sklearn"]  # the `examples` extra
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
+    missing = [m for m in EXAMPLE_PACKAGES if importlib.util.find_spec(m) is None]
+    if missing:
+        message = f"the examples need {', '.join(missing)}: pip install -e '.[examples]'"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
     started = {name: Run(name, tmp_path_factory.mktemp(name), extra) for name, extra in RUNS.items()}
     yield started
     for run in started.values():

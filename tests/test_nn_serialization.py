@@ -184,3 +184,14 @@ def test_crafted_manifests_are_rejected(tmp_path, manifest):
     np.savez(path, w=np.zeros(2), __minigrad_manifest__=np.frombuffer(manifest, dtype=np.uint8))
     with pytest.raises(nn.SerializationError):
         nn.load(path)
+
+
+def test_saved_file_has_a_normal_files_permissions(tmp_path):
+    import os
+    import stat
+
+    path = tmp_path / "model.npz"
+    nn.save({"a": 1}, path)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o666 & ~umask

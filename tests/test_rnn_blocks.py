@@ -75,6 +75,10 @@ CELL_FACTORIES = {
     "user_memory_cell": lambda i, h: MemoryCell(i, h),
     "user_tiny_cell": lambda i, h: TinyCell(i, h),
     "user_gated_cell": lambda i, h: LeakyCell(i, h),
+    "fused_lstm": lambda i, h: nn.LSTMCell(i, h, fused=True, dtype="float64"),
+    "fused_gru": lambda i, h: nn.GRUCell(i, h, fused=True, dtype="float64"),
+    "fused_rnn": lambda i, h: nn.RNNCell(i, h, fused=True, dtype="float64"),
+    "fused_rnn_relu": lambda i, h: nn.RNNCell(i, h, nonlinearity="relu", fused=True, dtype="float64"),
 }
 
 
@@ -272,8 +276,9 @@ def test_one_input_matmul_per_sequence_and_one_recurrent_matmul_per_step(cell):
     assert sorted(node._scope[-1] for node in per_step) == sorted(f"t={t}" for t in range(steps))
 
 
-def test_scopes_name_layer_direction_and_real_time_step():
-    lstm = nn.LSTM(INPUT, HIDDEN, num_layers=2, bidirectional=True)
+@pytest.mark.parametrize("fused", [True, False])
+def test_scopes_name_layer_direction_and_real_time_step(fused):
+    lstm = nn.LSTM(INPUT, HIDDEN, num_layers=2, bidirectional=True, fused=fused)
     output, _ = lstm(mg.randn(3, 1, INPUT))
     scopes = {node._scope for node in graph_nodes(output.sum())}
     for layer in ("layer0", "layer1"):
@@ -282,9 +287,11 @@ def test_scopes_name_layer_direction_and_real_time_step():
                 assert (layer, direction, f"t={t}") in scopes
     assert not any(len(scope) > 3 for scope in scopes)
     # the reverse direction runs t=2 first: its t=2 step starts from the initial state
+    # (fused: one LSTMStep node per step, taking (x<t> projected, h, c, W_hh))
+    step_op, h_input = ("LSTMStep", 1) if fused else ("MatMul", 0)
     reverse_first = [node for node in graph_nodes(output.sum())
-                     if node._scope == ("layer0", "reverse", "t=2") and node.op_name == "MatMul"]
-    assert len(reverse_first) == 1 and reverse_first[0].inputs[0]._creator is None
+                     if node._scope == ("layer0", "reverse", "t=2") and node.op_name == step_op]
+    assert len(reverse_first) == 1 and reverse_first[0].inputs[h_input]._creator is None
 
 
 def test_wrappers_refuse_cells_and_mismatched_layers():

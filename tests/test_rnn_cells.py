@@ -15,9 +15,10 @@ CELLS = [("RNNCell", {"nonlinearity": "tanh"}), ("RNNCell", {"nonlinearity": "re
          ("GRUCell", {}), ("LSTMCell", {})]
 
 
-def make_pair(torch, name, options, bias, backend):
+def make_pair(torch, name, options, bias, backend, fused=False):
     theirs = getattr(torch.nn, name)(INPUT, HIDDEN, bias=bias, **options).double()
-    ours = getattr(nn, name)(INPUT, HIDDEN, bias=bias, **options, dtype="float64", backend=backend)
+    ours = getattr(nn, name)(INPUT, HIDDEN, bias=bias, **options, fused=fused, dtype="float64",
+                             backend=backend)
     ours.load_state_dict({key: value.detach().numpy() for key, value in theirs.state_dict().items()})
     return ours, theirs
 
@@ -25,8 +26,9 @@ def make_pair(torch, name, options, bias, backend):
 @pytest.mark.parity
 @pytest.mark.parametrize("name,options", CELLS, ids=["rnn_tanh", "rnn_relu", "gru", "lstm"])
 @pytest.mark.parametrize("bias,with_state,batched", list(itertools.product([True, False], repeat=3)))
-def test_cell_matches_torch(torch, backend, name, options, bias, with_state, batched):
-    ours, theirs = make_pair(torch, name, options, bias, backend)
+@pytest.mark.parametrize("fused", [False, True], ids=["unfused", "fused"])
+def test_cell_matches_torch(torch, backend, name, options, bias, with_state, batched, fused):
+    ours, theirs = make_pair(torch, name, options, bias, backend, fused)
     lead = (BATCH,) if batched else ()
     rng = np.random.default_rng(0)
     x = rng.normal(size=lead + (INPUT,))
@@ -157,9 +159,10 @@ def test_cell_output_is_h():
     assert nn.GRUCell.output(h) is h
 
 
-def test_cell_steps_can_be_chained_by_hand_as_in_the_course(backend):
+@pytest.mark.parametrize("fused", [False, True], ids=["unfused", "fused"])
+def test_cell_steps_can_be_chained_by_hand_as_in_the_course(backend, fused):
     """a<t> = cell(x<t>, a<t-1>) written as a Python loop equals nn.Recurrent."""
-    cell = nn.LSTMCell(INPUT, HIDDEN, dtype="float64", backend=backend)
+    cell = nn.LSTMCell(INPUT, HIDDEN, fused=fused, dtype="float64", backend=backend)
     x = mg.tensor(np.random.default_rng(5).normal(size=(6, BATCH, INPUT)), backend=backend)
     state, outputs = None, []
     for t in range(6):

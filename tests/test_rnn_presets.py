@@ -20,10 +20,17 @@ STEPS, BATCH, FEATURES, HIDDEN = 4, 3, 3, 2
 LENGTHS = [4, 1, 3]  # unsorted, with a full-length and a length-1 sequence
 
 
-def make_pair(torch, kind, backend, **options):
+@pytest.fixture(params=[True, False], ids=["fused", "unfused"])
+def fused(request):
+    """Every parity test runs with fused steps (the default) and gate by gate."""
+    return request.param
+
+
+def make_pair(torch, kind, backend, fused=True, **options):
     """Our preset and torch's, with torch's weights loaded into ours."""
     theirs = getattr(torch.nn, kind)(FEATURES, HIDDEN, **options).double()
-    ours = getattr(nn, kind)(FEATURES, HIDDEN, **options, dtype="float64", backend=backend)
+    ours = getattr(nn, kind)(FEATURES, HIDDEN, **options, fused=fused, dtype="float64",
+                             backend=backend)
     ours.load_state_dict({name: value.detach().numpy() for name, value in theirs.state_dict().items()})
     return ours, theirs
 
@@ -88,9 +95,9 @@ GRID = list(itertools.product(KINDS, [1, 2, 3], [False, True], [False, True], [F
 
 @pytest.mark.parity
 @pytest.mark.parametrize("kind,num_layers,bidirectional,batch_first,with_hx,with_lengths", GRID)
-def test_preset_matches_torch(torch, backend, kind, num_layers, bidirectional, batch_first, with_hx,
+def test_preset_matches_torch(torch, backend, fused, kind, num_layers, bidirectional, batch_first, with_hx,
                               with_lengths):
-    ours, theirs = make_pair(torch, kind, backend, num_layers=num_layers,
+    ours, theirs = make_pair(torch, kind, backend, fused=fused, num_layers=num_layers,
                              bidirectional=bidirectional, batch_first=batch_first)
     rng = np.random.default_rng(1)
     shape = (BATCH, STEPS, FEATURES) if batch_first else (STEPS, BATCH, FEATURES)
@@ -110,8 +117,8 @@ def test_preset_matches_torch(torch, backend, kind, num_layers, bidirectional, b
 @pytest.mark.parity
 @pytest.mark.parametrize("bidirectional", [False, True])
 @pytest.mark.parametrize("with_hx", [False, True])
-def test_rnn_relu_matches_torch(torch, backend, bidirectional, with_hx):
-    ours, theirs = make_pair(torch, "RNN", backend, num_layers=2, nonlinearity="relu",
+def test_rnn_relu_matches_torch(torch, backend, fused, bidirectional, with_hx):
+    ours, theirs = make_pair(torch, "RNN", backend, fused=fused, num_layers=2, nonlinearity="relu",
                              bidirectional=bidirectional)
     rng = np.random.default_rng(2)
     rows = 2 * (2 if bidirectional else 1)
@@ -123,8 +130,8 @@ def test_rnn_relu_matches_torch(torch, backend, bidirectional, with_hx):
 @pytest.mark.parity
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("bias", [True, False])
-def test_without_bias_matches_torch(torch, backend, kind, bias):
-    ours, theirs = make_pair(torch, kind, backend, num_layers=2, bias=bias, bidirectional=True)
+def test_without_bias_matches_torch(torch, backend, fused, kind, bias):
+    ours, theirs = make_pair(torch, kind, backend, fused=fused, num_layers=2, bias=bias, bidirectional=True)
     assert any("bias" in name for name, _ in ours.named_parameters()) == bias
     compare(torch, kind, backend, np.random.default_rng(3).normal(size=(STEPS, BATCH, FEATURES)),
             None, LENGTHS, ours, theirs)
@@ -133,8 +140,8 @@ def test_without_bias_matches_torch(torch, backend, kind, bias):
 @pytest.mark.parity
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("steps,batch", [(1, 1), (1, 3), (5, 1), (6, 2)])
-def test_batch_one_and_length_one(torch, backend, kind, steps, batch):
-    ours, theirs = make_pair(torch, kind, backend, num_layers=2, bidirectional=True)
+def test_batch_one_and_length_one(torch, backend, fused, kind, steps, batch):
+    ours, theirs = make_pair(torch, kind, backend, fused=fused, num_layers=2, bidirectional=True)
     x = np.random.default_rng(4).normal(size=(steps, batch, FEATURES))
     compare(torch, kind, backend, x, None, None, ours, theirs)
     compare(torch, kind, backend, x, None, [steps] * batch, ours, theirs)
@@ -142,9 +149,9 @@ def test_batch_one_and_length_one(torch, backend, kind, steps, batch):
 
 @pytest.mark.parity
 @pytest.mark.parametrize("kind", KINDS)
-def test_smaller_last_batch(torch, backend, kind):
+def test_smaller_last_batch(torch, backend, fused, kind):
     """One model, batches of 4 then 2 (hx=None sizes the state from each input)."""
-    ours, theirs = make_pair(torch, kind, backend, num_layers=2, batch_first=True)
+    ours, theirs = make_pair(torch, kind, backend, fused=fused, num_layers=2, batch_first=True)
     rng = np.random.default_rng(5)
     for batch in (4, 2):
         ours.zero_grad()
@@ -156,9 +163,9 @@ def test_smaller_last_batch(torch, backend, kind):
 @pytest.mark.parity
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("bidirectional", [False, True])
-def test_lengths_shorter_than_the_input(torch, backend, kind, bidirectional):
+def test_lengths_shorter_than_the_input(torch, backend, fused, kind, bidirectional):
     """max(lengths) < seq_len: the output keeps the input's seq_len, zero-padded."""
-    ours, theirs = make_pair(torch, kind, backend, num_layers=2, bidirectional=bidirectional)
+    ours, theirs = make_pair(torch, kind, backend, fused=fused, num_layers=2, bidirectional=bidirectional)
     x = np.random.default_rng(6).normal(size=(5, 3, FEATURES))
     output, _ = compare(torch, kind, backend, x, None, [3, 1, 2], ours, theirs)
     assert tuple(output.shape)[:2] == (5, 3)
@@ -167,8 +174,8 @@ def test_lengths_shorter_than_the_input(torch, backend, kind, bidirectional):
 
 @pytest.mark.parity
 @pytest.mark.parametrize("form", ["list", "tuple", "numpy", "tensor"])
-def test_lengths_accept_lists_arrays_and_integer_tensors(torch, backend, form):
-    ours, theirs = make_pair(torch, "LSTM", backend, bidirectional=True)
+def test_lengths_accept_lists_arrays_and_integer_tensors(torch, backend, fused, form):
+    ours, theirs = make_pair(torch, "LSTM", backend, fused=fused, bidirectional=True)
     lengths = {"list": LENGTHS, "tuple": tuple(LENGTHS), "numpy": np.array(LENGTHS),
                "tensor": mg.tensor(LENGTHS, backend=backend)}[form]
     x = np.random.default_rng(7).normal(size=(STEPS, BATCH, FEATURES))
@@ -181,8 +188,8 @@ def test_lengths_accept_lists_arrays_and_integer_tensors(torch, backend, form):
 @pytest.mark.parity
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("with_hx", [False, True])
-def test_unbatched_input_matches_torch(torch, backend, kind, with_hx):
-    ours, theirs = make_pair(torch, kind, backend, num_layers=2, bidirectional=True)
+def test_unbatched_input_matches_torch(torch, backend, fused, kind, with_hx):
+    ours, theirs = make_pair(torch, kind, backend, fused=fused, num_layers=2, bidirectional=True)
     rng = np.random.default_rng(8)
     x = rng.normal(size=(STEPS, FEATURES))
     hx = [rng.normal(size=(4, HIDDEN)) for _ in range(2 if kind == "LSTM" else 1)] if with_hx else None
@@ -225,8 +232,8 @@ def test_our_weights_load_into_torch(torch, backend, kind):
 
 @pytest.mark.parity
 @pytest.mark.parametrize("kind", KINDS)
-def test_dropout_is_identity_in_eval_mode(torch, backend, kind):
-    ours, theirs = make_pair(torch, kind, backend, num_layers=3, dropout=0.5)
+def test_dropout_is_identity_in_eval_mode(torch, backend, fused, kind):
+    ours, theirs = make_pair(torch, kind, backend, fused=fused, num_layers=3, dropout=0.5)
     ours.eval()
     theirs.eval()
     compare(torch, kind, backend, np.random.default_rng(12).normal(size=(STEPS, BATCH, FEATURES)),

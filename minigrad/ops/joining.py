@@ -33,6 +33,23 @@ class Cat(Op):
         return tuple(grads)
 
 
+class Stack(Op):
+    @staticmethod
+    def forward(ctx, *arrays, axis):
+        ctx.axis = axis
+        return ctx.xp.stack(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx, g):  # each input gets back its own slice along the new axis
+        lead = (slice(None),) * ctx.axis
+        return tuple(g[lead + (i,)] if t._requires_grad else None for i, t in enumerate(ctx.inputs))
+
+    @staticmethod
+    def backward_arrays(ctx, g):
+        lead = (slice(None),) * ctx.axis
+        return tuple(g[lead + (i,)] if t._requires_grad else None for i, t in enumerate(ctx.inputs))
+
+
 class Split(Op):
     @staticmethod
     def forward(ctx, x, indices, axis):
@@ -118,25 +135,33 @@ def cat(tensors, axis=0):
                 f"cat: tensor {i} has shape {tuple(t.shape)}, which does not match tensor 0's "
                 f"{tuple(first.shape)} outside axis {axis}"
             )
-    dtype = first.dtype
+    return Cat.apply(*_common_dtype(tensors), axis=axis)
+
+
+def _common_dtype(tensors: list) -> list:
+    """The tensors in one dtype (PyTorch's promotion), cast where needed."""
+    dtype = tensors[0].dtype
     for t in tensors[1:]:
         if t.dtype != dtype:
             from ..backend import result_dtype
 
             dtype = result_dtype(dtype, t.dtype)
-    tensors = [t if t.dtype == dtype else t.astype(dtype) for t in tensors]
-    return Cat.apply(*tensors, axis=axis)
+    return [t if t.dtype == dtype else t.astype(dtype) for t in tensors]
 
 
 def stack(tensors, axis=0):
     tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
     if not tensors:
         raise ValueError("stack: expected a non-empty sequence of tensors")
-    shapes = {tuple(t.shape) for t in tensors}
-    if len(shapes) > 1:
-        raise ValueError(f"stack: all tensors must have the same shape, got {sorted(shapes)}")
-    axis = axis % (tensors[0].ndim + 1)
-    return cat([t.unsqueeze(axis) for t in tensors], axis=axis)
+    shape = tensors[0].shape
+    for t in tensors:
+        if t.shape != shape:
+            shapes = {tuple(t.shape) for t in tensors}
+            raise ValueError(f"stack: all tensors must have the same shape, got {sorted(shapes)}")
+    ndim = len(shape)
+    if not -ndim - 1 <= axis <= ndim:
+        raise ValueError(f"stack: axis {axis} is out of range for {ndim + 1} dimensions")
+    return Stack.apply(*_common_dtype(tensors), axis=axis % (ndim + 1))
 
 
 def split(x, sections_or_indices, axis=0):

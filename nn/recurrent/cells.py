@@ -17,7 +17,10 @@ built-in cells offer the speed protocol that `nn.Recurrent` uses when present:
 `project_inputs(x_all)` computes x<t> W_ihᵀ + b for all steps in one matmul
 before the time loop, and `step(projected_t, state)` does the rest of a step,
 whose only matmul is the recurrent a<t-1> W_hhᵀ. Each cell's math lives in its
-`step` alone, so a fused variant can sit beside it.
+`step` alone, gate by gate; with `fused=True` a step is instead one graph node
+computing the same math with a hand-written backward (fused.py), and
+`fused_steps(sequence)` runs a whole sequence that way, with the input
+projection and the weight gradients of all steps as single matmuls.
 """
 from __future__ import annotations
 
@@ -29,6 +32,7 @@ import minigrad as mg
 from .. import init
 from ..module import Module, Parameter
 from . import checks
+from .fused import GRUStep, LSTMStep, ProjectSteps, RNNStep, Sweep
 from .state import hidden_of
 
 
@@ -42,6 +46,7 @@ class RecurrentCell(Module):
 
     fold_hidden_bias = True
     state_parts = 1  # the state is one Tensor h; LSTM's is the pair (h, c)
+    fused = False  # True: one graph node per step (see fused.py)
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool, gates: int,
                  dtype: Any = None, backend: str | None = None):
@@ -85,6 +90,29 @@ class RecurrentCell(Module):
         """The next state from this step's projected input (batch, G·H) and the state."""
         raise NotImplementedError
 
+    def fused_steps(self, sequence: mg.Tensor):
+        """For a (seq_len, batch, input_size) sequence: `advance(t, state) -> state`
+        running fused steps (one node per step, sharing one input projection and one
+        weight-gradient matmul), or None when this cell runs gate by gate."""
+        if not self._runs_fused():
+            return None
+        steps, batch, features = sequence.shape
+        return self._fused_runner(sequence.reshape(steps * batch, features), steps)
+
+    def _runs_fused(self) -> bool:
+        """Fused only when asked for and the step is the built-in one (a subclass that
+        rewrites `step` gets its own math)."""
+        return self.fused and type(self).step is self._fused_class().step
+
+    def _fused_class(self) -> type:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _fused_runner(self, flat_inputs: mg.Tensor, steps: int):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _project_steps(self, flat_inputs: mg.Tensor, steps: int, biases: tuple, sweep: Sweep):
+        return ProjectSteps.apply(flat_inputs, self.weight_ih, *biases, steps=steps, sweep=sweep)
+
     def zero_state(self, like: mg.Tensor) -> Any:
         """Zeros of the state's structure for a batch like `like` (batch, ...)."""
         h = mg.zeros(like.shape[0], self.hidden_size, dtype=like.dtype, backend=like.backend)
@@ -102,7 +130,10 @@ class RecurrentCell(Module):
         batched, unbatched = checks.step_input(x, self.input_size, who)
         state = checks.initial_state(state, batched.shape[0], self.hidden_size, unbatched,
                                      self.state_parts, tuple(x.shape), False, who)
-        new = self.step(self.project_inputs(batched), state)
+        if self._runs_fused():
+            new = self._fused_runner(batched, 1)(0, state)
+        else:
+            new = self.step(self.project_inputs(batched), state)
         if unbatched:
             new = tuple(s.squeeze(0) for s in new) if isinstance(new, tuple) else new.squeeze(0)
         return new
@@ -113,7 +144,14 @@ class RecurrentCell(Module):
         return hidden_of(state)
 
     def extra_repr(self) -> str:
-        return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
+        return (f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
+                + (", fused=True" if self.fused else ""))
+
+    def _check_fused(self, fused: bool, unsupported: str | None) -> None:
+        if fused and unsupported:
+            raise ValueError(f"{type(self).__name__}: fused=True covers the standard cell only; "
+                             f"{unsupported} runs gate by gate (leave fused=False)")
+        self.fused = bool(fused)
 
 
 class RNNCell(RecurrentCell):
@@ -123,11 +161,13 @@ class RNNCell(RecurrentCell):
     """
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
-                 nonlinearity: str = "tanh", *, dtype: Any = None, backend: str | None = None):
+                 nonlinearity: str = "tanh", *, fused: bool = False, dtype: Any = None,
+                 backend: str | None = None):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNNCell: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         super().__init__(input_size, hidden_size, bias, 1, dtype, backend)
         self.nonlinearity = nonlinearity
+        self._check_fused(fused, None)
         self.reset_parameters()
 
     def step(self, projected: mg.Tensor, h: mg.Tensor | None) -> mg.Tensor:
@@ -136,6 +176,22 @@ class RNNCell(RecurrentCell):
         # a<t> = tanh(Waa a<t-1> + Wax x<t> + ba); Wax x<t> + ba is `projected`
         pre_activation = projected + h @ self.weight_hh.T
         return pre_activation.tanh() if self.nonlinearity == "tanh" else pre_activation.relu()
+
+    def _fused_class(self) -> type:
+        return RNNCell
+
+    def _fused_runner(self, flat_inputs: mg.Tensor, steps: int):
+        sweep = Sweep(steps)
+        biases = (self.bias_ih, self.bias_hh) if self.bias else ()
+        projected = self._project_steps(flat_inputs, steps, biases, sweep)
+        weight_hh, relu = self.weight_hh, self.nonlinearity == "relu"
+
+        def advance(t: int, h: mg.Tensor | None) -> mg.Tensor:
+            if h is None:
+                h = self.zero_state(projected[t])
+            return RNNStep.apply(projected[t], h, weight_hh, sweep=sweep, t=t, relu=relu)
+
+        return advance
 
     def extra_repr(self) -> str:
         extra = super().extra_repr()
@@ -158,12 +214,14 @@ class GRUCell(RecurrentCell):
     """
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
-                 variant: str = "full", *, dtype: Any = None, backend: str | None = None):
+                 variant: str = "full", *, fused: bool = False, dtype: Any = None,
+                 backend: str | None = None):
         if variant not in ("full", "minimal"):
             raise ValueError(f"GRUCell: variant must be 'full' or 'minimal', got {variant!r}")
         super().__init__(input_size, hidden_size, bias, 3 if variant == "full" else 2,
                          dtype, backend)
         self.variant = variant
+        self._check_fused(fused, "variant='minimal'" if variant == "minimal" else None)
         # b_hn sits inside r * (...) in the full GRU, so it cannot join the projection.
         self.fold_hidden_bias = variant == "minimal"
         self.reset_parameters()
@@ -189,6 +247,25 @@ class GRUCell(RecurrentCell):
         update = update_pre.sigmoid()                         # Γu
         candidate = candidate_pre.tanh()                      # c~<t>
         return update * candidate + (1 - update) * c_prev     # c<t> = Γu*c~<t> + (1-Γu)*c<t-1>
+
+    def _fused_class(self) -> type:
+        return GRUCell
+
+    def _runs_fused(self) -> bool:
+        return self.variant == "full" and super()._runs_fused()
+
+    def _fused_runner(self, flat_inputs: mg.Tensor, steps: int):
+        sweep = Sweep(steps)
+        projected = self._project_steps(flat_inputs, steps, (self.bias_ih,) if self.bias else (),
+                                        sweep)
+        weights = (self.weight_hh, self.bias_hh) if self.bias else (self.weight_hh,)
+
+        def advance(t: int, h: mg.Tensor | None) -> mg.Tensor:
+            if h is None:
+                h = self.zero_state(projected[t])
+            return GRUStep.apply(projected[t], h, *weights, sweep=sweep, t=t)
+
+        return advance
 
     def extra_repr(self) -> str:
         extra = super().extra_repr()
@@ -217,11 +294,12 @@ class LSTMCell(RecurrentCell):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  peephole: bool = False, forget_bias: float | None = None, *,
-                 dtype: Any = None, backend: str | None = None):
+                 fused: bool = False, dtype: Any = None, backend: str | None = None):
         super().__init__(input_size, hidden_size, bias, 4, dtype, backend)
         if forget_bias is not None and not bias:
             raise ValueError("LSTMCell: forget_bias needs bias=True (it initialises the forget-gate bias)")
         self.peephole = bool(peephole)
+        self._check_fused(fused, "peephole=True" if peephole else None)
         self.forget_bias = forget_bias
         if self.peephole:
             for name in ("weight_ci", "weight_cf", "weight_co"):
@@ -252,6 +330,24 @@ class LSTMCell(RecurrentCell):
         output_gate = o.sigmoid()                             # Γo
         h = output_gate * c.tanh()                            # a<t> = Γo * tanh(c<t>)
         return h, c
+
+    def _fused_class(self) -> type:
+        return LSTMCell
+
+    def _runs_fused(self) -> bool:
+        return not self.peephole and super()._runs_fused()
+
+    def _fused_runner(self, flat_inputs: mg.Tensor, steps: int):
+        sweep = Sweep(steps)
+        biases = (self.bias_ih, self.bias_hh) if self.bias else ()
+        projected = self._project_steps(flat_inputs, steps, biases, sweep)
+        weight_hh = self.weight_hh
+
+        def advance(t: int, state: tuple | None) -> tuple:
+            h, c = self.zero_state(projected[t]) if state is None else state
+            return LSTMStep.apply(projected[t], h, c, weight_hh, sweep=sweep, t=t)
+
+        return advance
 
     def extra_repr(self) -> str:
         extra = super().extra_repr()

@@ -9,6 +9,10 @@ built-in cells; it adds only PyTorch's interface on top:
   `state_dict()` loads PyTorch checkpoints and the other way round;
 - `hx`, `h_n` and `c_n` shaped (num_layers * num_directions, batch, hidden_size),
   never batch-first; unbatched input (seq_len, input_size) as PyTorch.
+
+Beyond PyTorch's arguments, `fused` (default True) makes each time step one graph
+node with a hand-written backward (see fused.py): the same numbers, several times
+faster. `fused=False` records every gate, for reading or drawing the graph.
 """
 from __future__ import annotations
 
@@ -35,7 +39,7 @@ class _RecurrentPreset(Module):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
-                 *, dtype: Any = None, backend: str | None = None):
+                 *, fused: bool = True, dtype: Any = None, backend: str | None = None):
         super().__init__()
         name = type(self).__name__
         if not isinstance(num_layers, int) or isinstance(num_layers, bool) or num_layers < 1:
@@ -49,6 +53,7 @@ class _RecurrentPreset(Module):
         self.batch_first = bool(batch_first)
         self.dropout = float(dropout)
         self.bidirectional = bool(bidirectional)
+        self._fused = bool(fused)
         directions = (False, True) if bidirectional else (False,)
         layers = []
         for layer in range(num_layers):
@@ -85,6 +90,19 @@ class _RecurrentPreset(Module):
     @property
     def num_directions(self) -> int:
         return 2 if self.bidirectional else 1
+
+    @property
+    def fused(self) -> bool:
+        """Whether each step is one fused graph node (True) or records every gate (False);
+        assignable at any time."""
+        return self._fused
+
+    @fused.setter
+    def fused(self, value: bool) -> None:
+        self._fused = bool(value)
+        for module in self._stack.modules():
+            if isinstance(module, RecurrentCell):
+                module.fused = self._fused
 
     def train(self, mode: bool = True) -> Module:
         super().train(mode)
@@ -177,7 +195,7 @@ class _RecurrentPreset(Module):
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"
         defaults = (("num_layers", 1), ("bias", True), ("batch_first", False), ("dropout", 0.0),
-                    ("bidirectional", False))
+                    ("bidirectional", False), ("fused", True))
         for name, default in defaults:
             value = getattr(self, name)
             if value != default:
@@ -201,16 +219,17 @@ class RNN(_RecurrentPreset):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
-                 dropout: float = 0.0, bidirectional: bool = False, *, dtype: Any = None,
-                 backend: str | None = None):
+                 dropout: float = 0.0, bidirectional: bool = False, *, fused: bool = True,
+                 dtype: Any = None, backend: str | None = None):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         self.nonlinearity = nonlinearity
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                         bidirectional, dtype=dtype, backend=backend)
+                         bidirectional, fused=fused, dtype=dtype, backend=backend)
 
     def _make_cell(self, input_size, hidden_size, bias, dtype, backend) -> RecurrentCell:
-        return RNNCell(input_size, hidden_size, bias, self.nonlinearity, dtype=dtype, backend=backend)
+        return RNNCell(input_size, hidden_size, bias, self.nonlinearity, fused=self._fused, dtype=dtype,
+                       backend=backend)
 
     def extra_repr(self) -> str:
         text = super().extra_repr()
@@ -222,7 +241,7 @@ class GRU(_RecurrentPreset):
     `forward(x, hx=None, lengths=None) -> (output, h_n)`."""
 
     def _make_cell(self, input_size, hidden_size, bias, dtype, backend) -> RecurrentCell:
-        return GRUCell(input_size, hidden_size, bias, dtype=dtype, backend=backend)
+        return GRUCell(input_size, hidden_size, bias, fused=self._fused, dtype=dtype, backend=backend)
 
 
 class LSTM(_RecurrentPreset):
@@ -232,4 +251,4 @@ class LSTM(_RecurrentPreset):
     state_parts = 2
 
     def _make_cell(self, input_size, hidden_size, bias, dtype, backend) -> RecurrentCell:
-        return LSTMCell(input_size, hidden_size, bias, dtype=dtype, backend=backend)
+        return LSTMCell(input_size, hidden_size, bias, fused=self._fused, dtype=dtype, backend=backend)

@@ -6,6 +6,7 @@ loop does own:
 
 - speed: when the cell offers `project_inputs`/`step`, the input projection of
   all steps is one matmul before the loop, and each step only adds a<t-1> W_hhᵀ;
+  a fused cell (`fused=True`) runs the whole sequence through `fused_steps`;
 - variable lengths: padded steps (t ≥ length) keep the state and output zeros,
   so a reverse pass starts at each sequence's own last step;
 - scopes for graph pictures: each direction in `forward`/`reverse`, each step in
@@ -48,6 +49,20 @@ def unbind_steps(sequence: mg.Tensor) -> list[mg.Tensor]:
     steps, batch = sequence.shape[0], sequence.shape[1]
     flat = sequence.reshape(steps * batch, *sequence.shape[2:])
     return mg.split(flat, steps, axis=0) if steps > 1 else [flat]
+
+
+def _stepper(cell: Module, sequence: mg.Tensor):
+    """`advance(t, state) -> state` for running `cell` over `sequence`: fused steps when
+    the cell offers them, else its `step` after one input projection, else its call."""
+    if uses_step_protocol(cell):
+        fused_steps = getattr(cell, "fused_steps", None)
+        advance = fused_steps(sequence) if callable(fused_steps) else None
+        if advance is not None:  # one node per step (fused.py)
+            return advance
+        inputs = unbind_steps(cell.project_inputs(sequence))  # x<t> W_ihᵀ + b, all t at once
+        return lambda t, state: cell.step(inputs[t], state)
+    inputs = unbind_steps(sequence)
+    return lambda t, state: cell(inputs[t], state)
 
 
 class Recurrent(Module):
@@ -116,19 +131,14 @@ class Recurrent(Module):
         """The unrolled loop over a time-major (seq_len, batch, features) sequence."""
         cell = self.cell
         steps = sequence.shape[0]
-        if uses_step_protocol(cell):
-            inputs = unbind_steps(cell.project_inputs(sequence))  # x<t> W_ihᵀ + b, all t at once
-            advance = cell.step
-        else:
-            inputs = unbind_steps(sequence)
-            advance = cell
+        advance = _stepper(cell, sequence)
         shortest = steps if lengths is None else min(lengths)
         masks = checks.step_masks(lengths, steps, sequence) if shortest < steps else None
         outputs = [None] * steps
         order = range(steps - 1, -1, -1) if self.reverse else range(steps)
         for t in order:
             with mg.name_scope(f"t={t}"):
-                new_state = advance(inputs[t], state)
+                new_state = advance(t, state)
                 output = hidden_of(new_state)
                 if t >= shortest:  # some sequences have ended: they keep their state, output 0
                     keep = masks[t]

@@ -1,0 +1,360 @@
+"""Fused recurrent steps: one graph node per time step, with its backward written by hand.
+
+A gate-by-gate LSTM step records about fifteen nodes (a matmul, a split, three
+sigmoids, two tanh, products and sums); a fused step records one, `LSTMStep`,
+whose forward computes the same numbers with few temporaries and whose backward
+is the derivative worked out on paper. The graph keeps its shape for teaching:
+still one node per step, in the step's `t=<index>` scope, with the recurrent
+state flowing from node to node, so BPTT is as visible (and rendered) as before;
+only the gates inside a step are folded. `fused=False` brings the gates back.
+
+What a sequence shares goes through a `Sweep` (one per layer, direction and call):
+
+- the input projection x<t> W_ihᵀ + b of every step is one matmul before the
+  loop (`ProjectSteps`, a node whose outputs are the steps' slices), and its
+  weight gradient one matmul after the backward sweep;
+- the recurrent weight gradient Σ_t δ<t>ᵀ a<t-1> is one matmul too: each step's
+  backward writes δ<t> (the gradient of its gate pre-activations) and a<t-1> into
+  the sweep's buffers, and the step recorded first, whose backward always runs
+  last, multiplies them and returns the whole gradient of W_hh (the other steps
+  return None for it).
+
+These are first-order `mg.Function`s working on arrays through `ctx.xp`, so the
+same code runs on NumPy and CuPy; everything stays in the inputs' dtype. The
+gate math follows PyTorch (LSTM rows i, f, g, o; GRU rows r, z, n); σ is
+computed through tanh, σ(x) = (1 + tanh(x/2)) / 2, which cannot overflow.
+"""
+from __future__ import annotations
+
+import minigrad as mg
+
+
+class Sweep:
+    """Buffers shared by the step nodes of one run of a cell over a sequence.
+
+    `steps` is the sequence length. Each step node registers in forward (its slot:
+    the order in which steps were recorded). A backward pass through the steps
+    visits slots in decreasing order and always ends at slot 0 (every step depends
+    on the one recorded before it through the state), so the first node of a pass
+    sets the buffers up and slot 0 reduces them.
+
+    The gradients of the projected inputs are written over the projection itself:
+    once every step has run forward, x<t> W_ihᵀ + b is never read again, so its
+    buffer holds the δ of the input projection during backward (the projected
+    tensors in the graph read as those gradients afterwards). This saves the
+    largest buffer of the sweep, in time and in peak memory.
+    """
+
+    chunk_bytes = 1 << 22  # the a<t-1> of this many bytes of steps go into one matmul
+
+    def __init__(self, steps: int):
+        self.steps = steps
+        self.times = []  # by slot: the time index of each recorded step
+        self.projected = None  # (steps·batch, G·H) from ProjectSteps' forward
+        self.last_slot = None  # the slot whose backward ran last (None: no pass under way)
+        self.d_input = None  # (steps, batch, G·H): δ of the projected inputs, by time
+        self.d_hidden = None  # δ of the recurrent pre-activations (d_input unless GRU)
+        self.h_prev = None  # by time index: the a<t-1> each step was given
+        self.handed = None  # the exact views of d_input given out, by time index
+        self._transposed = None  # (W_hh, a contiguous copy of W_hhᵀ) for this sweep's steps
+        self.vectors = None  # per-column constants of the gate math (LSTM)
+
+    def slot(self, t: int) -> int:
+        self.times.append(t)
+        return len(self.times) - 1
+
+    def transposed(self, xp, weight):
+        """W_hhᵀ as a contiguous array, made once per sweep (BLAS multiplies by it
+        faster than by the transposed view)."""
+        cached = self._transposed
+        if cached is None or cached[0] is not weight:
+            cached = self._transposed = (weight, xp.ascontiguousarray(weight.T))
+        return cached[1]
+
+    def begin(self, slot: int, xp, separate_hidden: bool) -> None:
+        """Start a backward pass at `slot` (the highest one the pass will visit)."""
+        projected = self.projected
+        width = projected.shape[1]
+        self.d_input = projected.reshape(self.steps, -1, width)
+        unvisited = [self.times[s] for s in range(slot + 1, len(self.times))]
+        for t in unvisited:  # steps this pass does not reach contribute nothing
+            self.d_input[t] = 0
+        if separate_hidden:
+            make = xp.zeros if unvisited else xp.empty
+            self.d_hidden = make(self.d_input.shape, dtype=projected.dtype)
+        else:
+            self.d_hidden = self.d_input
+        self.h_prev = [None] * self.steps
+        self.handed = [None] * self.steps
+
+    def visit(self, slot: int, xp, separate_hidden: bool = False) -> None:
+        """Called by every step's backward, before it writes into the buffers."""
+        if self.d_hidden is None or self.last_slot is None or slot >= self.last_slot:
+            self.begin(slot, xp, separate_hidden)  # a new pass (a pass visits slots downwards)
+        self.last_slot = slot
+
+    def finish(self, xp, need_weight: bool, need_bias: bool) -> tuple:
+        """At slot 0: Σ_t δ<t>ᵀ a<t-1> and Σ_t δ<t>, as matmuls over many steps at once
+        (a<t-1> gathered a chunk of steps at a time, to bound the extra memory)."""
+        deltas = self.d_hidden
+        width = deltas.shape[2]
+        weight = None
+        if need_weight:
+            visited = next(h for h in self.h_prev if h is not None)
+            zeros = None
+            chunk = max(1, self.chunk_bytes // max(1, visited.nbytes))
+            for start in range(0, self.steps, chunk):
+                parts = self.h_prev[start:start + chunk]
+                if any(h is None for h in parts):
+                    zeros = xp.zeros_like(visited) if zeros is None else zeros
+                    parts = [zeros if h is None else h for h in parts]
+                h_prev = xp.stack(parts).reshape(-1, visited.shape[1])
+                term = xp.matmul(deltas[start:start + chunk].reshape(-1, width).T, h_prev)
+                if weight is None:
+                    weight = term
+                else:
+                    weight += term
+        bias = deltas.reshape(-1, width).sum(axis=0) if need_bias else None
+        self.d_hidden = self.h_prev = None
+        self.last_slot = None
+        return weight, bias
+
+    def joined_input_grad(self, grads) -> object:
+        """The gradients of all projected steps as one (steps·batch, G·H) array, without
+        a copy when they are exactly the views of d_input handed out; else None."""
+        handed, buffer = self.handed, self.d_input
+        self.d_input = self.handed = None
+        if buffer is None or handed is None:
+            return None
+        for grad, view in zip(grads, handed):
+            if grad is not view:
+                return None
+        return buffer.reshape(-1, buffer.shape[2])
+
+
+class ProjectSteps(mg.Function):
+    """x<t> W_ihᵀ + b for every step in one matmul; the outputs are the steps' slices.
+
+    Inputs: x (steps·batch, input_size), W_ih, then the biases to add (zero, one or
+    two vectors). Returns `steps` arrays (batch, G·H).
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, *biases, steps, sweep):
+        ctx.steps, ctx.sweep = steps, sweep
+        projected = ctx.xp.matmul(x, weight.T)
+        for bias in biases:
+            projected += bias
+        sweep.projected = projected
+        batch = x.shape[0] // steps
+        return tuple(projected[t * batch:(t + 1) * batch] for t in range(steps))
+
+    @staticmethod
+    def backward(ctx, *grads):
+        xp = ctx.xp
+        x, weight = ctx.inputs[0], ctx.inputs[1]
+        joined = ctx.sweep.joined_input_grad(grads)
+        if joined is None:
+            joined = xp.concatenate(grads, axis=0)
+        grad_x = xp.matmul(joined, weight.data) if x._requires_grad else None
+        grad_weight = xp.matmul(joined.T, x.data) if weight._requires_grad else None
+        grad_bias = joined.sum(axis=0) if len(ctx.inputs) > 2 else None  # the engine copies
+        return (grad_x, grad_weight) + tuple(                                 # a shared grad
+            grad_bias if b._requires_grad else None for b in ctx.inputs[2:])
+
+
+def _sigmoid_through_tanh(xp, block) -> None:
+    """block ← σ(block) in place, as (1 + tanh(block / 2)) / 2 (block contiguous)."""
+    block *= 0.5
+    xp.tanh(block, out=block)
+    block += 1.0
+    block *= 0.5
+
+
+class _Step(mg.Function):
+    """What the fused steps share: the W_hh (and b_hh) gradient through the sweep."""
+
+    @staticmethod
+    def _weight_grads(ctx, input_delta, h_prev, weight_index: int, bias_index: int | None
+                      ) -> tuple:
+        """Record a<t-1> and the δ handed to the projection (δ<t> itself was written in
+        place); the step recorded first reduces the sweep: (grad W_hh, grad b_hh) or Nones."""
+        sweep, t = ctx.sweep, ctx.t
+        sweep.h_prev[t] = h_prev
+        sweep.handed[t] = input_delta
+        if ctx.slot != 0:
+            return None, None
+        inputs = ctx.inputs
+        need_bias = bias_index is not None and inputs[bias_index]._requires_grad
+        return sweep.finish(ctx.xp, inputs[weight_index]._requires_grad, need_bias)
+
+
+def _lstm_vectors(xp, hidden: int, dtype) -> tuple:
+    """Per-column constants over the gate rows i, f, g, o: σ(x) = ½ tanh(½x) + ½ on the
+    σ rows and tanh on the g rows as one `scale·tanh(scale·x) + shift`; the derivative
+    y' = y (1 - y) (σ) or 1 - y² (tanh) as one `(b - y)·y + a`."""
+    scale = xp.full(4 * hidden, 0.5, dtype=dtype)
+    scale[2 * hidden:3 * hidden] = 1.0
+    shift = xp.full(4 * hidden, 0.5, dtype=dtype)
+    shift[2 * hidden:3 * hidden] = 0.0
+    b = xp.ones(4 * hidden, dtype=dtype)
+    b[2 * hidden:3 * hidden] = 0.0
+    a = 1.0 - b
+    return scale, shift, b, a
+
+
+class LSTMStep(_Step):
+    """One LSTM step, fused. Inputs: the projected input (batch, 4H), a<t-1>, c<t-1>, W_hh.
+    Outputs: (a<t>, c<t>)."""
+
+    @staticmethod
+    def forward(ctx, projected, h_prev, c_prev, weight_hh, sweep, t):
+        xp = ctx.xp
+        ctx.sweep, ctx.t, ctx.slot = sweep, t, sweep.slot(t)
+        hidden = h_prev.shape[1]
+        if sweep.vectors is None:
+            sweep.vectors = _lstm_vectors(xp, hidden, h_prev.dtype)
+        scale, shift = sweep.vectors[0], sweep.vectors[1]
+        gates = xp.matmul(h_prev, sweep.transposed(xp, weight_hh))  # W[a<t-1>, x<t>] + b,
+        gates += projected                                          # rows i, f, g, o
+        gates *= scale                                        # Γu, Γf, Γo = σ(·); c~<t> = tanh(·)
+        xp.tanh(gates, out=gates)
+        gates *= scale
+        gates += shift
+        update, forget = gates[:, :hidden], gates[:, hidden:2 * hidden]
+        candidate, output_gate = gates[:, 2 * hidden:3 * hidden], gates[:, 3 * hidden:]
+        c = forget * c_prev                                   # c<t> = Γu*c~<t> + Γf*c<t-1>
+        c += update * candidate
+        tanh_c = xp.tanh(c)
+        h = output_gate * tanh_c                              # a<t> = Γo * tanh(c<t>)
+        ctx.save_for_backward(gates, tanh_c)
+        return h, c
+
+    @staticmethod
+    def backward(ctx, grad_h, grad_c):
+        xp = ctx.xp
+        gates, tanh_c = ctx.saved_arrays
+        h_prev, c_prev, weight_hh = ctx.inputs[1].data, ctx.inputs[2].data, ctx.inputs[3].data
+        hidden = h_prev.shape[1]
+        sweep = ctx.sweep
+        sweep.visit(ctx.slot, xp)
+        update, forget = gates[:, :hidden], gates[:, hidden:2 * hidden]
+        candidate, output_gate = gates[:, 2 * hidden:3 * hidden], gates[:, 3 * hidden:]
+        # dc = dc<t> + da<t> Γo (1 - tanh²c<t>)
+        dc = tanh_c * tanh_c
+        xp.subtract(1.0, dc, out=dc)
+        dc *= output_gate
+        dc *= grad_h
+        dc += grad_c
+        # δ<t>, the gradient of the pre-activations: dΓu = dc c~, dΓf = dc c<t-1>,
+        # dc~ = dc Γu, dΓo = da tanh c<t>; each times its gate's derivative
+        delta = sweep.d_hidden[ctx.t]
+        xp.multiply(dc, candidate, out=delta[:, :hidden])
+        xp.multiply(dc, c_prev, out=delta[:, hidden:2 * hidden])
+        xp.multiply(dc, update, out=delta[:, 2 * hidden:3 * hidden])
+        xp.multiply(grad_h, tanh_c, out=delta[:, 3 * hidden:])
+        b, a = sweep.vectors[2], sweep.vectors[3]
+        slope = b - gates                                     # σ' = σ (1 - σ), tanh' = 1 - tanh²
+        slope *= gates
+        slope += a
+        delta *= slope
+        grad_c_prev = dc * forget if ctx.inputs[2]._requires_grad else None
+        grad_h_prev = xp.matmul(delta, weight_hh) if ctx.inputs[1]._requires_grad else None
+        grad_weight, _ = _Step._weight_grads(ctx, delta, h_prev, 3, None)
+        return delta, grad_h_prev, grad_c_prev, grad_weight
+
+
+class GRUStep(_Step):
+    """One GRU step, fused. Inputs: the projected input W_i x<t> + b_i (batch, 3H), a<t-1>,
+    W_hh, and b_hh when the cell has biases. Output: a<t>."""
+
+    @staticmethod
+    def forward(ctx, projected, h_prev, weight_hh, *bias_hh, sweep, t):
+        xp = ctx.xp
+        ctx.sweep, ctx.t, ctx.slot = sweep, t, sweep.slot(t)
+        hidden = h_prev.shape[1]
+        recurrent = xp.matmul(h_prev, sweep.transposed(xp, weight_hh))  # W_h a<t-1> + b_h
+        if bias_hh:
+            recurrent += bias_hh[0]
+        gates = projected[:, :2 * hidden] + recurrent[:, :2 * hidden]
+        _sigmoid_through_tanh(xp, gates)                      # Γr, z = 1 - Γu
+        reset, keep = gates[:, :hidden], gates[:, hidden:]
+        candidate = reset * recurrent[:, 2 * hidden:]         # c~<t> = tanh(W_in x + b_in + Γr (W_hn a + b_hn))
+        candidate += projected[:, 2 * hidden:]
+        xp.tanh(candidate, out=candidate)
+        h = h_prev - candidate                                # a<t> = (1 - z) c~<t> + z a<t-1>
+        h *= keep
+        h += candidate
+        ctx.save_for_backward(gates, candidate, recurrent[:, 2 * hidden:])
+        return h
+
+    @staticmethod
+    def backward(ctx, grad_h):
+        xp = ctx.xp
+        gates, candidate, recurrent_n = ctx.saved_arrays
+        h_prev, weight_hh = ctx.inputs[1].data, ctx.inputs[2].data
+        hidden = h_prev.shape[1]
+        sweep = ctx.sweep
+        sweep.visit(ctx.slot, xp, separate_hidden=True)
+        reset, keep = gates[:, :hidden], gates[:, hidden:]
+        d_input = sweep.d_input[ctx.t]                        # δ of W_i x + b_i (rows r, z, n)
+        delta = sweep.d_hidden[ctx.t]                         # δ of W_h a + b_h
+        d_reset, d_keep, d_candidate = (d_input[:, :hidden], d_input[:, hidden:2 * hidden],
+                                        d_input[:, 2 * hidden:])
+        # dc~ = da (1 - z) (1 - c~²);  dz = da (a<t-1> - c~)
+        xp.subtract(h_prev, candidate, out=d_keep)
+        d_keep *= grad_h
+        xp.multiply(candidate, candidate, out=d_candidate)
+        xp.subtract(1.0, d_candidate, out=d_candidate)
+        d_candidate *= grad_h
+        d_candidate -= d_candidate * keep
+        # dΓr = dc~ (W_hn a + b_hn); then both through σ' = σ (1 - σ)
+        xp.multiply(d_candidate, recurrent_n, out=d_reset)
+        d_gates = d_input[:, :2 * hidden]
+        d_gates *= gates
+        d_gates -= d_gates * gates
+        delta[:, :2 * hidden] = d_gates
+        xp.multiply(d_candidate, reset, out=delta[:, 2 * hidden:])
+        grad_h_prev = None
+        if ctx.inputs[1]._requires_grad:
+            grad_h_prev = xp.matmul(delta, weight_hh)
+            grad_h_prev += grad_h * keep                      # a<t-1> also flows straight through z
+        has_bias = len(ctx.inputs) > 3
+        grad_weight, grad_bias = _Step._weight_grads(ctx, d_input, h_prev, 2,
+                                                     3 if has_bias else None)
+        return (d_input, grad_h_prev, grad_weight) + ((grad_bias,) if has_bias else ())
+
+
+class RNNStep(_Step):
+    """One vanilla RNN step, fused: a<t> = g(projected + a<t-1> W_hhᵀ), g = tanh or relu.
+    Inputs: the projected input (batch, H), a<t-1>, W_hh."""
+
+    @staticmethod
+    def forward(ctx, projected, h_prev, weight_hh, sweep, t, relu):
+        xp = ctx.xp
+        ctx.sweep, ctx.t, ctx.slot, ctx.relu = sweep, t, sweep.slot(t), relu
+        h = xp.matmul(h_prev, sweep.transposed(xp, weight_hh))  # Waa a<t-1> + (Wax x<t> + ba)
+        h += projected
+        if relu:
+            xp.maximum(h, 0, out=h)
+        else:
+            xp.tanh(h, out=h)
+        return h
+
+    @staticmethod
+    def backward(ctx, grad_h):
+        xp = ctx.xp
+        h = ctx._output_data[0]
+        h_prev, weight_hh = ctx.inputs[1].data, ctx.inputs[2].data
+        sweep = ctx.sweep
+        sweep.visit(ctx.slot, xp)
+        delta = sweep.d_hidden[ctx.t]
+        if ctx.relu:                                          # relu' = 1 where a<t> > 0
+            xp.multiply(grad_h, h > 0, out=delta)
+        else:                                                 # tanh' = 1 - a<t>²
+            xp.multiply(h, h, out=delta)
+            xp.subtract(1.0, delta, out=delta)
+            delta *= grad_h
+        grad_h_prev = xp.matmul(delta, weight_hh) if ctx.inputs[1]._requires_grad else None
+        grad_weight, _ = _Step._weight_grads(ctx, delta, h_prev, 2, None)
+        return delta, grad_h_prev, grad_weight
