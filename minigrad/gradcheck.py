@@ -64,23 +64,37 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, directions=8) -> bool:
     return True
 
 
-def _check_elements(checked, analytic, value, eps, atol, rtol):
+def _central_difference(t, element, value, eps) -> float:
+    """(f(x + ε e) - f(x - ε e)) / 2ε for one element e of input t, restoring it after."""
+    original = t.data[element].item()
+    t.data[element] = original + eps
+    plus = value()
+    t.data[element] = original - eps
+    minus = value()
+    t.data[element] = original
+    return (plus - minus) / (2 * eps)
+
+
+def _worst_element(index, t, a, elements, value, eps, atol, rtol):
+    """(excess over tolerance, input index, element, analytical, numerical) of the worst."""
     worst = None
-    for index, (t, a) in enumerate(zip(checked, analytic)):
-        for k in range(t.size):
-            element = _unravel(k, t.shape)
-            original = t.data[element].item()
-            t.data[element] = original + eps
-            plus = value()
-            t.data[element] = original - eps
-            minus = value()
-            t.data[element] = original
-            numeric = (plus - minus) / (2 * eps)
-            exact = a[element].item()
-            excess = abs(numeric - exact) - (atol + rtol * abs(numeric))
-            if excess > 0 and (worst is None or excess > worst[0]):
-                worst = (excess, index, element, exact, numeric)
-    if worst is not None:
+    for element in elements:
+        numeric = _central_difference(t, element, value, eps)
+        exact = a[element].item()
+        excess = abs(numeric - exact) - (atol + rtol * abs(numeric))
+        if worst is None or excess > worst[0]:
+            worst = (excess, index, element, exact, numeric)
+    return worst
+
+
+def _check_elements(checked, analytic, value, eps, atol, rtol):
+    candidates = [
+        _worst_element(index, t, a, (_unravel(k, t.shape) for k in range(t.size)), value, eps,
+                       atol, rtol)
+        for index, (t, a) in enumerate(zip(checked, analytic)) if t.size
+    ]
+    worst = max(candidates, key=lambda c: c[0], default=None)
+    if worst is not None and worst[0] > 0:
         _, index, element, exact, numeric = worst
         raise GradcheckError(
             f"gradcheck failed: input {index}, element {element}: analytical {exact:.8g} vs "
@@ -90,7 +104,7 @@ def _check_elements(checked, analytic, value, eps, atol, rtol):
 
 def _check_directions(checked, analytic, value, eps, atol, rtol, directions):
     """One input at a time along random directions, so a failure names its input; the
-    element is then the one whose finite difference disagrees most among a sample."""
+    element is then the worst of a bounded sample of that input's elements."""
     for index, (t, a) in enumerate(zip(checked, analytic)):
         original = t.data.copy()
         for d in range(directions):
@@ -103,33 +117,14 @@ def _check_directions(checked, analytic, value, eps, atol, rtol, directions):
             numeric = (plus - minus) / (2 * eps)
             exact = (a * v).sum().item()
             if abs(numeric - exact) > atol + rtol * abs(numeric):
-                _localize(index, t, a, value, eps, atol, rtol, numeric, exact)
-
-
-def _localize(index, t, a, value, eps, atol, rtol, numeric, exact):
-    """Find the worst element of a failing large input by checking the largest-magnitude
-    analytical entries and a spread of others (bounded work)."""
-    flat_order = list(range(0, t.size, max(1, t.size // 200)))
-    worst = None
-    for k in flat_order:
-        element = _unravel(k, t.shape)
-        original = t.data[element].item()
-        t.data[element] = original + eps
-        plus = value()
-        t.data[element] = original - eps
-        minus = value()
-        t.data[element] = original
-        n = (plus - minus) / (2 * eps)
-        e = a[element].item()
-        excess = abs(n - e) - (atol + rtol * abs(n))
-        if worst is None or excess > worst[0]:
-            worst = (excess, element, e, n)
-    _, element, e, n = worst
-    raise GradcheckError(
-        f"gradcheck failed: input {index}, element {element}: analytical {e:.8g} vs "
-        f"numerical {n:.8g} (found along a random direction: analytical {exact:.8g} vs "
-        f"numerical {numeric:.8g}; the input is too large to check every element)"
-    )
+                sample = (_unravel(k, t.shape) for k in range(0, t.size, max(1, t.size // 200)))
+                _, _, element, e, n = _worst_element(index, t, a, sample, value, eps, atol, rtol)
+                raise GradcheckError(
+                    f"gradcheck failed: input {index}, element {element}: analytical {e:.8g} "
+                    f"vs numerical {n:.8g} (found along random direction {d}: analytical "
+                    f"{exact:.8g} vs numerical {numeric:.8g}; the input is too large to "
+                    "check every element)"
+                )
 
 
 def _unravel(k, shape):
