@@ -174,22 +174,34 @@ def table(records: list[dict]) -> str:
 
 
 def long_table(records: list[dict]) -> str:
-    header = ["framework", "T", "time", "peak memory", "time / T=10⁴ run", "memory / T=10⁴ run"]
+    """Time and peak memory per (framework, T), with their growth from the previous T
+    and minigrad's ratios to PyTorch at the same T."""
+    header = ["framework", "T", "time", "peak memory", "time growth", "memory growth",
+              "minigrad / PyTorch (time, memory)"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     by_key = {(r["framework"], r["T"]): r for r in records}
+    lengths = sorted({r["T"] for r in records})
     for r in records:
         if "error" in r:
-            lines.append(f"| {r['framework']} | {r['T']} | {r['error']} | | | |")
+            lines.append(f"| {r['framework']} | {r['T']:,} | {r['error']} | | | | |")
             continue
-        base = by_key.get((r["framework"], 10_000))
+        position = lengths.index(r["T"])
+        base = by_key.get((r["framework"], lengths[position - 1])) if position else None
         peak = r.get("peak_bytes")
-        growth_t = growth_m = "—"
-        if base and "error" not in base and r["T"] != 10_000:
-            growth_t = f"{r['seconds'] / base['seconds']:.1f}×"
+        growth_t = growth_m = versus = "—"
+        if base and "error" not in base:
+            factor = r["T"] // base["T"]
+            growth_t = f"{r['seconds'] / base['seconds']:.1f}× for {factor}× T"
             if peak and base.get("peak_bytes"):
                 growth_m = f"{peak / base['peak_bytes']:.1f}×"
+        torch_run = by_key.get(("torch", r["T"]))
+        if r["framework"] == "minigrad" and torch_run and "error" not in torch_run:
+            versus = f"{r['seconds'] / torch_run['seconds']:.2f}×"
+            if peak and torch_run.get("peak_bytes"):
+                versus += f", {peak / torch_run['peak_bytes']:.2f}×"
         mem = "—" if peak is None else f"{peak / 2**20:.0f} MiB"
-        lines.append(f"| {r['framework']} | {r['T']:,} | {_ms(r['seconds'])} | {mem} | {growth_t} | {growth_m} |")
+        lines.append(f"| {r['framework']} | {r['T']:,} | {_ms(r['seconds'])} | {mem} | {growth_t} | "
+                     f"{growth_m} | {versus} |")
     return "\n".join(lines)
 
 
@@ -254,7 +266,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     long_records = []
     if not args.no_long and (not args.only or any(s.lower() in "long rnn" for s in args.only)):
-        steps_list = args.long_steps or ([50, 200] if args.config == "tiny" else W.LONG_RNN_STEPS)
+        steps_list = args.long_steps or ([30, 300] if args.config == "tiny" else W.LONG_RNN_STEPS)
         sizes = (2, 3, 4) if args.config == "tiny" else W.LONG_RNN_SIZES
         long_records = run_long_rnn(steps_list, sizes, args.threads, frameworks, timeout=900)
 

@@ -230,8 +230,8 @@ def _check_node(node) -> None:
 
 def _node_backward_arrays(Tensor, node, grads, anomaly):
     """One node's backward on arrays (no graph of the gradient): one gradient or None
-    per input. A built-in op's `backward_arrays` is trusted to return gradients of
-    the right shapes and dtypes; anything else is checked."""
+    per input. A built-in op is trusted to return gradients of the right shapes and
+    dtypes; a user's Function is checked."""
     for g in grads:
         if g is None:
             if all(g is None for g in grads):
@@ -245,28 +245,15 @@ def _node_backward_arrays(Tensor, node, grads, anomaly):
         for t in node.inputs:
             if t._version:
                 _check_node(node)
-    cls = type(node)
-    fast = cls.backward_arrays
-    if fast is not None:
-        result = fast(node, *grads)
+    if node.differentiable_backward:  # a built-in op: its backward works on arrays too
+        result = node.backward(node, *grads)
         if type(result) is not tuple:
             result = (result,)
         if anomaly:
             _check_finite(node.op_name, "backward", result)
         return result
     inputs = node.inputs
-    if cls.differentiable_backward:  # a built-in op without an array version
-        try:
-            result = node.backward(node, *[Tensor._make(g, False, None, 0) for g in grads])
-        except FloatingPointError as exc:  # an op inside this backward made NaN/Inf
-            raise FloatingPointError(
-                f"detect_anomaly: {node.op_name} produced NaN or Inf in its backward ({exc})"
-            ) from exc
-        if type(result) is not tuple:
-            result = (result,)
-        result = tuple(None if r is None else r.data for r in result)
-    else:
-        result = node.backward(node, *grads)
+    result = node.backward(node, *grads)
     if type(result) is not tuple:
         result = (result,)
     if len(result) != len(inputs):

@@ -8,12 +8,10 @@ outputs only by weak reference (DeZero/Chainer), so a graph is freed by
 reference counting alone, with no cycle for the garbage collector to find.
 
 User-defined Functions are first order: `backward` receives and returns arrays.
-The built-in ops set `differentiable_backward = True`: their `backward` receives
-Tensors and is written with Tensor ops, so running it with grad mode on records
-the graph of the gradient itself (`mg.grad(..., create_graph=True)`). The hot
-ones also write the same derivative on arrays (`backward_arrays`), which the
-engine uses whenever no graph of the gradient is wanted: the usual first-order
-`backward()` then costs a few array operations per node, not a few more ops.
+The built-in ops set `differentiable_backward = True`: their `backward` is written
+once, on values that are arrays for a first-order `backward()` (a few array
+operations per node) and Tensors when `mg.grad(..., create_graph=True)` records
+the graph of the gradient itself (see `minigrad.ops.base.Op`).
 """
 from __future__ import annotations
 
@@ -149,7 +147,6 @@ Function._hooks = None
 Function._retained = None
 Function._scope = ()
 Function._versions = None  # input versions at recording time; None: all were 0
-Function.backward_arrays = None  # built-in ops: the derivative on arrays (see module doc)
 
 Tensor = None  # minigrad.tensor sets these two once Tensor exists (no import cycle)
 _make = None

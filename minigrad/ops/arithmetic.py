@@ -1,10 +1,10 @@
 """+ - * / ** and @: forward and backward side by side, as written on paper.
 
-Each `backward` is written with Tensor ops (differentiable again); `backward_arrays`
-is the same derivative on arrays, what a first-order backward() runs."""
+Each `backward` works on values (arrays, or Tensors for higher-order gradients:
+see `Op`)."""
 from __future__ import annotations
 
-from .base import Op, constant, lift, reduce_to, unbroadcast
+from .base import Op, constant, lift, reduce_to
 
 
 class Add(Op):
@@ -14,14 +14,9 @@ class Add(Op):
 
     @staticmethod
     def backward(ctx, g):  # d(a+b)/da = 1, d(a+b)/db = 1
-        a, b = ctx.inputs
-        return reduce_to(g, a), reduce_to(g, b)
-
-    @staticmethod
-    def backward_arrays(ctx, g):
-        a, b = ctx.inputs
-        return (unbroadcast(g, a.data) if a._requires_grad else None,
-                unbroadcast(g, b.data) if b._requires_grad else None)
+        a, b = ctx.values(g)
+        need_a, need_b = ctx.needs_grad
+        return (reduce_to(g, a) if need_a else None, reduce_to(g, b) if need_b else None)
 
 
 class Sub(Op):
@@ -31,14 +26,9 @@ class Sub(Op):
 
     @staticmethod
     def backward(ctx, g):  # d(a-b)/da = 1, d(a-b)/db = -1
-        a, b = ctx.inputs
-        return reduce_to(g, a), reduce_to(-g, b)
-
-    @staticmethod
-    def backward_arrays(ctx, g):
-        a, b = ctx.inputs
-        return (unbroadcast(g, a.data) if a._requires_grad else None,
-                unbroadcast(-g, b.data) if b._requires_grad else None)
+        a, b = ctx.values(g)
+        need_a, need_b = ctx.needs_grad
+        return (reduce_to(g, a) if need_a else None, reduce_to(-g, b) if need_b else None)
 
 
 class Mul(Op):
@@ -48,16 +38,10 @@ class Mul(Op):
 
     @staticmethod
     def backward(ctx, g):  # d(ab)/da = b, d(ab)/db = a
-        a, b = ctx.inputs
+        a, b = ctx.values(g)
         need_a, need_b = ctx.needs_grad
         return (reduce_to(g * b, a) if need_a else None,
                 reduce_to(g * a, b) if need_b else None)
-
-    @staticmethod
-    def backward_arrays(ctx, g):
-        a, b = ctx.inputs
-        return (unbroadcast(g * b.data, a.data) if a._requires_grad else None,
-                unbroadcast(g * a.data, b.data) if b._requires_grad else None)
 
 
 class Div(Op):
@@ -66,19 +50,12 @@ class Div(Op):
         return a / b
 
     @staticmethod
-    def backward(ctx, g):  # d(a/b)/da = 1/b, d(a/b)/db = -a/b²
-        a, b = ctx.inputs
+    def backward(ctx, g):  # d(a/b)/da = 1/b, d(a/b)/db = -a/b² = -(a/b)/b
+        a, b = ctx.values(g)
         need_a, need_b = ctx.needs_grad
         g_over_b = g / b
         return (reduce_to(g_over_b, a) if need_a else None,
-                reduce_to(-g_over_b * ctx.output(), b) if need_b else None)
-
-    @staticmethod
-    def backward_arrays(ctx, g):
-        a, b = ctx.inputs
-        g_over_b = g / b.data
-        return (unbroadcast(g_over_b, a.data) if a._requires_grad else None,
-                unbroadcast(-g_over_b * ctx._output_data[0], b.data) if b._requires_grad else None)
+                reduce_to(-g_over_b * ctx.output_value(g), b) if need_b else None)
 
 
 class Neg(Op):
@@ -88,10 +65,6 @@ class Neg(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return -g
-
-    @staticmethod
-    def backward_arrays(ctx, g):
         return -g
 
 
@@ -105,15 +78,7 @@ class PowScalar(Op):
 
     @staticmethod
     def backward(ctx, g):  # d(a^p)/da = p a^(p-1)
-        (a,) = ctx.inputs
-        p = ctx.exponent
-        if p == 0:
-            return g * 0
-        return g * (p * (a ** (p - 1)) if p != 1 else 1)
-
-    @staticmethod
-    def backward_arrays(ctx, g):
-        a = ctx.inputs[0].data
+        (a,) = ctx.values(g)
         p = ctx.exponent
         if p == 0:
             return g * 0
@@ -133,14 +98,15 @@ class Pow(Op):
 
     @staticmethod
     def backward(ctx, g):  # d(a^b)/da = b a^(b-1), d(a^b)/db = a^b ln a
-        a, b = ctx.inputs
+        a, b = ctx.values(g)
         need_a, need_b = ctx.needs_grad
         grad_a = reduce_to(g * b * a ** (b - 1), a) if need_a else None
         grad_b = None
         if need_b:
             # 0 ** b has no useful log: PyTorch's convention gives it zero gradient.
-            safe_a = where(constant(a.data == 0), 1, a)
-            grad_b = reduce_to(g * ctx.output() * safe_a.log(), b)
+            base = ctx.inputs[0].data
+            safe_a = ctx.run(Where, ctx.xp.ones((), dtype=base.dtype), a, condition=base == 0)
+            grad_b = reduce_to(g * ctx.output_value(g) * ctx.run(Log, safe_a), b)
         return grad_a, grad_b
 
 
@@ -151,50 +117,26 @@ class MatMul(Op):
 
     @staticmethod
     def backward(ctx, g):  # d(AB)/dA = G Bᵀ, d(AB)/dB = Aᵀ G (vectors as rows/columns)
-        a, b = ctx.inputs
+        a, b = ctx.values(g)
         need_a, need_b = ctx.needs_grad
         grad_a = grad_b = None
         if a.ndim == 1 and b.ndim == 1:
             grad_a, grad_b = (g * b if need_a else None), (g * a if need_b else None)
         elif a.ndim == 1:  # (n,) @ (..., n, m) -> (..., m)
             if need_a:
-                grad_a = reduce_to((g.unsqueeze(-2) @ b.swapaxes(-1, -2)).squeeze(-2), a)
+                grad_a = reduce_to((g[..., None, :] @ b.swapaxes(-1, -2))[..., 0, :], a)
             if need_b:
-                grad_b = reduce_to(a.unsqueeze(-1) * g.unsqueeze(-2), b)
+                grad_b = reduce_to(a[:, None] * g[..., None, :], b)
         elif b.ndim == 1:  # (..., n, k) @ (k,) -> (..., n)
             if need_a:
-                grad_a = reduce_to(g.unsqueeze(-1) * b, a)
+                grad_a = reduce_to(g[..., :, None] * b, a)
             if need_b:
-                grad_b = reduce_to((a.swapaxes(-1, -2) @ g.unsqueeze(-1)).squeeze(-1), b)
+                grad_b = reduce_to((a.swapaxes(-1, -2) @ g[..., :, None])[..., 0], b)
         else:
             if need_a:
                 grad_a = reduce_to(g @ b.swapaxes(-1, -2), a)
             if need_b:
                 grad_b = reduce_to(a.swapaxes(-1, -2) @ g, b)
-        return grad_a, grad_b
-
-    @staticmethod
-    def backward_arrays(ctx, g):
-        a, b = ctx.inputs[0].data, ctx.inputs[1].data
-        need_a, need_b = ctx.inputs[0]._requires_grad, ctx.inputs[1]._requires_grad
-        grad_a = grad_b = None
-        if a.ndim == 1 and b.ndim == 1:
-            grad_a, grad_b = (g * b if need_a else None), (g * a if need_b else None)
-        elif a.ndim == 1:  # (n,) @ (..., n, m) -> (..., m)
-            if need_a:
-                grad_a = unbroadcast((g[..., None, :] @ b.swapaxes(-1, -2))[..., 0, :], a)
-            if need_b:
-                grad_b = unbroadcast(a[:, None] * g[..., None, :], b)
-        elif b.ndim == 1:  # (..., n, k) @ (k,) -> (..., n)
-            if need_a:
-                grad_a = unbroadcast(g[..., :, None] * b, a)
-            if need_b:
-                grad_b = unbroadcast((a.swapaxes(-1, -2) @ g[..., :, None])[..., 0], b)
-        else:
-            if need_a:
-                grad_a = unbroadcast(g @ b.swapaxes(-1, -2), a)
-            if need_b:
-                grad_b = unbroadcast(a.swapaxes(-1, -2) @ g, b)
         return grad_a, grad_b
 
 
@@ -249,4 +191,5 @@ def matmul(a, b):
     return MatMul.apply(a, b)
 
 
-from .joining import where
+from .elementwise import Log  # noqa: E402  (they import this module's helpers)
+from .joining import Where  # noqa: E402

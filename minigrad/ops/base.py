@@ -8,8 +8,12 @@ from ..tensor import Tensor
 
 
 class Op(Function):
-    """A built-in op: its backward is written with Tensor ops, so it is differentiable
-    again (higher-order gradients come for free)."""
+    """A built-in op. Its `backward` is written once, on *values*: backend arrays
+    when `backward()` runs first order (no Tensor per intermediate: fast), Tensors
+    when `mg.grad(..., create_graph=True)` records the graph of the gradient itself
+    (higher-order gradients for free). Arrays and Tensors share what a derivative
+    needs (+ - * / @, indexing, sum, reshape, transpose, swapaxes, astype);
+    `ctx.run(SomeOp, ...)` applies any other op to values of either kind."""
 
     differentiable_backward = True
 
@@ -17,6 +21,30 @@ class Op(Function):
     def needs_grad(self) -> tuple:
         """For each input, whether its gradient is wanted (skip the others' work)."""
         return tuple([t._requires_grad for t in self.inputs])
+
+    def values(self, like) -> tuple:
+        """The inputs as the same kind of value as `like` (a gradient)."""
+        if isinstance(like, Tensor):
+            return self.inputs
+        return tuple([t.data for t in self.inputs])
+
+    def output_value(self, like, index: int = 0):
+        """The op's output as the same kind of value as `like`."""
+        return self.output(index) if isinstance(like, Tensor) else self._output_data[index]
+
+    def run(self, op, *values, **kwargs):
+        """op applied to values: recorded on Tensors, a plain forward on arrays."""
+        for value in values:
+            if isinstance(value, Tensor):
+                return op.apply(*values, **kwargs)
+        return op.forward(_Scratch(self.xp), *values, **kwargs)
+
+
+class _Scratch:
+    """A throwaway ctx for running an op's forward on arrays inside a backward."""
+
+    def __init__(self, xp):
+        self.xp = xp
 
 
 def constant(array) -> Tensor:
@@ -61,26 +89,12 @@ def _broadcast_axes(grad_shape: tuple, shape: tuple) -> tuple:
     )
 
 
-def reduce_to(grad: Tensor, like: Tensor) -> Tensor:
+def reduce_to(grad, like):
     """Sum `grad` over the axes `like` was broadcast along, and match its dtype.
 
     The one un-broadcasting helper every binary op uses (MyGrad's reduce_broadcast);
-    `unbroadcast` is the same on arrays.
+    `grad` and `like` are both arrays or both Tensors.
     """
-    shape = like.shape
-    if grad.shape != shape:
-        axes = _broadcast_axes(grad.shape, shape)
-        if axes:
-            grad = grad.sum(axis=axes, keepdims=True)
-        if grad.shape != shape:
-            grad = grad.reshape(shape)
-    if grad.dtype != like.dtype:
-        grad = grad.astype(like.dtype)
-    return grad
-
-
-def unbroadcast(grad, like):
-    """`reduce_to` on arrays: `grad` summed back to the shape and dtype of array `like`."""
     shape = like.shape
     if grad.shape != shape:
         axes = _broadcast_axes(grad.shape, shape)

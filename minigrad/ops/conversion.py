@@ -18,7 +18,7 @@ class ToBackend(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return to_backend(g, ctx.source)
+        return ctx.run(ToBackend, g, target=get_backend(ctx.source))
 
 
 def to_backend(x, backend):

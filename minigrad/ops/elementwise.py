@@ -1,5 +1,6 @@
 """Elementwise functions of one tensor. Each derivative uses the op's own output
-where that is cheaper (exp, tanh, sigmoid), as one would on paper."""
+where that is cheaper (exp, tanh, sigmoid), as one would on paper; masks and signs
+are constants read off the input's array."""
 from __future__ import annotations
 
 from .base import Op, constant
@@ -12,11 +13,7 @@ class Exp(Op):
 
     @staticmethod
     def backward(ctx, g):  # d eˣ = eˣ
-        return g * ctx.output()
-
-    @staticmethod
-    def backward_arrays(ctx, g):
-        return g * ctx._output_data[0]
+        return g * ctx.output_value(g)
 
 
 class Log(Op):
@@ -26,11 +23,7 @@ class Log(Op):
 
     @staticmethod
     def backward(ctx, g):  # d ln x = 1/x
-        return g / ctx.inputs[0]
-
-    @staticmethod
-    def backward_arrays(ctx, g):
-        return g / ctx.inputs[0].data
+        return g / ctx.values(g)[0]
 
 
 class Sqrt(Op):
@@ -40,11 +33,7 @@ class Sqrt(Op):
 
     @staticmethod
     def backward(ctx, g):  # d √x = 1 / (2√x)
-        return g / (ctx.output() * 2)
-
-    @staticmethod
-    def backward_arrays(ctx, g):
-        return g / (ctx._output_data[0] * 2)
+        return g / (ctx.output_value(g) * 2)
 
 
 class Tanh(Op):
@@ -54,12 +43,7 @@ class Tanh(Op):
 
     @staticmethod
     def backward(ctx, g):  # d tanh = 1 - tanh²
-        y = ctx.output()
-        return g * (1 - y * y)
-
-    @staticmethod
-    def backward_arrays(ctx, g):
-        y = ctx._output_data[0]
+        y = ctx.output_value(g)
         return g * (1 - y * y)
 
 
@@ -74,12 +58,7 @@ class Sigmoid(Op):
 
     @staticmethod
     def backward(ctx, g):  # dσ = σ (1 - σ)
-        y = ctx.output()
-        return g * (y * (1 - y))
-
-    @staticmethod
-    def backward_arrays(ctx, g):
-        y = ctx._output_data[0]
+        y = ctx.output_value(g)
         return g * (y * (1 - y))
 
 
@@ -90,10 +69,6 @@ class Relu(Op):
 
     @staticmethod
     def backward(ctx, g):  # 1 where x > 0, else 0
-        return g * constant(ctx.inputs[0].data > 0)
-
-    @staticmethod
-    def backward_arrays(ctx, g):
         return g * (ctx.inputs[0].data > 0)
 
 
@@ -104,11 +79,6 @@ class Abs(Op):
 
     @staticmethod
     def backward(ctx, g):  # d|x| = sign(x) (0 at 0, as PyTorch)
-        x = ctx.inputs[0]
-        return g * constant(ctx.xp.sign(x.data))
-
-    @staticmethod
-    def backward_arrays(ctx, g):
         return g * ctx.xp.sign(ctx.inputs[0].data)
 
 
@@ -126,7 +96,7 @@ class Clip(Op):
             mask &= x >= ctx.lo
         if ctx.hi is not None:
             mask &= x <= ctx.hi
-        return g * constant(mask)
+        return g * mask
 
 
 class Cast(Op):
@@ -136,10 +106,6 @@ class Cast(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return g.astype(ctx.inputs[0].dtype)
-
-    @staticmethod
-    def backward_arrays(ctx, g):
         return g.astype(ctx.inputs[0].dtype)
 
 

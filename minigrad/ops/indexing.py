@@ -35,12 +35,7 @@ class GetItem(Op):
 
     @staticmethod
     def backward(ctx, g):
-        x = ctx.inputs[0]
-        return ScatterAdd.apply(g, shape=x.shape, index=ctx.index)
-
-    @staticmethod
-    def backward_arrays(ctx, g):
-        return _scatter(ctx.xp, g, ctx.inputs[0].data.shape, ctx.index)
+        return ctx.run(ScatterAdd, g, shape=ctx.inputs[0].shape, index=ctx.index)
 
 
 class ScatterAdd(Op):
@@ -49,25 +44,16 @@ class ScatterAdd(Op):
     @staticmethod
     def forward(ctx, g, shape, index):
         ctx.index = index
-        return _scatter(ctx.xp, g, shape, index)
+        out = ctx.xp.zeros(shape, dtype=g.dtype)
+        if _is_basic(index):
+            out[index] = g
+        else:
+            backend_of_array(out).scatter_add(out, index, g)
+        return out
 
     @staticmethod
     def backward(ctx, gg):
-        return GetItem.apply(gg, index=ctx.index)
-
-    @staticmethod
-    def backward_arrays(ctx, gg):
-        return gg[ctx.index]
-
-
-def _scatter(xp, g, shape, index):
-    """zeros(shape) with g added at index (repeated indices accumulate)."""
-    out = xp.zeros(shape, dtype=g.dtype)
-    if _is_basic(index):
-        out[index] = g
-    else:
-        backend_of_array(out).scatter_add(out, index, g)
-    return out
+        return ctx.run(GetItem, gg, index=ctx.index)
 
 
 def getitem(x, index):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..tensor import Tensor
-from .base import Op, constant, lift, reduce_to, unbroadcast
+from .base import Op, lift, reduce_to
 
 
 class Cat(Op):
@@ -16,18 +16,7 @@ class Cat(Op):
         grads, start = [], 0
         lead = (slice(None),) * ctx.axis
         for t in ctx.inputs:
-            stop = start + t.shape[ctx.axis]
-            grads.append(g[lead + (slice(start, stop),)] if t._requires_grad else None)
-            start = stop
-        return tuple(grads)
-
-    @staticmethod
-    def backward_arrays(ctx, g):
-        grads, start = [], 0
-        lead = (slice(None),) * ctx.axis
-        axis = ctx.axis
-        for t in ctx.inputs:
-            stop = start + t.data.shape[axis]
+            stop = start + t.data.shape[ctx.axis]
             grads.append(g[lead + (slice(start, stop),)] if t._requires_grad else None)
             start = stop
         return tuple(grads)
@@ -44,11 +33,6 @@ class Stack(Op):
         lead = (slice(None),) * ctx.axis
         return tuple(g[lead + (i,)] if t._requires_grad else None for i, t in enumerate(ctx.inputs))
 
-    @staticmethod
-    def backward_arrays(ctx, g):
-        lead = (slice(None),) * ctx.axis
-        return tuple(g[lead + (i,)] if t._requires_grad else None for i, t in enumerate(ctx.inputs))
-
 
 class Split(Op):
     @staticmethod
@@ -58,11 +42,7 @@ class Split(Op):
 
     @staticmethod
     def backward(ctx, *grads):
-        return Cat.apply(*grads, axis=ctx.axis)
-
-    @staticmethod
-    def backward_arrays(ctx, *grads):
-        return ctx.xp.concatenate(grads, axis=ctx.axis)
+        return ctx.run(Cat, *grads, axis=ctx.axis)
 
 
 class Where(Op):
@@ -73,19 +53,12 @@ class Where(Op):
 
     @staticmethod
     def backward(ctx, g):  # the gradient goes to whichever side was picked
-        a, b = ctx.inputs
-        zero = constant(ctx.xp.zeros((), dtype=g.dtype))
+        a, b = ctx.values(g)
         need_a, need_b = ctx.needs_grad
-        return (reduce_to(Where.apply(g, zero, condition=ctx.condition), a) if need_a else None,
-                reduce_to(Where.apply(zero, g, condition=ctx.condition), b) if need_b else None)
-
-    @staticmethod
-    def backward_arrays(ctx, g):
-        a, b = ctx.inputs
-        xp, condition = ctx.xp, ctx.condition
-        zero = xp.zeros((), dtype=g.dtype)
-        return (unbroadcast(xp.where(condition, g, zero), a.data) if a._requires_grad else None,
-                unbroadcast(xp.where(condition, zero, g), b.data) if b._requires_grad else None)
+        zero = ctx.xp.zeros((), dtype=g.dtype)
+        condition = ctx.condition
+        return (reduce_to(ctx.run(Where, g, zero, condition=condition), a) if need_a else None,
+                reduce_to(ctx.run(Where, zero, g, condition=condition), b) if need_b else None)
 
 
 class _Pick(Op):
@@ -99,10 +72,10 @@ class _Pick(Op):
 
     @classmethod
     def backward(cls, ctx, g):
-        a, b = ctx.inputs
-        wins = (a.data > b.data) if cls.pick == "maximum" else (a.data < b.data)
-        share_a = wins + (a.data == b.data) * 0.5
-        share_a = constant(share_a.astype(g.dtype))
+        a, b = ctx.values(g)
+        a_data, b_data = ctx.inputs[0].data, ctx.inputs[1].data
+        wins = (a_data > b_data) if cls.pick == "maximum" else (a_data < b_data)
+        share_a = (wins + (a_data == b_data) * 0.5).astype(g.dtype)
         return reduce_to(g * share_a, a), reduce_to(g * (1 - share_a), b)
 
 

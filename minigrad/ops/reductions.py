@@ -3,20 +3,15 @@ composites built from them (mean, var, softmax, log_softmax)."""
 from __future__ import annotations
 
 from .base import Op, constant, keepdims_shape, normalize_axes
+from .elementwise import Exp
+from .shaping import BroadcastTo
 
 
-def _expand(g, shape, axes, keepdims):
+def _expand(ctx, g, shape, axes, keepdims):
     """Broadcast a reduced gradient back over the reduced axes."""
     if not keepdims:
         g = g.reshape(keepdims_shape(shape, axes))
-    return g.broadcast_to(shape)
-
-
-def _expand_array(xp, g, shape, axes, keepdims):
-    """`_expand` on arrays (a read-only broadcast view, as broadcast_to gives)."""
-    if not keepdims:
-        g = g.reshape(keepdims_shape(shape, axes))
-    return xp.broadcast_to(g, shape)
+    return ctx.run(BroadcastTo, g, shape=shape)
 
 
 class Sum(Op):
@@ -27,11 +22,7 @@ class Sum(Op):
 
     @staticmethod
     def backward(ctx, g):  # every summed element gets the gradient of the sum
-        return _expand(g, ctx.inputs[0].shape, ctx.axes, ctx.keepdims)
-
-    @staticmethod
-    def backward_arrays(ctx, g):
-        return _expand_array(ctx.xp, g, ctx.inputs[0].shape, ctx.axes, ctx.keepdims)
+        return _expand(ctx, g, ctx.inputs[0].shape, ctx.axes, ctx.keepdims)
 
 
 class _Extreme(Op):
@@ -49,11 +40,10 @@ class _Extreme(Op):
     @staticmethod
     def backward(ctx, g):
         x = ctx.inputs[0].data
-        extreme = ctx.output().data
-        shape = keepdims_shape(x.shape, ctx.axes)
-        mask = x == extreme.reshape(shape)
-        weight = mask / mask.sum(axis=ctx.axes, keepdims=True)
-        return _expand(g, x.shape, ctx.axes, ctx.keepdims) * constant(weight.astype(x.dtype))
+        extreme = ctx._output_data[0].reshape(keepdims_shape(x.shape, ctx.axes))
+        mask = x == extreme
+        weight = (mask / mask.sum(axis=ctx.axes, keepdims=True)).astype(x.dtype)
+        return _expand(ctx, g, x.shape, ctx.axes, ctx.keepdims) * weight
 
 
 class Max(_Extreme):
@@ -77,19 +67,11 @@ class LogSumExp(Op):
 
     @staticmethod
     def backward(ctx, g):  # ∂/∂x logsumexp = softmax(x) = e^(x - lse)
-        x = ctx.inputs[0]
-        out = ctx.output()
+        (x,) = ctx.values(g)
+        out = ctx.output_value(g)
         if not ctx.keepdims:
             out = out.reshape(keepdims_shape(x.shape, ctx.axes))
-        return _expand(g, x.shape, ctx.axes, ctx.keepdims) * (x - out).exp()
-
-    @staticmethod
-    def backward_arrays(ctx, g):
-        x = ctx.inputs[0].data
-        out = ctx._output_data[0]
-        if not ctx.keepdims:
-            out = out.reshape(keepdims_shape(x.shape, ctx.axes))
-        return _expand_array(ctx.xp, g, x.shape, ctx.axes, ctx.keepdims) * ctx.xp.exp(x - out)
+        return _expand(ctx, g, x.shape, ctx.axes, ctx.keepdims) * ctx.run(Exp, x - out)
 
 
 def sum(x, axis=None, keepdims=False):

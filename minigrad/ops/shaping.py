@@ -1,7 +1,7 @@
 """Ops that rearrange elements without changing them: their backward rearranges back."""
 from __future__ import annotations
 
-from .base import Op, reduce_to, unbroadcast
+from .base import Op, reduce_to
 
 
 def _shape_arg(shape) -> tuple:
@@ -20,10 +20,6 @@ class Reshape(Op):
     def backward(ctx, g):
         return g.reshape(ctx.inputs[0].shape)
 
-    @staticmethod
-    def backward_arrays(ctx, g):
-        return g.reshape(ctx.inputs[0].data.shape)
-
 
 class Transpose(Op):
     @staticmethod
@@ -36,14 +32,7 @@ class Transpose(Op):
         inverse = [0] * len(ctx.axes)
         for i, a in enumerate(ctx.axes):
             inverse[a] = i
-        return g.transpose(*inverse)
-
-    @staticmethod
-    def backward_arrays(ctx, g):
-        inverse = [0] * len(ctx.axes)
-        for i, a in enumerate(ctx.axes):
-            inverse[a] = i
-        return g.transpose(inverse)
+        return g.transpose(tuple(inverse))
 
 
 class BroadcastTo(Op):
@@ -53,11 +42,7 @@ class BroadcastTo(Op):
 
     @staticmethod
     def backward(ctx, g):  # a broadcast copy sends back the sum of its copies' gradients
-        return reduce_to(g, ctx.inputs[0])
-
-    @staticmethod
-    def backward_arrays(ctx, g):
-        return unbroadcast(g, ctx.inputs[0].data)
+        return reduce_to(g, ctx.values(g)[0])
 
 
 def reshape(x, *shape):

@@ -304,10 +304,10 @@ class GRUStep(_Step):
         # dc~ = da (1 - z) (1 - c~²);  dz = da (a<t-1> - c~)
         xp.subtract(h_prev, candidate, out=d_keep)
         d_keep *= grad_h
+        through_keep = grad_h * keep                          # da z: a<t-1>'s direct share
         xp.multiply(candidate, candidate, out=d_candidate)
         xp.subtract(1.0, d_candidate, out=d_candidate)
-        d_candidate *= grad_h
-        d_candidate -= d_candidate * keep
+        d_candidate *= grad_h - through_keep
         # dΓr = dc~ (W_hn a + b_hn); then both through σ' = σ (1 - σ)
         xp.multiply(d_candidate, recurrent_n, out=d_reset)
         d_gates = d_input[:, :2 * hidden]
@@ -318,7 +318,7 @@ class GRUStep(_Step):
         grad_h_prev = None
         if ctx.inputs[1]._requires_grad:
             grad_h_prev = xp.matmul(delta, weight_hh)
-            grad_h_prev += grad_h * keep                      # a<t-1> also flows straight through z
+            grad_h_prev += through_keep                       # a<t-1> also flows straight through z
         has_bias = len(ctx.inputs) > 3
         grad_weight, grad_bias = _Step._weight_grads(ctx, d_input, h_prev, 2,
                                                      3 if has_bias else None)

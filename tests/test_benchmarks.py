@@ -1,0 +1,47 @@
+"""The benchmark runner in its tiny configuration: a smoke check that it runs end to end
+and that every framework computes the same loss from the same weights (not a timing test)."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.mark.slow
+def test_tiny_benchmark_runs_and_the_frameworks_agree(tmp_path):
+    out = tmp_path / "results.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--config", "tiny", "--repeats", "1", "--warmup", "0",
+         "--json", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "minigrad / PyTorch" in done.stdout and "| LSTM" in done.stdout
+    result = json.loads(out.read_text())
+    frameworks = {"minigrad", "numpy"}
+    try:
+        import torch  # noqa: F401
+        frameworks.add("torch")
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail("torch is required in CI")
+    names = [w["name"] for w in result["workloads"]]
+    assert any(n.startswith("LSTM 2-layer bidir") for n in names)
+    assert any(n.startswith("GRU") for n in names) and any(n.startswith("RNN") for n in names)
+    assert any("MLP" in n for n in names) and any("chain" in n for n in names)
+    for workload in result["workloads"]:
+        assert workload["losses_agree"], (workload["name"], workload["loss"])
+        assert {"minigrad"} <= set(workload["median_s"]) <= frameworks
+        if workload["group"] != "chain":
+            assert set(workload["median_s"]) == frameworks, workload["name"]
+    long_runs = result["long_rnn"]
+    assert {(r["framework"], r["T"]) for r in long_runs} == {(f, t) for f in frameworks for t in (30, 300)}
+    assert not any("error" in r for r in long_runs)
+    by_length = {}
+    for run in long_runs:
+        by_length.setdefault(run["T"], []).append(run["loss"])
+    for losses in by_length.values():  # same weights and data: the same loss everywhere
+        assert max(losses) - min(losses) <= 1e-4 * max(1.0, abs(losses[0]))
