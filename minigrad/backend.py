@@ -148,6 +148,7 @@ def set_default_backend(name: str) -> None:
 
 
 def get_default_backend() -> str:
+    """Name of the backend new tensors use without `backend=`."""
     return _default_backend.name
 
 
@@ -186,6 +187,7 @@ def set_default_dtype(dtype) -> None:
 
 
 def get_default_dtype() -> np.dtype:
+    """The dtype of Python floats and new parameters (float32 unless changed)."""
     return _default_dtype
 
 

@@ -29,16 +29,19 @@ def _resolve(dtype, backend):
 
 
 def zeros(*shape, dtype=None, backend=None, requires_grad=False) -> Tensor:
+    """A tensor of zeros: `zeros(2, 3)` or `zeros((2, 3))`."""
     dtype, b = _resolve(dtype, backend)
     return _finish(b.xp.zeros(_shape(shape), dtype=dtype), requires_grad)
 
 
 def ones(*shape, dtype=None, backend=None, requires_grad=False) -> Tensor:
+    """A tensor of ones: `ones(2, 3)` or `ones((2, 3))`."""
     dtype, b = _resolve(dtype, backend)
     return _finish(b.xp.ones(_shape(shape), dtype=dtype), requires_grad)
 
 
 def full(shape, fill_value, dtype=None, backend=None, requires_grad=False) -> Tensor:
+    """A tensor of `shape` filled with `fill_value`."""
     if dtype is None:
         dtype = _backend.dtype_of_python_scalar(fill_value, None)
     dtype, b = _resolve(dtype, backend)
@@ -47,6 +50,7 @@ def full(shape, fill_value, dtype=None, backend=None, requires_grad=False) -> Te
 
 
 def eye(n, m=None, dtype=None, backend=None, requires_grad=False) -> Tensor:
+    """The n×m identity matrix (m defaults to n)."""
     dtype, b = _resolve(dtype, backend)
     return _finish(b.xp.eye(n, m, dtype=dtype), requires_grad)
 
@@ -64,6 +68,7 @@ def arange(start, stop=None, step=1, dtype=None, backend=None, requires_grad=Fal
 
 def _like(fill):
     def factory(t: Tensor, dtype=None, backend=None, requires_grad=False) -> Tensor:
+        """A tensor shaped like `t` (on its backend, with its dtype unless given), filled with the constant."""
         dtype = dtype if dtype is not None else t.dtype
         backend = backend if backend is not None else t.backend
         return full(t.shape, fill, dtype=dtype, backend=backend, requires_grad=requires_grad)

@@ -174,6 +174,7 @@ def pow(a, b):
 
 
 def matmul(a, b):
+    """Matrix product with NumPy's rules (1-D operands, broadcast batch axes)."""
     a, b = lift("matmul", a, b)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(
@@ -191,5 +192,6 @@ def matmul(a, b):
     return MatMul.apply(a, b)
 
 
-from .elementwise import Log  # noqa: E402  (they import this module's helpers)
+# Imported last: Pow's backward uses them, and they import this package's base.
+from .elementwise import Log  # noqa: E402
 from .joining import Where  # noqa: E402

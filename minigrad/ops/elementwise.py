@@ -110,34 +110,42 @@ class Cast(Op):
 
 
 def exp(x):
+    """eˣ elementwise."""
     return Exp.apply(x)
 
 
 def log(x):
+    """Natural logarithm elementwise."""
     return Log.apply(x)
 
 
 def sqrt(x):
+    """√x elementwise."""
     return Sqrt.apply(x)
 
 
 def tanh(x):
+    """tanh(x) elementwise."""
     return Tanh.apply(x)
 
 
 def sigmoid(x):
+    """σ(x) = 1 / (1 + e⁻ˣ), computed through tanh (no overflow)."""
     return Sigmoid.apply(x)
 
 
 def relu(x):
+    """max(x, 0) elementwise."""
     return Relu.apply(x)
 
 
 def abs(x):
+    """|x| elementwise (gradient 0 at 0, as PyTorch)."""
     return Abs.apply(x)
 
 
 def clip(x, lo=None, hi=None):
+    """x limited to [lo, hi] (either bound may be None); gradient 1 inside, 0 outside."""
     if lo is None and hi is None:
         raise ValueError("clip: give at least one of lo and hi")
     return Clip.apply(x, lo=lo, hi=hi)

@@ -94,6 +94,7 @@ def _axis(axis, ndim):
 
 
 def cat(tensors, axis=0):
+    """Join tensors along an existing `axis`."""
     tensors = list(tensors)
     if not tensors:
         raise ValueError("cat: expected a non-empty sequence of tensors")
@@ -123,6 +124,7 @@ def _common_dtype(tensors: list) -> list:
 
 
 def stack(tensors, axis=0):
+    """Join same-shape tensors along a new `axis`."""
     tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
     if not tensors:
         raise ValueError("stack: expected a non-empty sequence of tensors")
@@ -163,8 +165,10 @@ def where(condition, a, b):
 
 
 def maximum(a, b):
+    """Elementwise larger of a and b (broadcasting; ties split the gradient)."""
     return Maximum.apply(*lift("maximum", a, b))
 
 
 def minimum(a, b):
+    """Elementwise smaller of a and b (broadcasting; ties split the gradient)."""
     return Minimum.apply(*lift("minimum", a, b))

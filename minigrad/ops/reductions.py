@@ -75,10 +75,12 @@ class LogSumExp(Op):
 
 
 def sum(x, axis=None, keepdims=False):
+    """Sum over `axis` (None: all; int or tuple, negatives allowed)."""
     return Sum.apply(x, axes=normalize_axes(axis, x.ndim), keepdims=keepdims)
 
 
 def mean(x, axis=None, keepdims=False):
+    """Mean over `axis`; integer tensors give the default float dtype."""
     axes = normalize_axes(axis, x.ndim)
     count = 1
     for a in axes:
@@ -92,6 +94,7 @@ def mean(x, axis=None, keepdims=False):
 
 
 def var(x, axis=None, keepdims=False, ddof=0):
+    """Variance over `axis` with NumPy's `ddof` (0: population variance)."""
     axes = normalize_axes(axis, x.ndim)
     count = 1
     for a in axes:
@@ -101,22 +104,27 @@ def var(x, axis=None, keepdims=False, ddof=0):
 
 
 def max(x, axis=None, keepdims=False):
+    """Largest value over `axis` (values only, as PyTorch's amax: ties share the gradient)."""
     return Max.apply(x, axes=normalize_axes(axis, x.ndim), keepdims=keepdims)
 
 
 def min(x, axis=None, keepdims=False):
+    """Smallest value over `axis` (values only, as PyTorch's amin: ties share the gradient)."""
     return Min.apply(x, axes=normalize_axes(axis, x.ndim), keepdims=keepdims)
 
 
 def logsumexp(x, axis=None, keepdims=False):
+    """log Σ eˣ over `axis`, computed stably (no overflow at |x| = 1000)."""
     return LogSumExp.apply(x, axes=normalize_axes(axis, x.ndim), keepdims=keepdims)
 
 
 def softmax(x, axis=-1):
+    """e^x / Σ e^x along `axis`, stable through logsumexp."""
     return (x - logsumexp(x, axis, keepdims=True)).exp()
 
 
 def log_softmax(x, axis=-1):
+    """x - logsumexp(x) along `axis`: log-probabilities without overflow."""
     return x - logsumexp(x, axis, keepdims=True)
 
 
@@ -138,6 +146,7 @@ def _index_reduction(name):
 
 def _logical_reduction(name):
     def reduction(x, axis=None, keepdims=False):
+        """Whether any/all elements are true over `axis` (not differentiable)."""
         xp = _xp(x)
         return constant(xp.asarray(getattr(xp, name)(x.data, axis=axis, keepdims=keepdims)))
 

@@ -46,6 +46,7 @@ class BroadcastTo(Op):
 
 
 def reshape(x, *shape):
+    """The same elements in a new shape (`reshape(2, 3)` or `reshape((2, 3))`; -1 allowed)."""
     shape = _shape_arg(shape)
     if shape == x.shape:
         return x
@@ -67,10 +68,12 @@ def transpose(x, *axes):
 
 
 def permute(x, *axes):
+    """Same as `transpose(*axes)`: a full permutation of the axes."""
     return transpose(x, *axes)
 
 
 def swapaxes(x, axis1, axis2):
+    """Swap two axes."""
     axes = list(range(x.ndim))
     axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
     return transpose(x, *axes)
@@ -101,6 +104,7 @@ def unsqueeze(x, axis):
 
 
 def flatten(x, start_axis=0, end_axis=-1):
+    """Merge axes `start_axis`..`end_axis` into one."""
     if x.ndim == 0:
         return reshape(x, (1,))
     start, end = start_axis % x.ndim, end_axis % x.ndim
@@ -111,6 +115,7 @@ def flatten(x, start_axis=0, end_axis=-1):
 
 
 def broadcast_to(x, *shape):
+    """A broadcast view of x with `shape`; its gradient sums the copies back."""
     shape = _shape_arg(shape)
     if shape == x.shape:
         return x
