@@ -149,7 +149,7 @@ def run_long_rnn(steps_list, sizes, threads: int, frameworks: list[str], timeout
 def _ms(seconds) -> str:
     if seconds is None:
         return "—"
-    return f"{seconds * 1e3:.3g} ms" if seconds < 10 else f"{seconds:.1f} s"
+    return f"{seconds * 1e3:.3g} ms" if seconds < 1 else f"{seconds:.3g} s"
 
 
 def _ratio(value) -> str:

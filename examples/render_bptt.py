@@ -130,7 +130,9 @@ def main(argv: list[str] | None = None) -> dict:
          "bptt_rnn_grads", metrics)
 
     # 2. a bidirectional 2-layer LSTM: a grid of layers x directions x steps
-    lstm = nn.LSTM(input_size=3, hidden_size=4, num_layers=2, bidirectional=True).to(args.backend)
+    # fused=False: every gate its own node (the default fuses each step into one node)
+    lstm = nn.LSTM(input_size=3, hidden_size=4, num_layers=2, bidirectional=True,
+                   fused=False).to(args.backend)
     x = mg.tensor(rng.standard_normal((lstm_steps, 1, 3)).astype(np.float32), backend=args.backend)
     x.name = "x"
     output, _ = lstm(x)

@@ -110,8 +110,10 @@ class RecurrentCell(Module):
     def _fused_runner(self, flat_inputs: mg.Tensor, steps: int):  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _project_steps(self, flat_inputs: mg.Tensor, steps: int, biases: tuple, sweep: Sweep):
-        return ProjectSteps.apply(flat_inputs, self.weight_ih, *biases, steps=steps, sweep=sweep)
+    def _project_steps(self, flat_inputs: mg.Tensor, steps: int, biases: tuple, sweep: Sweep,
+                       **options):
+        return ProjectSteps.apply(flat_inputs, self.weight_ih, *biases, steps=steps, sweep=sweep,
+                                  **options)
 
     def zero_state(self, like: mg.Tensor) -> Any:
         """Zeros of the state's structure for a batch like `like` (batch, ...)."""
@@ -257,7 +259,7 @@ class GRUCell(RecurrentCell):
     def _fused_runner(self, flat_inputs: mg.Tensor, steps: int):
         sweep = Sweep(steps)
         projected = self._project_steps(flat_inputs, steps, (self.bias_ih,) if self.bias else (),
-                                        sweep)
+                                        sweep, gru=True)
         weights = (self.weight_hh, self.bias_hh) if self.bias else (self.weight_hh,)
 
         def advance(t: int, h: mg.Tensor | None) -> mg.Tensor:
@@ -340,7 +342,7 @@ class LSTMCell(RecurrentCell):
     def _fused_runner(self, flat_inputs: mg.Tensor, steps: int):
         sweep = Sweep(steps)
         biases = (self.bias_ih, self.bias_hh) if self.bias else ()
-        projected = self._project_steps(flat_inputs, steps, biases, sweep)
+        projected = self._project_steps(flat_inputs, steps, biases, sweep, lstm=True)
         weight_hh = self.weight_hh
 
         def advance(t: int, state: tuple | None) -> tuple:

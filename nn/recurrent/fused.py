@@ -57,18 +57,29 @@ class Sweep:
         self.h_prev = None  # by time index: the a<t-1> each step was given
         self.handed = None  # the exact views of d_input given out, by time index
         self._transposed = None  # (W_hh, a contiguous copy of W_hhᵀ) for this sweep's steps
+        self._scaled_bias = None  # (b_hh, b_hh with the σ rows halved) for GRU steps
         self.vectors = None  # per-column constants of the gate math (LSTM)
 
     def slot(self, t: int) -> int:
         self.times.append(t)
         return len(self.times) - 1
 
-    def transposed(self, xp, weight):
-        """W_hhᵀ as a contiguous array, made once per sweep (BLAS multiplies by it
-        faster than by the transposed view)."""
+    def transposed(self, xp, weight, scale=None):
+        """W_hhᵀ as a contiguous array (BLAS multiplies by it faster than by the
+        transposed view), its columns times `scale` if given; made once per sweep."""
         cached = self._transposed
         if cached is None or cached[0] is not weight:
-            cached = self._transposed = (weight, xp.ascontiguousarray(weight.T))
+            transposed = xp.array(weight.T, order="C")
+            if scale is not None:
+                transposed *= scale
+            cached = self._transposed = (weight, transposed)
+        return cached[1]
+
+    def scaled_bias(self, bias, scale):
+        """bias * scale, made once per sweep."""
+        cached = self._scaled_bias
+        if cached is None or cached[0] is not bias:
+            cached = self._scaled_bias = (bias, bias * scale)
         return cached[1]
 
     def begin(self, slot: int, xp, separate_hidden: bool) -> None:
@@ -136,15 +147,27 @@ class ProjectSteps(mg.Function):
     """x<t> W_ihᵀ + b for every step in one matmul; the outputs are the steps' slices.
 
     Inputs: x (steps·batch, input_size), W_ih, then the biases to add (zero, one or
-    two vectors). Returns `steps` arrays (batch, G·H).
+    two vectors). Returns `steps` arrays (batch, G·H). With `lstm=True` or `gru=True`
+    the columns of the σ gates come out halved (the ½ of σ(x) = ½ tanh(½x) + ½,
+    folded into the matmul); the steps take that into account, and the gradients
+    they hand back are those of x<t> W_ihᵀ + b itself.
     """
 
     @staticmethod
-    def forward(ctx, x, weight, *biases, steps, sweep):
+    def forward(ctx, x, weight, *biases, steps, sweep, lstm=False, gru=False):
         ctx.steps, ctx.sweep = steps, sweep
-        projected = ctx.xp.matmul(x, weight.T)
-        for bias in biases:
-            projected += bias
+        xp = ctx.xp
+        if lstm or gru:
+            make = _lstm_vectors if lstm else _gru_vectors
+            sweep.vectors = make(xp, weight.shape[0] // (4 if lstm else 3), weight.dtype)
+            scale = sweep.vectors[0]
+            projected = xp.matmul(x, weight.T * scale)
+            for bias in biases:
+                projected += bias * scale
+        else:
+            projected = xp.matmul(x, weight.T)
+            for bias in biases:
+                projected += bias
         sweep.projected = projected
         batch = x.shape[0] // steps
         return tuple(projected[t * batch:(t + 1) * batch] for t in range(steps))
@@ -163,14 +186,6 @@ class ProjectSteps(mg.Function):
             grad_bias if b._requires_grad else None for b in ctx.inputs[2:])
 
 
-def _sigmoid_through_tanh(xp, block) -> None:
-    """block ← σ(block) in place, as (1 + tanh(block / 2)) / 2 (block contiguous)."""
-    block *= 0.5
-    xp.tanh(block, out=block)
-    block += 1.0
-    block *= 0.5
-
-
 class _Step(mg.Function):
     """What the fused steps share: the W_hh (and b_hh) gradient through the sweep."""
 
@@ -187,6 +202,13 @@ class _Step(mg.Function):
         inputs = ctx.inputs
         need_bias = bias_index is not None and inputs[bias_index]._requires_grad
         return sweep.finish(ctx.xp, inputs[weight_index]._requires_grad, need_bias)
+
+
+def _gru_vectors(xp, hidden: int, dtype) -> tuple:
+    """The σ rows r, z halved, the n rows as they are (see `_lstm_vectors`)."""
+    scale = xp.full(3 * hidden, 0.5, dtype=dtype)
+    scale[2 * hidden:] = 1.0
+    return (scale,)
 
 
 def _lstm_vectors(xp, hidden: int, dtype) -> tuple:
@@ -212,14 +234,12 @@ class LSTMStep(_Step):
         xp = ctx.xp
         ctx.sweep, ctx.t, ctx.slot = sweep, t, sweep.slot(t)
         hidden = h_prev.shape[1]
-        if sweep.vectors is None:
-            sweep.vectors = _lstm_vectors(xp, hidden, h_prev.dtype)
         scale, shift = sweep.vectors[0], sweep.vectors[1]
-        gates = xp.matmul(h_prev, sweep.transposed(xp, weight_hh))  # W[a<t-1>, x<t>] + b,
-        gates += projected                                          # rows i, f, g, o
-        gates *= scale                                        # Γu, Γf, Γo = σ(·); c~<t> = tanh(·)
-        xp.tanh(gates, out=gates)
-        gates *= scale
+        # W[a<t-1>, x<t>] + b, rows i, f, g, o, the σ rows halved (in W_hhᵀ and the projection)
+        gates = xp.matmul(h_prev, sweep.transposed(xp, weight_hh, scale))
+        gates += projected
+        xp.tanh(gates, out=gates)                             # Γu, Γf, Γo = σ(·) = ½ tanh(½·) + ½
+        gates *= scale                                        # c~<t> = tanh(·)
         gates += shift
         update, forget = gates[:, :hidden], gates[:, hidden:2 * hidden]
         candidate, output_gate = gates[:, 2 * hidden:3 * hidden], gates[:, 3 * hidden:]
@@ -258,7 +278,10 @@ class LSTMStep(_Step):
         slope *= gates
         slope += a
         delta *= slope
-        grad_c_prev = dc * forget if ctx.inputs[2]._requires_grad else None
+        grad_c_prev = None
+        if ctx.inputs[2]._requires_grad:
+            grad_c_prev = dc                                  # dc<t-1> = dc Γf (dc is done with)
+            grad_c_prev *= forget
         grad_h_prev = xp.matmul(delta, weight_hh) if ctx.inputs[1]._requires_grad else None
         grad_weight, _ = _Step._weight_grads(ctx, delta, h_prev, 3, None)
         return delta, grad_h_prev, grad_c_prev, grad_weight
@@ -273,11 +296,14 @@ class GRUStep(_Step):
         xp = ctx.xp
         ctx.sweep, ctx.t, ctx.slot = sweep, t, sweep.slot(t)
         hidden = h_prev.shape[1]
-        recurrent = xp.matmul(h_prev, sweep.transposed(xp, weight_hh))  # W_h a<t-1> + b_h
+        scale = sweep.vectors[0]                              # the r, z rows halved (see ProjectSteps)
+        recurrent = xp.matmul(h_prev, sweep.transposed(xp, weight_hh, scale))  # W_h a<t-1> + b_h
         if bias_hh:
-            recurrent += bias_hh[0]
+            recurrent += sweep.scaled_bias(bias_hh[0], scale)
         gates = projected[:, :2 * hidden] + recurrent[:, :2 * hidden]
-        _sigmoid_through_tanh(xp, gates)                      # Γr, z = 1 - Γu
+        xp.tanh(gates, out=gates)                             # Γr, z = 1 - Γu: σ = ½ tanh(½·) + ½
+        gates += 1.0
+        gates *= 0.5
         reset, keep = gates[:, :hidden], gates[:, hidden:]
         candidate = reset * recurrent[:, 2 * hidden:]         # c~<t> = tanh(W_in x + b_in + Γr (W_hn a + b_hn))
         candidate += projected[:, 2 * hidden:]
