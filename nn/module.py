@@ -333,7 +333,28 @@ class Module:
         return f"{type(self).__name__}(\n  {body}\n)"
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: numbered children, len, iteration, indexing."""
+
+    def append(self, module: Module):
+        name = f"{type(self).__name__}.append"
+        self.add_module(str(len(self._modules)), _check_module(module, name))
+        return self
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __getitem__(self, index: int | slice) -> Any:
+        modules = list(self._modules.values())
+        if isinstance(index, slice):
+            return self._from_modules(modules[index])
+        return modules[index]
+
+
+class Sequential(_ModuleSequence):
     """Modules applied one after another: `Sequential(Linear(2, 8), Tanh(), Linear(8, 1))`.
 
     Also accepts one dict (name -> module) to choose the names.
@@ -348,29 +369,17 @@ class Sequential(Module):
             for index, module in enumerate(modules):
                 self.add_module(str(index), _check_module(module, f"Sequential argument {index}"))
 
+    @staticmethod
+    def _from_modules(modules: list) -> Sequential:
+        return Sequential(*modules)
+
     def forward(self, x: Any) -> Any:
         for module in self._modules.values():
             x = module(x)
         return x
 
-    def append(self, module: Module) -> Sequential:
-        self.add_module(str(len(self._modules)), _check_module(module, "Sequential.append"))
-        return self
 
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
-    def __getitem__(self, index: int | slice) -> Any:
-        modules = list(self._modules.values())
-        if isinstance(index, slice):
-            return Sequential(*modules[index])
-        return modules[index]
-
-
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of Modules whose parameters are registered as '0', '1', ...
 
     Use it (or assign a plain list of modules, which becomes one) for a variable
@@ -382,26 +391,14 @@ class ModuleList(Module):
         if modules is not None:
             self.extend(modules)
 
-    def append(self, module: Module) -> ModuleList:
-        self.add_module(str(len(self._modules)), _check_module(module, "ModuleList.append"))
-        return self
+    @staticmethod
+    def _from_modules(modules: list) -> ModuleList:
+        return ModuleList(modules)
 
     def extend(self, modules: Iterable[Module]) -> ModuleList:
         for module in modules:
             self.append(module)
         return self
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
-    def __getitem__(self, index: int | slice) -> Any:
-        modules = list(self._modules.values())
-        if isinstance(index, slice):
-            return ModuleList(modules[index])
-        return modules[index]
 
     def __setitem__(self, index: int, module: Module) -> None:
         name = list(self._modules)[index]
