@@ -22,6 +22,8 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 
 import numpy as np
 
+from benchmarks.workloads import recurrent_step
+
 
 def _rss_bytes(field: str) -> int | None:
     try:
@@ -67,13 +69,7 @@ def build_step(framework: str, steps: int, batch: int, input_size: int, hidden_s
         optimizer = nn.optim.SGD(model.parameters(), lr=lr)
         inputs = mg.tensor(x)
 
-        def step():
-            optimizer.zero_grad()
-            output, _ = model(inputs)
-            loss = output.mean()
-            loss.backward()
-            optimizer.step()
-            return loss.item()
+        step = recurrent_step(model, optimizer, inputs, lambda output: output.mean())
     elif framework == "torch":
         import torch
 
@@ -82,13 +78,7 @@ def build_step(framework: str, steps: int, batch: int, input_size: int, hidden_s
         optimizer = torch.optim.SGD(model.parameters(), lr=lr)
         inputs = torch.from_numpy(x)
 
-        def step():
-            optimizer.zero_grad()
-            output, _ = model(inputs)
-            loss = output.mean()
-            loss.backward()
-            optimizer.step()
-            return loss.item()
+        step = recurrent_step(model, optimizer, inputs, lambda output: output.mean())
     elif framework == "numpy":
         from .numpy_rnn import layer_backward, layer_forward
 

@@ -32,6 +32,26 @@ class Workload:
 
 # -- shared data and weights ------------------------------------------------------------------
 
+def recurrent_step(model, optimizer, inputs, loss_of):
+    """One training step of a recurrent layer, written once: minigrad's API and
+    PyTorch's agree on every call in it, so the same code times both."""
+
+    def step():
+        optimizer.zero_grad()
+        output, _ = model(inputs)
+        loss = loss_of(output)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    return step
+
+
+def mse(output, target):
+    diff = output - target
+    return (diff * diff).mean()
+
+
 def rnn_weights(kind: str, input_size: int, hidden_size: int, num_layers: int, bidirectional: bool,
                 seed: int) -> dict:
     """PyTorch-named float32 weights drawn like PyTorch's default init, U(-1/√H, 1/√H)."""
@@ -73,16 +93,7 @@ def _minigrad_rnn(kind, weights, x, target, num_layers, bidirectional, fused):
         optimizer = nn.optim.SGD(model.parameters(), lr=LR)
         inputs, targets = mg.tensor(x), mg.tensor(target)
 
-        def step():
-            optimizer.zero_grad()
-            output, _ = model(inputs)
-            diff = output - targets
-            loss = (diff * diff).mean()
-            loss.backward()
-            optimizer.step()
-            return loss.item()
-
-        return step
+        return recurrent_step(model, optimizer, inputs, lambda output: mse(output, targets))
 
     return build
 
@@ -98,16 +109,7 @@ def _torch_rnn(kind, weights, x, target, num_layers, bidirectional):
         optimizer = torch.optim.SGD(model.parameters(), lr=LR)
         inputs, targets = torch.from_numpy(x), torch.from_numpy(target)
 
-        def step():
-            optimizer.zero_grad()
-            output, _ = model(inputs)
-            diff = output - targets
-            loss = (diff * diff).mean()
-            loss.backward()
-            optimizer.step()
-            return loss.item()
-
-        return step
+        return recurrent_step(model, optimizer, inputs, lambda output: mse(output, targets))
 
     return build
 
