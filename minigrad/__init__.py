@@ -30,13 +30,24 @@ from .creation import (  # noqa: F401
 from .function import Function  # noqa: F401
 from .gradcheck import GradcheckError, gradcheck  # noqa: F401
 from .gradients import grad  # noqa: F401
+from .autograd import observe_gradients  # noqa: F401
 from .modes import (  # noqa: F401
     detect_anomaly,
     enable_grad,
     is_grad_enabled,
-    name_scope,
     no_grad,
     set_grad_enabled,
+)
+from .scopes import (  # noqa: F401
+    ScopeEntry,
+    composite_scope,
+    current_scope,
+    direction_scope,
+    layer_scope,
+    module_scope,
+    name_scope,
+    step_scope,
+    tag,
 )
 from .ops import (  # noqa: F401
     abs,
@@ -78,7 +89,6 @@ from .ops import (  # noqa: F401
 from .render import (  # noqa: F401
     GraphvizNotFoundError,
     draw_graph,
-    module_scope,
     record_grad_norms,
     step_grad_norms,
     to_dot,
