@@ -5,6 +5,7 @@
     y = (x ** 2).sum()
     y.backward()          # x.grad == [2., 4.]
 """
+from .autograd import observe_gradients  # noqa: F401
 from .backend import (  # noqa: F401
     BackendMismatchError,
     BackendUnavailableError,
@@ -30,24 +31,12 @@ from .creation import (  # noqa: F401
 from .function import Function  # noqa: F401
 from .gradcheck import GradcheckError, gradcheck  # noqa: F401
 from .gradients import grad  # noqa: F401
-from .autograd import observe_gradients  # noqa: F401
 from .modes import (  # noqa: F401
     detect_anomaly,
     enable_grad,
     is_grad_enabled,
     no_grad,
     set_grad_enabled,
-)
-from .scopes import (  # noqa: F401
-    ScopeEntry,
-    composite_scope,
-    current_scope,
-    direction_scope,
-    layer_scope,
-    module_scope,
-    name_scope,
-    step_scope,
-    tag,
 )
 from .ops import (  # noqa: F401
     abs,
@@ -92,6 +81,17 @@ from .render import (  # noqa: F401
     record_grad_norms,
     step_grad_norms,
     to_dot,
+)
+from .scopes import (  # noqa: F401
+    ScopeEntry,
+    composite_scope,
+    current_scope,
+    direction_scope,
+    layer_scope,
+    module_scope,
+    name_scope,
+    step_scope,
+    tag,
 )
 from .tensor import Tensor  # noqa: F401
 

@@ -199,7 +199,7 @@ def _visit(Tensor, node, grads, create_graph, capture, targets, captured) -> lis
         seen = grads if create_graph else [
             None if g is None else Tensor._make(_as_array(g, data), False, None, 0)
             for g, data in zip(grads, node._output_data)]
-        for observer in list(_observers):
+        for observer in _observers:
             observer(node, seen)
     return grads
 

@@ -46,7 +46,7 @@ class ScopeEntry(NamedTuple):
 class _Push:
     """A context manager (and decorator-free helper) that appends one entry to the scope."""
 
-    __slots__ = ("entry", "_tokens")
+    __slots__ = ("_tokens", "entry")
 
     def __init__(self, entry: ScopeEntry):
         self.entry = entry
