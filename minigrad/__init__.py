@@ -84,6 +84,7 @@ from .render import (  # noqa: F401
 )
 from .scopes import (  # noqa: F401
     ScopeEntry,
+    composite,
     composite_scope,
     current_scope,
     direction_scope,

@@ -18,9 +18,12 @@ Tags live on the graph node, so they cost nothing when no graph is recorded.
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 from contextvars import ContextVar
 from typing import NamedTuple
+
+from .modes import _grad_enabled
 
 _scope: ContextVar[tuple] = ContextVar("minigrad_scope", default=())
 
@@ -134,6 +137,27 @@ def composite_scope(op_name: str) -> _Push:
     """One call of a composite op (cross_entropy, softmax...): drawn as one box in the
     BPTT view. Each call gets its own index, so two calls are two boxes."""
     return _Push(ScopeEntry("op", op_name, next(_calls)))
+
+
+def composite(op_name: str):
+    """Decorator: every call of the function is one composite op (`composite_scope`).
+
+    >>> @mg.composite("cross_entropy")
+    ... def cross_entropy(logits, target): ...
+
+    Nothing is pushed when no graph is being recorded.
+    """
+    def decorate(fn):
+        @functools.wraps(fn)
+        def call(*args, **kwargs):
+            if not _grad_enabled.get():
+                return fn(*args, **kwargs)
+            with composite_scope(op_name):
+                return fn(*args, **kwargs)
+
+        return call
+
+    return decorate
 
 
 def current_scope() -> tuple:

@@ -59,16 +59,19 @@ def _check_index_range(indices: mg.Tensor, size: int, who: str, ignore_index: in
         raise IndexError(f"{who}: index {bad} is out of range; valid indices are {valid}")
 
 
+@mg.composite("softmax")
 def softmax(x: mg.Tensor, axis: int = -1) -> mg.Tensor:
     """exp(x) / sum(exp(x)) along `axis`."""
     return x.softmax(axis=axis)
 
 
+@mg.composite("log_softmax")
 def log_softmax(x: mg.Tensor, axis: int = -1) -> mg.Tensor:
     """x - logsumexp(x) along `axis` (computed stably)."""
     return x.log_softmax(axis=axis)
 
 
+@mg.composite("nll_loss")
 def nll_loss(log_probs: mg.Tensor, target: Any, ignore_index: int = -100, reduction: str = "mean") -> mg.Tensor:
     """Negative log-likelihood of integer `target` under `log_probs` (..., C).
 
@@ -103,6 +106,7 @@ def _nll(log_probs: mg.Tensor, target: Any, ignore_index: int, reduction: str, w
     return _reduce(losses, reduction)
 
 
+@mg.composite("cross_entropy")
 def cross_entropy(logits: mg.Tensor, target: Any, ignore_index: int = -100, reduction: str = "mean") -> mg.Tensor:
     """Softmax cross-entropy of integer `target` given unnormalised `logits` (..., C).
 
@@ -114,6 +118,7 @@ def cross_entropy(logits: mg.Tensor, target: Any, ignore_index: int = -100, redu
     return _nll(logits.log_softmax(axis=-1), target, ignore_index, reduction, "cross_entropy")
 
 
+@mg.composite("binary_cross_entropy")
 def binary_cross_entropy(probs: mg.Tensor, target: Any, reduction: str = "mean") -> mg.Tensor:
     """-(t log p + (1 - t) log(1 - p)) for probabilities p in [0, 1].
 
@@ -127,6 +132,7 @@ def binary_cross_entropy(probs: mg.Tensor, target: Any, reduction: str = "mean")
     return _reduce(-(target * log_p + (1 - target) * log_1mp), reduction)
 
 
+@mg.composite("binary_cross_entropy_with_logits")
 def binary_cross_entropy_with_logits(logits: mg.Tensor, target: Any, reduction: str = "mean") -> mg.Tensor:
     """Binary cross-entropy of sigmoid(logits), without ever forming the sigmoid.
 
@@ -139,6 +145,7 @@ def binary_cross_entropy_with_logits(logits: mg.Tensor, target: Any, reduction: 
     return _reduce(loss, reduction)
 
 
+@mg.composite("mse_loss")
 def mse_loss(prediction: mg.Tensor, target: Any, reduction: str = "mean") -> mg.Tensor:
     """(prediction - target)^2, reduced."""
     _check_reduction(reduction)

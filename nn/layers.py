@@ -42,6 +42,7 @@ class Linear(Module):
             bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0.0
             init.uniform_(self.bias, -bound, bound)
 
+    @mg.composite("Linear")
     def forward(self, x: mg.Tensor) -> mg.Tensor:
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(
@@ -83,6 +84,7 @@ class Embedding(Module):
             with mg.no_grad():
                 self.weight.data[self.padding_idx] = 0
 
+    @mg.composite("Embedding")
     def forward(self, indices: Any) -> mg.Tensor:
         indices = F._as_index_tensor(indices, self.weight.backend, "Embedding")
         F._check_index_range(indices, self.num_embeddings, f"{self!r}", ignore_index=None)
@@ -109,6 +111,7 @@ class Dropout(Module):
             raise ValueError(f"Dropout probability must be in [0, 1], got {p}")
         self.p = p
 
+    @mg.composite("Dropout")
     def forward(self, x: mg.Tensor) -> mg.Tensor:
         return F.dropout(x, self.p, self.training)
 

@@ -2,6 +2,7 @@
 composites built from them (mean, var, softmax, log_softmax)."""
 from __future__ import annotations
 
+from ..scopes import composite
 from .base import Op, constant, keepdims_shape, normalize_axes
 from .elementwise import Exp
 from .shaping import BroadcastTo
@@ -113,16 +114,19 @@ def min(x, axis=None, keepdims=False):
     return Min.apply(x, axes=normalize_axes(axis, x.ndim), keepdims=keepdims)
 
 
+@composite("logsumexp")
 def logsumexp(x, axis=None, keepdims=False):
     """log Σ eˣ over `axis`, computed stably (no overflow at |x| = 1000)."""
     return LogSumExp.apply(x, axes=normalize_axes(axis, x.ndim), keepdims=keepdims)
 
 
+@composite("softmax")
 def softmax(x, axis=-1):
     """e^x / Σ e^x along `axis`, stable through logsumexp."""
     return (x - logsumexp(x, axis, keepdims=True)).exp()
 
 
+@composite("log_softmax")
 def log_softmax(x, axis=-1):
     """x - logsumexp(x) along `axis`: log-probabilities without overflow."""
     return x - logsumexp(x, axis, keepdims=True)

@@ -84,20 +84,21 @@ MISSING_DOT = (
 
 def to_dot(root, *, params=None, show_shapes: bool = True, show_grads: bool = False,
            group: str | None = None, rankdir: str = "LR", max_nodes: int | None = None,
-           max_steps: int | None = None) -> str:
+           max_steps: int | None = None, view: str = "ops", expand: str | None = None) -> str:
     """The DOT source of the graph that computed `root` (a Tensor or a list of them).
 
     Needs neither the graphviz package nor the `dot` program. Options as
     `draw_graph`. Raises TypeError for a root that is not a Tensor and ValueError
     for an unknown `group` or `rankdir`.
     """
-    body = _body(root, params, show_shapes, show_grads, group, rankdir, max_nodes, max_steps)
+    body = _body(root, params, show_shapes, show_grads, group, rankdir, max_nodes, max_steps,
+                 view, expand)
     return "digraph minigrad {\n" + "".join(body) + "}\n"
 
 
 def draw_graph(root, *, params=None, show_shapes: bool = True, show_grads: bool = False,
                group: str | None = None, rankdir: str = "LR", max_nodes: int | None = None,
-               max_steps: int | None = None):
+               max_steps: int | None = None, view: str = "ops", expand: str | None = None):
     """A `graphviz.Digraph` of the graph that computed `root` (a Tensor or a list).
 
     - params: a model (anything with `named_parameters()`) or a dict name -> Tensor;
@@ -115,12 +116,20 @@ def draw_graph(root, *, params=None, show_shapes: bool = True, show_grads: bool 
       nodes farthest from the root are left out (one "… N more nodes …" node).
     - max_steps: keep only this many time steps of each recurrent layer (first and
       last halves), whatever the size.
+    - view: "ops" (every recorded op, the default) or "bptt": the course's unrolled
+      figure, one column per time step and one row per layer and direction, each
+      step one box labelled in the course notation (a<t>, c<t>), the state chain
+      straight, shared parameters once per row, composite ops (losses, softmax)
+      one box each. `group` does not apply to it.
+    - expand: with view="bptt", "gates" opens every step into its gates (Γu, Γf,
+      Γo, Γr, c̃<t>, c<t>, a<t>), fused steps included.
 
     `.render()`, `.pipe()` and Jupyter's inline display need the Graphviz program
     `dot`; without it they raise GraphvizNotFoundError saying how to install it.
     Raises ImportError without the Python package graphviz.
     """
-    body = _body(root, params, show_shapes, show_grads, group, rankdir, max_nodes, max_steps)
+    body = _body(root, params, show_shapes, show_grads, group, rankdir, max_nodes, max_steps,
+                 view, expand)
     return _digraph_class()(name="minigrad", body=body)
 
 
@@ -182,8 +191,18 @@ def _body(*args) -> list:
             gc.enable()
 
 
+VIEWS = ("ops", "bptt")
+
+
 def _statements(root, params, show_shapes, show_grads, group, rankdir, max_nodes,
-                max_steps) -> list:
+                max_steps, view="ops", expand=None) -> list:
+    if view not in VIEWS:
+        raise ValueError(f"view must be 'ops' or 'bptt', got {view!r}")
+    if expand is not None and view != "bptt":
+        raise ValueError(f"expand={expand!r} opens the steps of view='bptt'; pass "
+                         "view='bptt' too (the 'ops' view already shows every op)")
+    if view == "bptt":
+        return _bptt_statements(root, params, show_grads, rankdir, expand)
     if group not in GROUPS:
         raise ValueError(f"group must be None, 'module' or 'timestep', got {group!r}")
     if rankdir not in RANKDIRS:
@@ -209,6 +228,20 @@ def _statements(root, params, show_shapes, show_grads, group, rankdir, max_nodes
     if norms is not None:
         lines.append("\t" + writer.legend())
     return lines
+
+
+def _bptt_statements(root, params, show_grads, rankdir, expand) -> list:
+    from . import bptt, bptt_dot
+
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
+    diagram = bptt.build(collect(root, _param_names(params)), expand)
+    norms = None
+    if show_grads:
+        from .norms import diagram_norms
+
+        norms = diagram_norms(diagram)
+    return bptt_dot.write(diagram, norms, rankdir)
 
 
 def _time_order(graph, view) -> tuple:

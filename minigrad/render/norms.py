@@ -213,3 +213,37 @@ def _ancestors_in_step(node, steps: dict, step) -> set:
         return [p for p in input_nodes(current) if steps.get(p) == step]
 
     return set(consumers_first([node], parents)) - {node}
+
+
+def diagram_norms(diagram) -> dict:
+    """‖grad‖ for the BPTT diagram: per box (what it outputs; a step box: its a<t>), per
+    state link (what it carries back), and per parameter of a θ box (its .grad)."""
+    arrays, owners = [], []
+
+    def add(owner, node, index) -> None:
+        norms = _NORMS.get(node)
+        if norms is not None and index < len(norms) and norms[index] is not None:
+            arrays.append(norms[index])
+            owners.append(owner)
+
+    for box in diagram.boxes.values():
+        if box.outputs:
+            node, index = box.outputs[0]
+            add(box.id, node, index)
+        for _, tensor in box.params:
+            if tensor.grad is not None:
+                arrays.append(array_norm(tensor.grad))
+                owners.append(("param", id(tensor)))
+    for link in diagram.links:
+        if link.outputs:
+            node, index = link.outputs[0]
+            add(("link", link.source, link.target), node, index)
+    result: dict = {}
+    for owner, value in zip(owners, fetch(arrays)):
+        result[owner] = value
+    for box in diagram.boxes.values():  # a box of one parameter shows that parameter's norm
+        if box.kind == "params" and len(box.params) == 1 and not box.id.startswith("theta"):
+            value = result.get(("param", id(box.params[0][1])))
+            if value is not None:
+                result[box.id] = value
+    return result

@@ -135,6 +135,11 @@ class RecurrentCell(Module):
         batched, unbatched = checks.step_input(x, self.input_size, who)
         state = checks.initial_state(state, batched.shape[0], self.hidden_size, unbatched,
                                      self.state_parts, tuple(x.shape), False, who)
+        if state is None:  # the zeros a<0> (c<0>), named so for pictures
+            state = self.zero_state(batched)
+            for part, role in zip(state if isinstance(state, tuple) else (state,),
+                                  self.state_roles):
+                mg.tag(part, f"{role}<0>")
         if self._runs_fused():
             new = self._fused_runner(batched, 1)(0, state)
         else:
