@@ -154,7 +154,7 @@ def figures(dot_source: str) -> dict:
                 continue
             if any(_cross(p, q, r, s) for p, q in segments_a for r, s in segments_b):
                 crossings += 1
-    x0, y0, x1, y1 = (float(v) for v in data["bb"].split(","))
+    x0, _, x1, _ = (float(v) for v in data["bb"].split(","))
     return {"nodes": len(nodes), "crossings": crossings, "width": round(x1 - x0)}
 
 

@@ -52,8 +52,9 @@ _LINK_STYLE = {
 def write(diagram: Diagram, norms: dict | None, rankdir: str) -> list:
     """The DOT statements of `diagram`; `norms` maps box id (and link key) -> ‖grad‖."""
     writer = _Writer(False, norms)
-    lines = [f'\tgraph [rankdir={rankdir} newrank=true fontname="Helvetica" fontsize=10 '
-             'nodesep=0.22 ranksep=0.35 labeljust=l]\n', _NODE_ATTRS, _EDGE_ATTRS]
+    graph_attrs = (f'\tgraph [rankdir={rankdir} newrank=true fontname="Helvetica" '
+                   'fontsize=10 nodesep=0.22 ranksep=0.35 labeljust=l]\n')
+    lines = [graph_attrs, _NODE_ATTRS, _EDGE_ATTRS]
     boxes = diagram.boxes
     opened = diagram.expand == "gates"
     inside: dict = {}  # step id -> its gates (and x<t>) when opened
@@ -92,7 +93,8 @@ def write(diagram: Diagram, norms: dict | None, rankdir: str) -> list:
         for column in sorted(columns):
             members = sorted(columns[column], key=_level, reverse=True)
             lines.append("\t{rank=same; " + " ".join(b.id for b in members) + "}\n")
-            for upper, lower in zip(members, members[1:]):  # top to bottom, as _level says
+            for position in range(1, len(members)):  # top to bottom, as _level says
+                upper, lower = members[position - 1], members[position]
                 lines.append(f"\t{upper.id} -> {lower.id} [style=invis]\n")
     reverse_rows = {boxes[lk.source].row for lk in diagram.links if lk.kind == "state"
                     and boxes[lk.source].column is not None and boxes[lk.target].column is not None
