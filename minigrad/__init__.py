@@ -81,6 +81,8 @@ from .render import (  # noqa: F401
     record_grad_norms,
     step_grad_norms,
     to_dot,
+    to_html,
+    viewer,
 )
 from .scopes import (  # noqa: F401
     ScopeEntry,

@@ -11,7 +11,8 @@
 See docs/rendering.md.
 """
 from .dot import GraphvizNotFoundError, draw_graph, to_dot
+from .html import to_html, viewer
 from .norms import record_grad_norms, step_grad_norms
 
 __all__ = ["GraphvizNotFoundError", "draw_graph", "record_grad_norms",
-           "step_grad_norms", "to_dot"]
+           "step_grad_norms", "to_dot", "to_html", "viewer"]

@@ -73,6 +73,12 @@ class Diagram:
     times: list  # per column: the step's time index t as recorded
     first_time: int  # the t shown as <1>
     expand: str | None
+    graph: Graph | None = None
+
+    def nodes_of(self, box: Box) -> list:
+        """The graph nodes (ops) a box stands for."""
+        vertices = self.graph.vertices
+        return [vertices[i].obj for i in box.vertices if vertices[i].kind == OP]
 
     def course_time(self, column: int) -> int:
         """The course's 1-based step number of a column: a<1> is the first step's state."""
@@ -133,7 +139,8 @@ class _Builder:
         self._leaf_boxes()
         self._connect()
         rows = [step_label(g) for g in groups]
-        return Diagram(self.boxes, self.links, rows, times, self.first_time, self.expand)
+        return Diagram(self.boxes, self.links, rows, times, self.first_time, self.expand,
+                       self.graph)
 
     def label(self, role: str, t: int | None) -> str:
         """A role with its step: "a<t>" at the first step reads "a<1>", "a<t-1>" "a<0>"."""
