@@ -121,6 +121,7 @@ class _Builder:
         self.pending_links: list = []  # (source id, target id, kind) made before _connect
         self.input_rows: dict = {}  # x<t> box -> the rows that read it
         self.theta_target: dict = {}  # θ box -> the step its link enters
+        self._columns_cache: dict = {}
 
     # -- the grid ------------------------------------------------------------------
     def run(self) -> Diagram:
@@ -576,10 +577,7 @@ class _Builder:
                     joined.vertices.append(split)
                     targets = [joined.id]
                 for sequence in sorted(found):
-                    for source, k in self.inputs[sequence]:
-                        source_box = self.boxes.get(self.unit.get(source))
-                        if source_box is None or source_box.column != step_box.column:
-                            continue
+                    for source, k, source_box in self._by_column(sequence).get(step_box.column, ()):
                         for source_id in self._source_ends(source, k, source_box, step_box):
                             for target_id in targets:
                                 self._link(source_id, target_id, "data",
@@ -611,6 +609,11 @@ class _Builder:
             source = self.boxes[link.source]
             if gate is not None and (source.step != gate.step or source.kind != "gate"):
                 by_step.setdefault(gate.step, {}).setdefault(link.source, []).append(link)
+        removed: set = set()
+        into_step: dict = {}
+        for link in self.links:
+            if link.kind == "shared":
+                into_step.setdefault(link.target, []).append(link)
         for step_id, sources in by_step.items():
             shared = [s for s, links in sources.items() if len(links) >= 2]
             if len(shared) < 2:
@@ -621,22 +624,34 @@ class _Builder:
             junction = self.add(Box(f"{step_id}_in", "gate", label, "W[·] + b", step.row,
                                     step.column, step=step_id, role="input"))
             moved = [lk for s in shared for lk in sources[s]]
-            for link in self.links:  # θ enters an opened step at its [a<t-1>, x<t>]
-                if link.kind == "shared" and link.target == step_id:
-                    link.target = junction.id
-            self.links = [lk for lk in self.links if lk not in moved]
-            for key in [(lk.source, lk.target) for lk in moved]:
-                self._seen_links.pop(key, None)
+            for link in moved:  # taken out below, all at once
+                removed.add(id(link))
+                self._seen_links.pop((link.source, link.target), None)
+            for link in into_step.get(step_id, ()):  # θ enters at its [a<t-1>, x<t>]
+                link.target = junction.id
             for source in shared:
                 kind = sources[source][0].kind
                 self._link(source, junction.id, kind,
                            [o for lk in sources[source] for o in lk.outputs])
             for target in dict.fromkeys(lk.target for lk in moved):
                 self._link(junction.id, target, "data")
+        self.links = [lk for lk in self.links if id(lk) not in removed]
 
     def _carried_label(self, source_id: str, step: Box) -> str:
         box = self.boxes[source_id]
         return box.label.split("\n")[0]
+
+    def _by_column(self, sequence: int) -> dict:
+        """The inputs of a stacking op by the column of the step they come from."""
+        cache = self._columns_cache
+        if sequence not in cache:
+            columns: dict = {}
+            for source, k in self.inputs[sequence]:
+                box = self.boxes.get(self.unit.get(source))
+                if box is not None:
+                    columns.setdefault(box.column, []).append((source, k, box))
+            cache[sequence] = columns
+        return cache[sequence]
 
     def _joined(self, sequences: set, column: int) -> Box:
         """The box that joins both directions of a layer at one step for the next layer."""

@@ -165,6 +165,12 @@ def _digraph_class():
             with _explain_missing_dot(graphviz):
                 return super().view(*args, **kwargs)
 
+        def __repr__(self) -> str:
+            source = self.source
+            nodes = source.count(" [label=")
+            edges = source.count(" -> ") - source.count("[style=invis]")
+            return f"<mg.draw_graph picture: {nodes} nodes, {edges} edges; .source is its DOT>"
+
     _CLASS.append(GraphPicture)
     return GraphPicture
 
@@ -173,8 +179,10 @@ def _digraph_class():
 def _explain_missing_dot(graphviz):
     try:
         yield
-    except graphviz.ExecutableNotFound as exc:
-        raise GraphvizNotFoundError(MISSING_DOT) from exc
+    except graphviz.ExecutableNotFound:
+        # one exception, not a chain of three (FileNotFoundError, ExecutableNotFound, ours),
+        # which is what a notebook shows when it displays the picture
+        raise GraphvizNotFoundError(MISSING_DOT) from None
 
 
 # -- writing DOT ------------------------------------------------------------------------

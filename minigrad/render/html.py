@@ -130,14 +130,14 @@ def diagram_model(diagram, show_grads, expand) -> dict:
             item["order"] = min(positions)
             order.append((min(positions), box.id))
         boxes.append(item)
-    links = []
+    links = []  # [source, target, kind, ‖grad‖, colour]: compact, there are many
+    kinds = {"state": 0, "data": 1, "shared": 2, "bus": 3}
     for link in diagram.links:
-        item = {"s": link.source, "t": link.target, "kind": link.kind}
         norm = norms.get(("link", link.source, link.target))
         if norm is not None and math.isfinite(norm):
-            item["grad"] = norm
-            item["color"] = _color(norm, writer)
-        links.append(item)
+            links.append([link.source, link.target, kinds[link.kind], norm, _color(norm, writer)])
+        else:
+            links.append([link.source, link.target, kinds[link.kind], None, None])
     heat = [[None] * len(diagram.times) for _ in diagram.rows]
     for box in diagram.boxes.values():
         if box.kind == "step" and box.id in norms:

@@ -5,6 +5,12 @@
   "use strict";
   var t0 = performance.now();
   var data = JSON.parse(document.getElementById("minigrad-data").textContent);
+  var timings = { parse: performance.now() - t0 };
+  var KINDS = ["state", "data", "shared", "bus"];
+  data.links = data.links.map(function (l) {  // [source, target, kind, ‖grad‖, colour]
+    return { s: l[0], t: l[1], kind: KINDS[l[2]], grad: l[3] === null ? undefined : l[3],
+      color: l[4] || undefined };
+  });
   var boxes = data.boxes, byId = {};
   boxes.forEach(function (b) { byId[b.id] = b; });
   var T = data.times.length;
@@ -150,7 +156,9 @@
   // ---------------------------------------------------------------- drawing
   var current = null;
   function render() {
+    var r0 = performance.now();
     var L = layout(), pos = L.pos, parts = [];
+    timings.layout = performance.now() - r0;
     var seen = {};
     data.links.forEach(function (l) {
       var s = represent(l.s), t = represent(l.t);
@@ -178,7 +186,9 @@
         parts.push('<text class="layer-header" data-layer="' + esc(layer) + '" x="8" y="' + (h.y + 30) +
           '">' + esc(layer) + " (both directions)</text>");
     });
+    timings.strings = performance.now() - r0;
     graph.innerHTML = parts.join("");
+    timings.dom = performance.now() - r0;
     current = L;
     document.getElementById("counts").textContent = drawn + " boxes drawn · " + T + " steps";
     app.dataset.drawn = drawn;
@@ -344,8 +354,13 @@
 
   // ---------------------------------------------------------------- backward replay
   var scrub = document.getElementById("scrub"), play = document.getElementById("play"), timer = null;
+  var replayShown = false;
   function applyReplay() {
     var done = {}, k = state.replay;
+    document.getElementById("scrub-text").textContent = k + " / " + data.order.length +
+      (data.order.length ? "" : " (run backward inside mg.record_grad_norms() to record it)");
+    if (k >= data.order.length && !replayShown) return;  // nothing pending: nothing to mark
+    replayShown = k < data.order.length;
     for (var i = 0; i < data.order.length; i++) done[data.order[i]] = i < k;
     var els = graph.querySelectorAll("[data-id]");
     for (var j = 0; j < els.length; j++) {
@@ -354,8 +369,6 @@
       els[j].classList.toggle("pending", !done[id]);
       els[j].classList.toggle("now", id === data.order[k - 1] && k < data.order.length);
     }
-    document.getElementById("scrub-text").textContent = k + " / " + data.order.length +
-      (data.order.length ? "" : " (run backward inside mg.record_grad_norms() to record it)");
   }
   scrub.addEventListener("input", function () { state.replay = +scrub.value; applyReplay(); });
   play.addEventListener("click", function () {
@@ -392,7 +405,8 @@
   }
 
   function fit() {  // the whole height in view (at most 1:1), from the left end
-    var r = svg.getBoundingClientRect(), xs = [], ys = [];
+    // the window's size, not the SVG's: asking the SVG would lay out every box first
+    var r = { width: window.innerWidth, height: window.innerHeight - 150 }, xs = [], ys = [];
     Object.keys(current.pos).forEach(function (id) {
       var p = current.pos[id]; xs.push(p.x, p.x + p.w); ys.push(p.y, p.y + p.h);
     });
@@ -409,7 +423,7 @@
   fit();
   requestAnimationFrame(function () {
     var api = window.minigradViewer = {
-      firstPaintMs: performance.now(), scriptMs: performance.now() - t0,
+      firstPaintMs: performance.now(), scriptMs: performance.now() - t0, timings: timings,
       drawn: function () { return graph.querySelectorAll("[data-id]").length; },
       pickStep: pickStep, state: state, render: render
     };
