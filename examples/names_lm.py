@@ -15,7 +15,9 @@ backpropagation through time, carrying the state across chunks with
 
 Afterwards it samples novel names (temperature, <UNK> never sampled), scores
 names by log P(y<1>...y<T>) = Σ_t log P(y<t> | y<1>...y<t-1>), draws the loss
-curve and renders the backpropagation-through-time graph of a short unroll.
+curve, and shows backpropagation through time on one name: the course's unrolled
+figure with gradient norms (names_lm_bptt.svg) and the interactive viewer
+(names_lm_bptt.html: open a step into its gates, replay the backward pass).
 
     python examples/names_lm.py                      # about 30 s on 2 CPU cores
     python examples/names_lm.py --cell gru --temperature 0.8
@@ -23,6 +25,7 @@ curve and renders the backpropagation-through-time graph of a short unroll.
     python examples/names_lm.py --score Harry Hermione Xqzt
 
 Outputs in --out (default examples/out): names_lm_loss.png, names_lm_bptt.svg,
+names_lm_bptt.html,
 names_lm.ckpt.npz, names_lm_metrics.json.
 """
 from __future__ import annotations
@@ -192,27 +195,37 @@ def bigram_nll(train: list[str], test: list[str], vocab: Vocabulary) -> float:
 
 
 # ---------------------------------------------------------------------------- pictures
-def render_bptt_graph(model: CharLM, vocab: Vocabulary, word: str, path: str, backend: str) -> str:
-    """The graph of loss = -log P(word) unrolled over its characters, one cluster per time
-    step (mg.draw_graph(group="timestep")), written as SVG (or as DOT text without Graphviz).
-    Returns what was written, for the log."""
+def render_bptt(model: CharLM, vocab: Vocabulary, word: str, out: str, backend: str) -> list[str]:
+    """Backpropagation through time, seen: loss = -log P(word) over its characters is
+    backpropagated inside mg.record_grad_norms(), then drawn as the course's unrolled
+    figure (view="bptt": one column per character, the state chain a<t>, c<t> coloured
+    by ‖∂L/∂a<t>‖) and written as the interactive HTML viewer. Returns the paths."""
     ids = vocab.encode(word)
     x = mg.tensor(np.array([[vocab.eos] + ids], dtype=np.int64).T, backend=backend)
     y = mg.tensor(np.array([ids + [vocab.eos]], dtype=np.int64).T, backend=backend)
+    training = model.training
+    model.eval()
     logits, _ = model(x)
-    loss = F.cross_entropy(logits, y, reduction="sum")
-    params = dict(model.named_parameters())
-    graph = mg.draw_graph(loss, params=params, group="timestep")
+    loss = F.cross_entropy(logits.reshape(-1, len(vocab)), y.reshape(-1), reduction="sum")
+    with mg.record_grad_norms():
+        loss.backward()
+    model.train(training)
+    html_path = os.path.join(out, "names_lm_bptt.html")
+    mg.to_html(loss, html_path, params=model, title=f"BPTT of -log P({word!r})")
+    svg_path = os.path.join(out, "names_lm_bptt.svg")
+    picture = mg.draw_graph(loss, params=model, view="bptt", show_grads=True)
     try:
-        svg = graph.pipe(format="svg")
-    except mg.GraphvizNotFoundError as exc:  # no `dot` program: keep the DOT text
-        dot_path = os.path.splitext(path)[0] + ".dot"
-        with open(dot_path, "w") as f:
-            f.write(mg.to_dot(loss, params=params, group="timestep"))
-        return f"{dot_path} ({exc})"
-    with open(path, "wb") as f:
-        f.write(svg)
-    return path
+        svg = picture.pipe(format="svg")
+    except mg.GraphvizNotFoundError:  # no `dot` program: keep the DOT text
+        dot_path = os.path.splitext(svg_path)[0] + ".dot"
+        with open(dot_path, "w", encoding="utf-8") as f:
+            f.write(picture.source)
+        svg_path = f"{dot_path} (Graphviz `dot` not installed: the DOT text)"
+    else:
+        with open(svg_path, "wb") as f:
+            f.write(svg)
+    model.zero_grad()  # the picture showed these gradients; training must not reuse them
+    return [svg_path, html_path]
 
 
 # ---------------------------------------------------------------------------- main
@@ -354,9 +367,8 @@ def main(argv: list[str] | None = None) -> dict:
                         {"training loss (moving average)": (history["step"][window - 1:], smooth_loss),
                          "held-out names": (history["eval_step"], history["eval_nll"])},
                         ylabel="cross-entropy (nats/char)")
-    graph_path = render_bptt_graph(model, vocab, "ada", os.path.join(args.out, "names_lm_bptt.svg"),
-                                   args.backend)
-    print(f"\nwrote {loss_png}, {graph_path}, {checkpoint} ({timer.seconds:.0f} s)")
+    pictures = render_bptt(model, vocab, "ada", args.out, args.backend)
+    print(f"\nwrote {loss_png}, {', '.join(pictures)}, {checkpoint} ({timer.seconds:.0f} s)")
 
     return _common.save_metrics(args, "names_lm", {
         "heldout_nll": nll, "bigram_nll": baseline, "real_beats_shuffled": real_wins,

@@ -1,27 +1,28 @@
-"""Pictures of backpropagation through time: the graphs an unrolled RNN records.
+"""Pictures of backpropagation through time: the course's unrolled figure, from live models.
 
-1. The course's many-to-many RNN, one step per box: at every step t
+1. The course's many-to-many RNN, one step per column: at every step t
 
        a<t> = tanh(W_aa a<t-1> + W_ax x<t> + b_a)      ŷ<t> = softmax(W_ya a<t> + b_y)
        L<t> = cross-entropy(ŷ<t>, y<t>)                L = Σ_t L<t>
 
-   written as a loop over nn.RNNCell inside `mg.name_scope(f"t={t}")`, so
-   `group="timestep"` draws one cluster per step; tensors named a<t>, ŷ<t>, L<t>
-   label their ops, and the parameters carry the course's names. Drawn twice:
-   the forward graph, and after backward() with every node coloured by the norm
-   of the gradient that flowed through it.
-2. A bidirectional 2-layer nn.LSTM: one cluster per layer, direction and step,
-   a grid with time running left to right in both directions.
-3. The same LSTM over a long sequence, collapsed by `max_nodes` to its first and
-   last steps with one "… N steps …" node per layer and direction.
+   written as a loop over nn.RNNCell inside `mg.step_scope(t)`. Drawn as the op-level
+   graph (`view="ops"`, every recorded op: what the engine sees) and, after backward(),
+   as the course's figure (`view="bptt"`, `show_grads=True`): the state chain a<0> →
+   a<1> → … straight, ŷ<t> and L<t> above their step, colours showing ‖∂L/∂·‖.
+2. An LSTM opened into its gates (`expand="gates"`): Γu, Γf, Γo, c̃<t>, c<t>, a<t> in
+   every step, from the fused step's own description of its math.
+3. A bidirectional 2-layer nn.LSTM: one row per layer and direction, layer l's a<t>
+   feeding layer l+1 at the same t.
+4. The same LSTM over a long sequence: the op-level graph collapsed by `max_nodes`,
+   and the interactive viewer (`mg.to_html`), where any step can be opened.
 
     python examples/render_bptt.py                 # writes the SVGs (needs Graphviz `dot`)
     python examples/render_bptt.py --small         # shorter sequences, for CI
     python examples/render_bptt.py --dot-only      # only the .dot texts (no Graphviz needed)
 
-Outputs in --out (default examples/out): bptt_rnn.svg, bptt_rnn_grads.svg,
-bptt_bilstm.svg, bptt_lstm_long.svg (.dot files with --dot-only), and
-render_bptt_metrics.json (node and edge counts, rendering times).
+Outputs in --out (default examples/out): bptt_rnn_ops.svg, bptt_rnn.svg,
+bptt_lstm_gates.svg, bptt_bilstm.svg, bptt_lstm_long.svg, bptt_lstm_long.html (.dot
+files with --dot-only), and render_bptt_metrics.json (node and edge counts, times).
 """
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ def build_parser():
     p = _common.parser(__doc__, "3-step RNN, 2-step LSTM, 12-step long LSTM, for CI")
     p.add_argument("--steps", type=int, default=None, help="RNN steps T (default 4)")
     p.add_argument("--lstm-steps", type=int, default=None,
-                   help="steps of the bidirectional LSTM (default 6)")
+                   help="steps of the bidirectional LSTM (default 4)")
     p.add_argument("--long-steps", type=int, default=None,
                    help="steps of the long, collapsed LSTM (default 60)")
     p.add_argument("--max-nodes", type=int, default=250,
@@ -68,13 +69,10 @@ class ManyToMany(nn.Module):
         a = None  # a<0> = 0
         losses = []
         for t, (x, y) in enumerate(zip(xs, ys), start=1):
-            with mg.name_scope(f"t={t}"):
+            with mg.step_scope(t):
                 a = self.cell(x, a)                       # a<t> = tanh(W_aa a<t-1> + W_ax x<t> + b_a)
-                a.name = f"a<{t}>"
-                y_hat = self.head(a)                      # ŷ<t> (as logits)
-                y_hat.name = f"ŷ<{t}>"
-                loss = F.cross_entropy(y_hat, y)          # L<t>
-                loss.name = f"L<{t}>"
+                y_hat = mg.tag(self.head(a), "ŷ<t>")      # ŷ<t> (as logits)
+                loss = mg.tag(F.cross_entropy(y_hat, y), "L<t>")  # L<t>
             losses.append(loss)
         total = losses[0]
         for loss in losses[1:]:
@@ -97,8 +95,9 @@ def save(picture, args, name: str, metrics: dict) -> None:
     """Write <name>.<format> (with --dot-only, <name>.dot); note sizes and times."""
     timer = _common.Timer()
     source = picture.source
-    counts = {"nodes": len(re.findall(r"^\t+[npxc]\d+ \[", source, re.MULTILINE)),
-              "edges": len(re.findall(r" -> \w+(?: \[constraint=false\])?$", source, re.MULTILINE))}
+    counts = {"nodes": len(re.findall(r"^\t+\w+ \[label=", source, re.MULTILINE)),
+              "edges": len(re.findall(r"^\t+\w+ -> \w+(?! \[style=invis\])", source,
+                                      re.MULTILINE))}
     if args.dot_only:
         path = os.path.join(args.out, f"{name}.dot")
         with open(path, "w", encoding="utf-8") as file:
@@ -113,33 +112,44 @@ def save(picture, args, name: str, metrics: dict) -> None:
 def main(argv: list[str] | None = None) -> dict:
     args = build_parser().parse_args(argv)
     steps = args.steps or (3 if args.small else 4)
-    lstm_steps = args.lstm_steps or (2 if args.small else 6)
+    lstm_steps = args.lstm_steps or (2 if args.small else 4)
     long_steps = args.long_steps or (12 if args.small else 60)
     rng = _common.setup(args)
     metrics: dict = {}
 
-    # 1. the many-to-many RNN, before and after backward
+    # 1. the many-to-many RNN: what the engine records, and the course's figure
     model = ManyToMany(n_x=3, n_a=5, n_y=2).to(args.backend)
     xs, ys = rnn_sequence(rng, steps, 3, 2, args.backend)
     loss = model.loss(xs, ys)
     names = model.course_names()
-    save(mg.draw_graph(loss, params=names, group="timestep"), args, "bptt_rnn", metrics)
+    save(mg.draw_graph(loss, params=names, group="timestep"), args, "bptt_rnn_ops", metrics)
     with mg.record_grad_norms():
         loss.backward()
-    save(mg.draw_graph(loss, params=names, group="timestep", show_grads=True), args,
-         "bptt_rnn_grads", metrics)
+    save(mg.draw_graph(loss, params=names, view="bptt", show_grads=True), args, "bptt_rnn",
+         metrics)
 
-    # 2. a bidirectional 2-layer LSTM: a grid of layers x directions x steps
-    # fused=False: every gate its own node (the default fuses each step into one node)
-    lstm = nn.LSTM(input_size=3, hidden_size=4, num_layers=2, bidirectional=True,
-                   fused=False).to(args.backend)
+    # 2. an LSTM opened into its gates (the default fused step describes its own gates)
+    lstm1 = nn.LSTM(input_size=3, hidden_size=4).to(args.backend)
+    x = mg.tensor(rng.standard_normal((3, 1, 3)).astype(np.float32), backend=args.backend)
+    output, _ = lstm1(x)
+    loss = (output ** 2).mean()
+    with mg.record_grad_norms():
+        loss.backward()
+    save(mg.draw_graph(loss, params=lstm1, view="bptt", expand="gates", show_grads=True), args,
+         "bptt_lstm_gates", metrics)
+
+    # 3. a bidirectional 2-layer LSTM: a grid of layers x directions x steps
+    lstm = nn.LSTM(input_size=3, hidden_size=4, num_layers=2, bidirectional=True).to(args.backend)
     x = mg.tensor(rng.standard_normal((lstm_steps, 1, 3)).astype(np.float32), backend=args.backend)
     x.name = "x"
     output, _ = lstm(x)
     loss = (output ** 2).mean()
-    save(mg.draw_graph(loss, params=lstm, group="timestep"), args, "bptt_bilstm", metrics)
+    with mg.record_grad_norms():
+        loss.backward()
+    save(mg.draw_graph(loss, params=lstm, view="bptt", show_grads=True), args, "bptt_bilstm",
+         metrics)
 
-    # 3. the same LSTM over a long sequence: first and last steps, the rest collapsed
+    # 4. the same LSTM over a long sequence: the op graph collapsed, and the viewer
     x = mg.tensor(rng.standard_normal((long_steps, 1, 3)).astype(np.float32),
                   backend=args.backend)
     output, _ = lstm(x)
@@ -148,6 +158,9 @@ def main(argv: list[str] | None = None) -> dict:
         loss.backward()
     save(mg.draw_graph(loss, params=lstm, group="timestep", show_grads=True,
                        max_nodes=args.max_nodes), args, "bptt_lstm_long", metrics)
+    html = os.path.join(args.out, "bptt_lstm_long.html")
+    mg.to_html(loss, html, params=lstm, title=f"2-layer bidirectional LSTM, T={long_steps}")
+    print(f"wrote {html}")
     return _common.save_metrics(args, "render_bptt", metrics)
 
 

@@ -24,8 +24,10 @@ PyTorch's default init (gate bias 0) for comparison.
     python examples/vanishing_gradients.py --steps 150 --gate-bias 0
     python examples/vanishing_gradients.py --small         # the CI setting
 
-Outputs in --out (default examples/out): vanishing_gradients.png and
-vanishing_gradients_metrics.json (for each cell, ‖∂L/∂a<1>‖ / ‖∂L/∂a<T>‖).
+Outputs in --out (default examples/out): vanishing_gradients.png,
+vanishing_gradients_{rnn,lstm}.html (the viewer: its heatmap is the curve, on the
+graph), vanishing_gradients_{rnn,lstm}_bptt.svg (the course's figure, when T ≤ 16),
+and vanishing_gradients_metrics.json (for each cell, ‖∂L/∂a<1>‖ / ‖∂L/∂a<T>‖).
 """
 from __future__ import annotations
 
@@ -73,9 +75,11 @@ def open_gates(rnn: nn.Module, name: str, hidden: int, bias: float) -> None:
         rnn.bias_hh_l0.data[hidden:2 * hidden] += bias
 
 
-def hidden_state_gradients(name: str, args, gate_bias: float) -> np.ndarray:
+def hidden_state_gradients(name: str, args, gate_bias: float, pictures: dict | None = None
+                           ) -> np.ndarray:
     """‖∂L/∂a<t>‖ for t = 1..T, the root mean square over `batches` batches (the same
-    batches and initial weights for every cell)."""
+    batches and initial weights for every cell). With `pictures`, the first batch's
+    graph is kept there, to be drawn."""
     mg.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
     rnn = CELLS[name](args.symbols, args.hidden).to(args.backend)
@@ -90,7 +94,32 @@ def hidden_state_gradients(name: str, args, gate_bias: float) -> np.ndarray:
             loss.backward()
         curve = mg.step_grad_norms(loss)["layer0/forward"]  # indexed by t = 0..T-1
         squares += curve ** 2
+        if pictures is not None and name not in pictures:
+            pictures[name] = (loss, rnn)
     return np.sqrt(squares / args.batches)
+
+
+def draw(pictures: dict, args) -> list:
+    """The same gradients on the course's figure: the state chain a<1> → … → a<T> of the
+    RNN and of the LSTM coloured by ‖∂L/∂a<t>‖ (one colour scale per picture), as SVG
+    (when T ≤ 16) and as the
+    interactive viewer, whose heatmap shows every step."""
+    written = []
+    for name, slug in (("RNN (tanh)", "rnn"), ("LSTM", "lstm")):
+        loss, rnn = pictures[name]
+        html = os.path.join(args.out, f"vanishing_gradients_{slug}.html")
+        mg.to_html(loss, html, params=rnn, title=f"{name}: ‖∂L/∂a<t>‖ over T={args.steps}")
+        written.append(html)
+        if args.steps <= 16:
+            picture = mg.draw_graph(loss, params=rnn, view="bptt", show_grads=True)
+            path = os.path.join(args.out, f"vanishing_gradients_{slug}_bptt")
+            try:
+                written.append(picture.render(path, format="svg", cleanup=True))
+            except mg.GraphvizNotFoundError:
+                with open(path + ".dot", "w", encoding="utf-8") as file:
+                    file.write(picture.source)
+                written.append(path + ".dot")
+    return written
 
 
 def plot(path: str, curves: dict, args) -> str:
@@ -121,7 +150,8 @@ def main(argv: list[str] | None = None) -> dict:
     args.batches = args.batches or (1 if args.small else 4)
     _common.setup(args)
 
-    curves = {(name, False): hidden_state_gradients(name, args, args.gate_bias)
+    pictures: dict = {}
+    curves = {(name, False): hidden_state_gradients(name, args, args.gate_bias, pictures)
               for name in CELLS}
     if args.gate_bias != 0:
         for name in ("GRU", "LSTM"):
@@ -134,7 +164,7 @@ def main(argv: list[str] | None = None) -> dict:
         metrics[f"{key}_first_over_last"] = ratio
         label = name + (", gate bias 0" if default_init else "")
         print(f"{label:>18}: ‖∂L/∂a<1>‖ / ‖∂L/∂a<T>‖ = {ratio:.2e}")
-    print(f"wrote {path}")
+    print(f"wrote {path}, " + ", ".join(draw(pictures, args)))
     return _common.save_metrics(args, "vanishing_gradients", metrics)
 
 

@@ -91,6 +91,11 @@ def test_names_lm_learns_names(runs):
     for produced in ("names_lm_loss.png", "names_lm.ckpt.npz"):
         assert (run.out / produced).stat().st_size > 1000
     assert (run.out / "names_lm_bptt.svg").exists() or (run.out / "names_lm_bptt.dot").exists()
+    if (run.out / "names_lm_bptt.svg").exists():  # the course's figure, with gradient colours
+        svg = (run.out / "names_lm_bptt.svg").read_text(encoding="utf-8")
+        assert "a&lt;1&gt;" in svg and "‖∂L/∂a&lt;4&gt;‖" in svg and "gradient norm" in svg
+    html = (run.out / "names_lm_bptt.html").read_text(encoding="utf-8")
+    assert 'id="minigrad-data"' in html and '"kind":"step"' in html
 
     # --resume continues from the checkpoint: the step count carries on
     resumed = subprocess.run([*run.command, "--resume", "--steps", "20", "--samples", "5"],

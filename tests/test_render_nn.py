@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -178,15 +179,20 @@ def _run_example(script: str, out, *extra) -> dict:
 def test_render_bptt_example(tmp_path):
     require_dot()
     metrics = _run_example("render_bptt.py", tmp_path)
-    for name in ("bptt_rnn", "bptt_rnn_grads", "bptt_bilstm", "bptt_lstm_long"):
+    for name in ("bptt_rnn_ops", "bptt_rnn", "bptt_lstm_gates", "bptt_bilstm", "bptt_lstm_long"):
         with open(tmp_path / f"{name}.svg", encoding="utf-8") as file:
             svg = file.read()
         assert "<svg" in svg, name
         assert metrics[name]["nodes"] > 10
     with open(tmp_path / "bptt_rnn.svg", encoding="utf-8") as file:
+        svg = file.read()  # the course's figure: states, per-step outputs and losses, θ once
+    assert all(f"a&lt;{t}&gt;" in svg for t in (0, 1, 2, 3)) and "W_aa" in svg
+    assert "ŷ&lt;2&gt;" in svg and "L&lt;3&gt;" in svg and svg.count("W_aa") == 1
+    with open(tmp_path / "bptt_lstm_gates.svg", encoding="utf-8") as file:
         svg = file.read()
-    assert all(f"t={t}" in svg for t in (1, 2, 3)) and "W_aa" in svg and "a&lt;2&gt;" in svg
+    assert all(gate in svg for gate in ("Γu", "Γf", "Γo", "c̃&lt;2&gt;", "c&lt;3&gt;"))
     assert metrics["bptt_lstm_long"]["nodes"] <= 250
+    assert (tmp_path / "bptt_lstm_long.html").stat().st_size > 10_000
 
 
 def test_render_bptt_example_without_graphviz(tmp_path):
@@ -204,6 +210,10 @@ def test_vanishing_gradients_example(tmp_path):
         pytest.skip("matplotlib not installed")
     metrics = _run_example("vanishing_gradients.py", tmp_path)
     assert (tmp_path / "vanishing_gradients.png").stat().st_size > 10_000
+    assert (tmp_path / "vanishing_gradients_rnn.html").stat().st_size > 10_000
+    if shutil.which("dot"):  # the course's figure of the same gradients (T=12 in --small)
+        svg = (tmp_path / "vanishing_gradients_rnn_bptt.svg").read_text(encoding="utf-8")
+        assert "‖∂L/∂a&lt;1&gt;‖" in svg and "‖∂L/∂a&lt;12&gt;‖" in svg
     # the vanilla RNN's gradient reaches a<1> weakest
     assert metrics["rnn_first_over_last"] < metrics["gru_first_over_last"]
     assert metrics["rnn_first_over_last"] < metrics["lstm_first_over_last"]

@@ -40,7 +40,7 @@ def bilstm_loss(steps=5):
 
 def page_data(text: str) -> dict:
     match = re.search(r'<script id="minigrad-data" type="application/json">(.*?)</script>', text,
-                      re.S)
+                      re.DOTALL)
     return json.loads(match.group(1).replace("<\\/", "</"))
 
 

@@ -243,8 +243,8 @@ class _Builder:
             if composite is not None:
                 box_id = f"h{row}_{column}_{composite.index}"
                 if box_id not in self.boxes:
-                    self.add(Box(box_id, "composite", self.label(name or "", t) or composite.name,
-                                 composite.name, None, column))
+                    self.add(Box(box_id, "composite", composite.name, "", None, column))
+                self._name_composite(box_id, name, composite, t)
                 self._claim(box_id, i)
             elif name or not any(c in member_set for c, _ in self.consumers[i]):
                 box_id = f"h{row}_{column}_v{i}"
@@ -258,6 +258,12 @@ class _Builder:
                     box_id = f"h{row}_{column}_v{i}"
                     self.add(Box(box_id, "op", vertex.obj.op_name, "", None, column))
                 self._claim(box_id, i)
+
+    def _name_composite(self, box_id: str, name, composite, t) -> None:
+        """A composite op's box takes the name (or tag) of what it computes: L<t>, ŷ<t>."""
+        box = self.boxes[box_id]
+        if name and not box.detail:
+            box.label, box.detail = self.label(name, t), composite.name
 
     def _claim(self, box_id: str, index: int) -> None:
         box = self.boxes[box_id]
@@ -304,8 +310,8 @@ class _Builder:
                 if composite is not None:
                     box_id = f"c{composite.index}"
                     if box_id not in self.boxes:
-                        self.add(Box(box_id, "composite", _name_of(node) or composite.name,
-                                     composite.name))
+                        self.add(Box(box_id, "composite", composite.name, ""))
+                    self._name_composite(box_id, _name_of(node), composite, None)
                     self._claim(box_id, i)
                 else:
                     name = _name_of(node)
