@@ -78,3 +78,24 @@ def test_tutorial_code_runs(page, monkeypatch):
 ])
 def test_notation_hook_escapes_only_pseudo_tags(html, shown):
     assert hooks.escape_notation(html) == shown
+
+
+def test_rendering_page_draws_the_course_figure():
+    """The view="bptt" example of docs/rendering.md runs and draws what the page says."""
+    blocks = re.findall(r"```python\n(.*?)```", (DOCS / "rendering.md").read_text(), flags=re.DOTALL)
+    block = next(b for b in blocks if 'view="bptt"' in b)
+    namespace: dict = {}
+    exec(compile(block, "rendering.md view=bptt block", "exec"), namespace)  # noqa: S102 - our docs
+    source = namespace["picture"].source
+    for label in ("a<0>", "a<4>", "ŷ<2>", "L<3>", "‖∂L/∂a<1>‖"):
+        assert label in source, label
+
+
+def test_docs_pictures_stay_readable():
+    """No graph picture in the docs is so wide that it only shows as a thumbnail: they are
+    shown at their own size (scrolling sideways), at most about two page widths."""
+    pictures = sorted(DOCS.glob("img/*.svg"))
+    assert pictures
+    for svg in pictures:
+        width = float(re.search(r'<svg width="(\d+)pt"', svg.read_text(encoding="utf-8")).group(1))
+        assert width <= 1700, f"{svg.name} is {width:.0f} pt wide"
