@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 import pytest
 
 _QUOTED = r'"((?:[^"\\]|\\.)*)"'
-_NODE = re.compile(r"^\s*([a-z]+\d*) \[(.*)\]$")
+_NODE = re.compile(r"^\s*(\w+) \[(.*)\]$")
 _EDGE = re.compile(r"^\s*(\w+) -> (\w+)(?: \[(.*)\])?$")
-_OPEN = re.compile(r"^\s*subgraph (cluster_\d+) \{$")
+_OPEN = re.compile(r"^\s*subgraph (cluster_\w+) \{$")
 _CLUSTER_ATTRS = re.compile(r"^\s*graph \[label=" + _QUOTED)
 
 

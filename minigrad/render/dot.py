@@ -210,6 +210,13 @@ def _statements(root, params, show_shapes, show_grads, group, rankdir, max_nodes
         raise ValueError(f"expand={expand!r} opens the steps of view='bptt'; pass "
                          "view='bptt' too (the 'ops' view already shows every op)")
     if view == "bptt":
+        given = [name for name, value in (("group", group), ("max_nodes", max_nodes),
+                                          ("max_steps", max_steps)) if value is not None]
+        if given:
+            raise ValueError(
+                f"{', '.join(given)} shape(s) the op view; view='bptt' already draws one box "
+                "per step and row. For a long unroll use mg.to_html (steps open and close "
+                "there), or view='ops' with max_nodes/max_steps")
         return _bptt_statements(root, params, show_grads, rankdir, expand)
     if group not in GROUPS:
         raise ValueError(f"group must be None, 'module' or 'timestep', got {group!r}")
