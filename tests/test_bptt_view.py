@@ -51,7 +51,7 @@ def test_expand_gates_shows_the_gates_fused_or_not(kind, gates, fused):
 
 
 def test_a_fused_step_is_drawn_from_what_it_saved_without_running_again():
-    lstm, loss = lstm_loss(fused=True)
+    _, loss = lstm_loss(fused=True)
     before = sum(1 for v in collect(loss, {}).vertices if v.kind == "op")
     diagram = bptt.build(collect(loss, {}), expand="gates")
     gates = {b.label: b for b in diagram.boxes.values() if b.kind == "gate" and b.step == "s0_1"}
