@@ -200,7 +200,7 @@ def render_bptt_graph(model: CharLM, vocab: Vocabulary, word: str, path: str, ba
     x = mg.tensor(np.array([[vocab.eos] + ids], dtype=np.int64).T, backend=backend)
     y = mg.tensor(np.array([ids + [vocab.eos]], dtype=np.int64).T, backend=backend)
     logits, _ = model(x)
-    loss = F.cross_entropy(logits, y, reduction="sum")
+    loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), reduction="sum")
     params = dict(model.named_parameters())
     graph = mg.draw_graph(loss, params=params, group="timestep")
     try:
@@ -292,7 +292,7 @@ def main(argv: list[str] | None = None) -> dict:
             for group in optimizer.param_groups:       # cosine decay to 5% of lr
                 group["lr"] = args.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * step / steps)))
             logits, state = model(mg.tensor(x, backend=args.backend), state)
-            loss = F.cross_entropy(logits, mg.tensor(y, backend=args.backend))
+            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), mg.tensor(y, backend=args.backend).reshape(-1))
             optimizer.zero_grad()
             loss.backward()                            # BPTT through this chunk only
             nn.utils.clip_grad_norm_(params, args.clip)

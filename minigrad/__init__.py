@@ -15,17 +15,47 @@ from .backend import (  # noqa: F401
 )
 from .creation import (  # noqa: F401
     arange,
+    bernoulli,
+    empty,
+    empty_like,
     eye,
     full,
+    full_like,
     get_array_module,
+    linspace,
     manual_seed,
+    multinomial,
     ones,
     ones_like,
     rand,
+    rand_like,
+    randint,
     randn,
+    randn_like,
     tensor,
     zeros,
     zeros_like,
+)
+from .dtypes import (  # noqa: F401
+    bool,
+    cdouble,
+    cfloat,
+    complex64,
+    complex128,
+    double,
+    float,
+    float16,
+    float32,
+    float64,
+    half,
+    int,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    short,
+    uint8,
 )
 from .function import Function  # noqa: F401
 from .gradcheck import GradcheckError, gradcheck  # noqa: F401
@@ -39,14 +69,32 @@ from .modes import (  # noqa: F401
     set_grad_enabled,
 )
 from .ops import (  # noqa: F401
+    MaxMin,
     abs,
     all,
+    amax,
+    amin,
     any,
     argmax,
     argmin,
     broadcast_to,
     cat,
+    chunk,
     clip,
+    clone,
+    expand,
+    gather,
+    index_select,
+    masked_fill,
+    masked_select,
+    nonzero,
+    one_hot,
+    scatter,
+    scatter_add,
+    std,
+    t,
+    take_along_axis,
+    unbind,
     exp,
     flatten,
     log,
@@ -85,4 +133,17 @@ from .render import (  # noqa: F401
 )
 from .tensor import Tensor  # noqa: F401
 
+clamp = clip  # PyTorch's name
+
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    """`from minigrad import nn` (and `mg.nn`): the top-level `nn` package itself, the same
+    module objects as `import nn`, imported on first use (nn imports minigrad, so an eager
+    import here would be a cycle)."""
+    if name == "nn":
+        import importlib
+
+        return importlib.import_module("nn")
+    raise AttributeError(f"module 'minigrad' has no attribute {name!r}")

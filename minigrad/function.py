@@ -179,7 +179,7 @@ def _as_tensors(cls, inputs, Tensor) -> tuple:
     for x in inputs:
         if isinstance(x, Tensor):
             lifted.append(x)
-        elif isinstance(x, (bool, int, float)):
+        elif isinstance(x, (bool, int, float, complex)):
             dtype = dtype_of_python_scalar(x, partner_dtype)
             lifted.append(Tensor(x, dtype=dtype, backend=backend))
         else:

@@ -4,9 +4,23 @@ from .base import Op, reduce_to  # noqa: F401
 from .conversion import compare, logical, logical_not, to_backend  # noqa: F401
 from .elementwise import abs, cast, clip, exp, log, relu, sigmoid, sqrt, tanh  # noqa: F401
 from .indexing import getitem, raw_index  # noqa: F401
-from .joining import cat, maximum, minimum, split, stack, where  # noqa: F401
+from .gathering import (  # noqa: F401
+    gather,
+    index_select,
+    masked_fill,
+    masked_select,
+    nonzero,
+    one_hot,
+    scatter,
+    scatter_add,
+    take_along_axis,
+)
+from .joining import cat, chunk, maximum, minimum, split, stack, unbind, where  # noqa: F401
 from .reductions import (  # noqa: F401
+    MaxMin,
     all,
+    amax,
+    amin,
     any,
     argmax,
     argmin,
@@ -16,16 +30,20 @@ from .reductions import (  # noqa: F401
     mean,
     min,
     softmax,
+    std,
     sum,
     var,
 )
 from .shaping import (  # noqa: F401
     broadcast_to,
+    clone,
+    expand,
     flatten,
     permute,
     reshape,
     squeeze,
     swapaxes,
+    t,
     transpose,
     unsqueeze,
 )
