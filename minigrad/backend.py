@@ -43,6 +43,12 @@ class Backend:
         """target[index] += values, with repeated indices accumulating."""
         np.add.at(target, index, values)
 
+    def erf(self, array):
+        """The error function elementwise (SciPy's: NumPy has none)."""
+        from scipy.special import erf
+
+        return erf(array)
+
     def seed(self, seed: int) -> None:
         self._rng = np.random.default_rng(seed)
 
@@ -70,6 +76,11 @@ class CupyBackend(Backend):
 
     def scatter_add(self, target, index, values) -> None:
         self.xp.add.at(target, index, values)
+
+    def erf(self, array):
+        from cupyx.scipy.special import erf
+
+        return erf(array)
 
     def seed(self, seed: int) -> None:
         self._rng = self.xp.random.default_rng(seed)
@@ -131,14 +142,33 @@ def get_backend(name_or_backend=None) -> Backend:
         return _default_backend
     if isinstance(name_or_backend, Backend):
         return name_or_backend
+    name_or_backend = device_alias(name_or_backend)
     backend = _BACKENDS.get(name_or_backend)
     if backend is not None:
         return backend
     loader = _LOADERS.get(name_or_backend)
     if loader is None:
-        known = ", ".join(repr(n) for n in ["numpy", "cupy"])
+        known = ", ".join(repr(n) for n in ["numpy", "cupy", "cpu", "cuda"])
         raise ValueError(f"unknown backend {name_or_backend!r}: expected one of {known}")
     return register_backend(loader())
+
+
+_DEVICES = {"cpu": "numpy", "cuda": "cupy"}
+
+
+def device_alias(name):
+    """PyTorch's device names as backends: "cpu" → "numpy", "cuda" / "cuda:0" → "cupy"."""
+    if isinstance(name, str):
+        base = name.split(":")[0]
+        if base in _DEVICES and (base == name or base == "cuda"):
+            return _DEVICES[base]
+    return name
+
+
+def get_backend_name(name: str) -> str:
+    """The backend name for a backend or device name ("cuda" → "cupy"), loading it if needed
+    (so an unavailable backend raises BackendUnavailableError here)."""
+    return get_backend(name).name
 
 
 def set_default_backend(name: str) -> None:

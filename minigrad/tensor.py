@@ -56,10 +56,10 @@ class Tensor:
     __slots__ = (
         "__weakref__",
         "_creator",
+        "_data",
         "_hooks",
         "_output_index",
         "_requires_grad",
-        "_data",
         "_version",
         "grad",
         "name",
@@ -392,6 +392,10 @@ class Tensor:
     def __rpow__(self, other): return ops.pow(other, self)
     def __matmul__(self, other): return ops.matmul(self, other)
     def __rmatmul__(self, other): return ops.matmul(other, self)
+    def __mod__(self, other): return ops.remainder(self, other)
+    def __rmod__(self, other): return ops.remainder(other, self)
+    def __floordiv__(self, other): return ops.floor_divide(self, other)
+    def __rfloordiv__(self, other): return ops.floor_divide(other, self)
     def __neg__(self): return ops.neg(self)
     def __pos__(self): return self
     def __abs__(self): return ops.abs(self)
@@ -512,6 +516,79 @@ class Tensor:
     def masked_fill(self, mask, value): return ops.masked_fill(self, mask, value)
     def masked_select(self, mask): return ops.masked_select(self, mask)
     def nonzero(self, as_tuple=False): return ops.nonzero(self, as_tuple)
+    # elementwise functions of issue 13 (see minigrad.ops.trigonometric, exponential, rounding)
+    def sin(self): return ops.sin(self)
+    def cos(self): return ops.cos(self)
+    def tan(self): return ops.tan(self)
+    def asin(self): return ops.asin(self)
+    def acos(self): return ops.acos(self)
+    def atan(self): return ops.atan(self)
+    def sinh(self): return ops.sinh(self)
+    def cosh(self): return ops.cosh(self)
+    def asinh(self): return ops.asinh(self)
+    def acosh(self): return ops.acosh(self)
+    def atanh(self): return ops.atanh(self)
+    def exp2(self): return ops.exp2(self)
+    def log2(self): return ops.log2(self)
+    def log10(self): return ops.log10(self)
+    def log1p(self): return ops.log1p(self)
+    def expm1(self): return ops.expm1(self)
+    def rsqrt(self): return ops.rsqrt(self)
+    def erf(self): return ops.erf(self)
+    def sign(self): return ops.sign(self)
+    def floor(self): return ops.floor(self)
+    def ceil(self): return ops.ceil(self)
+    def round(self, decimals=0): return ops.round(self, decimals)
+    def trunc(self): return ops.trunc(self)
+    def fmod(self, other): return ops.fmod(self, other)
+    def remainder(self, other): return ops.remainder(self, other)
+    def lerp(self, end, weight): return ops.lerp(self, end, weight)
+    def logaddexp(self, other): return ops.logaddexp(self, other)
+    def isnan(self): return ops.isnan(self)
+    def isinf(self): return ops.isinf(self)
+    def isfinite(self): return ops.isfinite(self)
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return ops.isclose(self, other, rtol, atol, equal_nan)
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return ops.allclose(self, other, rtol, atol, equal_nan)
+    def maximum(self, other): return ops.maximum(self, other)
+    def minimum(self, other): return ops.minimum(self, other)
+    # scans, orderings and rearrangements (minigrad.ops.scans, arranging, einsum)
+    @torch_keywords
+    def prod(self, axis=None, keepdims=False): return ops.prod(self, axis, keepdims)
+    @torch_keywords
+    def cumsum(self, axis): return ops.cumsum(self, axis)
+    @torch_keywords
+    def cumprod(self, axis): return ops.cumprod(self, axis)
+    @torch_keywords
+    def cummax(self, axis): return ops.cummax(self, axis)
+    @torch_keywords
+    def cummin(self, axis): return ops.cummin(self, axis)
+    @torch_keywords
+    def logcumsumexp(self, axis): return ops.logcumsumexp(self, axis)
+    @torch_keywords
+    def sort(self, axis=-1, descending=False, stable=False):
+        return ops.sort(self, axis, descending, stable)
+    @torch_keywords
+    def argsort(self, axis=-1, descending=False, stable=False):
+        return ops.argsort(self, axis, descending, stable)
+    @torch_keywords
+    def topk(self, k, axis=-1, largest=True, sorted=True):
+        return ops.topk(self, k, axis, largest, sorted)
+    def flip(self, *axes): return ops.flip(self, axes[0] if len(axes) == 1 else axes)
+    def roll(self, shifts, dims=None): return ops.roll(self, shifts, dims)
+    def repeat(self, *repeats): return ops.repeat(self, *repeats)
+    @torch_keywords
+    def repeat_interleave(self, repeats, axis=None): return ops.repeat_interleave(self, repeats, axis)
+    def tril(self, diagonal=0): return ops.tril(self, diagonal)
+    def triu(self, diagonal=0): return ops.triu(self, diagonal)
+    @torch_keywords
+    def diagonal(self, offset=0, axis1=0, axis2=1): return ops.diagonal(self, offset, axis1, axis2)
+    def diag(self, diagonal=0): return ops.diag(self, diagonal)
+    @torch_keywords
+    def unflatten(self, axis, sizes): return ops.unflatten(self, axis, sizes)
+    @torch_keywords
+    def narrow(self, axis, start, length): return ops.narrow(self, axis, start, length)
 
 
 def _inplace(tensor: Tensor, other, name: str, op):

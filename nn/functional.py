@@ -214,8 +214,13 @@ def _soft_cross_entropy(log_probs, target, input, weight, unbatched, reduction, 
     return losses.reshape(()) if unbatched else losses
 
 
-def binary_cross_entropy(probs: mg.Tensor, target: Any, reduction: str = "mean") -> mg.Tensor:
-    """-(t log p + (1 - t) log(1 - p)) for probabilities p in [0, 1].
+def _weighted(loss: mg.Tensor, weight: Any) -> mg.Tensor:
+    return loss if weight is None else loss * _as_like(weight, loss)
+
+
+def binary_cross_entropy(probs: mg.Tensor, target: Any, weight: Any = None,
+                         reduction: str = "mean") -> mg.Tensor:
+    """-w (t log p + (1 - t) log(1 - p)) for probabilities p in [0, 1].
 
     Each log is clamped at -100 as in PyTorch, so p = 0 or 1 gives a finite loss.
     Prefer `binary_cross_entropy_with_logits`, which is stable for any logit.
@@ -224,19 +229,26 @@ def binary_cross_entropy(probs: mg.Tensor, target: Any, reduction: str = "mean")
     target = _as_like(target, probs)
     log_p = probs.log().clip(-100.0, None)
     log_1mp = (1 - probs).log().clip(-100.0, None)
-    return _reduce(-(target * log_p + (1 - target) * log_1mp), reduction)
+    return _reduce(_weighted(-(target * log_p + (1 - target) * log_1mp), weight), reduction)
 
 
-def binary_cross_entropy_with_logits(logits: mg.Tensor, target: Any, reduction: str = "mean") -> mg.Tensor:
+def binary_cross_entropy_with_logits(logits: mg.Tensor, target: Any, weight: Any = None,
+                                     reduction: str = "mean", pos_weight: Any = None) -> mg.Tensor:
     """Binary cross-entropy of sigmoid(logits), without ever forming the sigmoid.
 
     Uses max(x, 0) - x t + log(1 + exp(-|x|)), which never overflows. `mg.maximum`
     splits its gradient at a tie, so at x = 0 the gradient is exactly sigmoid(0) - t.
+    `pos_weight` p scales the positive term: -(p t log σ(x) + (1 - t) log(1 - σ(x))).
     """
     _check_reduction(reduction)
     target = _as_like(target, logits)
-    loss = mg.maximum(logits, 0.0) - logits * target + (1 + (-logits.abs()).exp()).log()
-    return _reduce(loss, reduction)
+    softplus_neg = mg.maximum(-logits, 0.0) + (1 + (-logits.abs()).exp()).log()  # -log σ(x)
+    if pos_weight is None:
+        loss = logits * (1 - target) + softplus_neg
+    else:
+        scale = _as_like(pos_weight, logits) * target + (1 - target)
+        loss = logits * (1 - target) + scale * softplus_neg
+    return _reduce(_weighted(loss, weight), reduction)
 
 
 def mse_loss(prediction: mg.Tensor, target: Any, reduction: str = "mean") -> mg.Tensor:
@@ -245,6 +257,12 @@ def mse_loss(prediction: mg.Tensor, target: Any, reduction: str = "mean") -> mg.
     target = _as_like(target, prediction)
     diff = prediction - target
     return _reduce(diff * diff, reduction)
+
+
+def l1_loss(prediction: mg.Tensor, target: Any, reduction: str = "mean") -> mg.Tensor:
+    """|prediction - target|, reduced."""
+    _check_reduction(reduction)
+    return _reduce((prediction - _as_like(target, prediction)).abs(), reduction)
 
 
 def dropout(x: mg.Tensor, p: float = 0.5, training: bool = True) -> mg.Tensor:
@@ -261,3 +279,43 @@ def dropout(x: mg.Tensor, p: float = 0.5, training: bool = True) -> mg.Tensor:
         return x * 0.0
     keep = mg.rand(x.shape, dtype=x.dtype, backend=x.backend) >= p
     return mg.where(keep, x * (1.0 / (1.0 - p)), 0.0)
+
+
+# Activations (nn.activations), so F.gelu, F.leaky_relu, ... read as in PyTorch.
+from .activations import (  # noqa: F401
+    celu,
+    elu,
+    gelu,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    leaky_relu,
+    logsigmoid,
+    mish,
+    relu6,
+    selu,
+    silu,
+    softmin,
+    softplus,
+    softsign,
+    tanhshrink,
+)
+from .attention_functional import scaled_dot_product_attention  # noqa: F401
+from .normalization import layer_norm, normalize  # noqa: F401
+
+
+def relu(x: mg.Tensor) -> mg.Tensor:
+    """max(x, 0)."""
+    return x.relu()
+
+
+def sigmoid(x: mg.Tensor) -> mg.Tensor:
+    return x.sigmoid()
+
+
+def tanh(x: mg.Tensor) -> mg.Tensor:
+    return x.tanh()
+
+
+one_hot = mg.one_hot
+pad = mg.pad

@@ -103,9 +103,8 @@ class Pow(Op):
         grad_a = None
         if need_a:  # b a^(b-1), and 0 where b = 0 (PyTorch: not 0 * inf = NaN at a = 0)
             exponent = ctx.inputs[1].data
-            local = b * a ** (b - 1)
-            if (exponent == 0).any():
-                local = ctx.run(Where, ctx.xp.zeros((), dtype=g.dtype), local, condition=exponent == 0)
+            local = ctx.run(Where, ctx.xp.zeros((), dtype=g.dtype), b * a ** (b - 1),
+                            condition=exponent == 0)
             grad_a = reduce_to(g * local, a)
         grad_b = None
         if need_b:

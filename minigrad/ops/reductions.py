@@ -294,4 +294,4 @@ any = _logical_reduction("any")
 all = _logical_reduction("all")
 
 
-from .joining import maximum, minimum  # noqa: E402  (joining imports this package's base)
+from .joining import maximum, minimum
