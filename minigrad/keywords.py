@@ -16,15 +16,19 @@ TORCH_TO_OURS = {
     "keepdim": "keepdims",
     "start_dim": "start_axis",
     "end_dim": "end_axis",
-    "dim0": "axis1",
-    "dim1": "axis2",
+    "dims": "axis",
 }
 
 
-def accepts_torch_keywords(fn):
-    """Decorate `fn` so PyTorch's keyword names work as aliases of its own."""
+def accepts_torch_keywords(fn=None, **extra):
+    """Decorate `fn` so PyTorch's keyword names work as aliases of its own. Names whose
+    meaning depends on the op are given per function: `@accepts_torch_keywords(dim0="axis1",
+    dim1="axis2")` for swapaxes (PyTorch's transpose), `dim1="axis1", dim2="axis2"` for
+    diagonal."""
+    if fn is None:
+        return lambda f: accepts_torch_keywords(f, **extra)
     parameters = inspect.signature(fn).parameters
-    aliases = {torch: ours for torch, ours in TORCH_TO_OURS.items()
+    aliases = {torch: ours for torch, ours in {**TORCH_TO_OURS, **extra}.items()
                if ours in parameters and torch not in parameters}
     if not aliases:
         return fn

@@ -478,10 +478,11 @@ class Tensor:
     def view_as(self, other): return ops.reshape(self, other.shape)
     def reshape_as(self, other): return ops.reshape(self, other.shape)
     def expand_as(self, other): return ops.expand(self, other.shape)
-    def transpose(self, *axes): return ops.transpose(self, *axes)
+    def transpose(self, *axes, dim0=None, dim1=None):
+        return ops.transpose(self, *axes, dim0=dim0, dim1=dim1)
     def permute(self, *axes): return ops.permute(self, *axes)
     def t(self): return ops.t(self)
-    @torch_keywords
+    @torch_keywords(dim0="axis1", dim1="axis2")
     def swapaxes(self, axis1, axis2): return ops.swapaxes(self, axis1, axis2)
     @torch_keywords
     def squeeze(self, axis=None): return ops.squeeze(self, axis)
@@ -582,7 +583,7 @@ class Tensor:
     def repeat_interleave(self, repeats, axis=None): return ops.repeat_interleave(self, repeats, axis)
     def tril(self, diagonal=0): return ops.tril(self, diagonal)
     def triu(self, diagonal=0): return ops.triu(self, diagonal)
-    @torch_keywords
+    @torch_keywords(dim1="axis1", dim2="axis2")
     def diagonal(self, offset=0, axis1=0, axis2=1): return ops.diagonal(self, offset, axis1, axis2)
     def diag(self, diagonal=0): return ops.diag(self, diagonal)
     @torch_keywords

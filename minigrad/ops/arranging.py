@@ -116,7 +116,7 @@ def _diagonal_index(xp, rows, cols, offset):
     return xp.arange(length) + start_row, xp.arange(length) + start_col
 
 
-@accepts_torch_keywords
+@accepts_torch_keywords(dim1="axis1", dim2="axis2")
 def diagonal(x, offset: int = 0, axis1: int = 0, axis2: int = 1):
     """The diagonal of axes (axis1, axis2), as a new last axis (PyTorch's dim1=/dim2=)."""
     from .shaping import permute

@@ -55,9 +55,14 @@ def reshape(x, *shape):
     return Reshape.apply(x, shape=shape)
 
 
-def transpose(x, *axes):
-    """No axes: reverse them. Two axes: swap them (PyTorch, any ndim). A full permutation
-    of ndim > 2 axes: permute (NumPy). Anything else, or an axis out of range, raises."""
+def transpose(x, *axes, dim0=None, dim1=None):
+    """No axes: reverse them. Two axes: swap them (PyTorch, any ndim; also as dim0=, dim1=).
+    A full permutation of ndim > 2 axes: permute (NumPy). Anything else, or an axis out of
+    range, raises."""
+    if dim0 is not None or dim1 is not None:
+        if axes or dim0 is None or dim1 is None:
+            raise TypeError("transpose: give both dim0= and dim1= (and no positional axes)")
+        return swapaxes(x, dim0, dim1)
     if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
         return permute(x, *axes[0])
     if not axes:
@@ -89,7 +94,7 @@ def permute(x, *axes):
     return Transpose.apply(x, axes=axes)
 
 
-@accepts_torch_keywords
+@accepts_torch_keywords(dim0="axis1", dim1="axis2")
 def swapaxes(x, axis1, axis2):
     """Swap two axes (PyTorch's transpose(dim0, dim1))."""
     axes = list(range(x.ndim))
