@@ -79,9 +79,9 @@ def lift(op_name: str, a, b) -> tuple:
     a_dtype, b_dtype = a.data.dtype, b.data.dtype
     if a_dtype != b_dtype:
         target = result_dtype(a_dtype, b_dtype)
-        if a_dtype.kind != "f" and target.kind == "f":
+        if a_dtype.kind not in "fc" and target.kind in "fc":
             a = constant(a.data.astype(target))
-        if b_dtype.kind != "f" and target.kind == "f":
+        if b_dtype.kind not in "fc" and target.kind in "fc":
             b = constant(b.data.astype(target))
     return a, b
 
