@@ -62,7 +62,7 @@ def _check_range(op_name: str, index: Tensor, size: int) -> None:
 
 
 def gather(x: Tensor, axis: int, index) -> Tensor:
-    """out[i][j] = x[index[i][j]][j] (axis 0): PyTorch's gather, differentiable in x."""
+    """`out[i, j] = x[index[i, j], j]` (axis 0): PyTorch's gather, differentiable in x."""
     axis = check_axis("gather", axis, x.ndim)
     index = _index_tensor("gather", index, x)
     if x.ndim == 0:

@@ -1,7 +1,7 @@
 """A character-level LSTM as a PyTorch user writes it (the port test's original)."""
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+from torch import nn
 
 text = "hello world, hello minigrad; the quick brown fox jumps over the lazy dog. " * 3
 chars = sorted(set(text))
