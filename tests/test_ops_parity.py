@@ -487,6 +487,10 @@ KINKS = [
          arrays=[np.array([0.0, 1.5, 0.0]), np.array([2.0, 2.0, 3.0])]),
     case("pow_scalar_zero_base", lambda a: a ** 2, lambda a: a ** 2, None,
          arrays=[np.array([0.0, -1.0])]),
+    case("pow_zero_exponent_zero_base", lambda a, b: a ** b, lambda a, b: a ** b, None,
+         arrays=[np.array([0.0, 0.0, 2.0, 0.0]), np.array([0.0, 0.5, 0.0, 1.0])]),
+    case("pow_sqrt_at_zero", lambda a: a ** 0.5, lambda a: a ** 0.5, None,
+         arrays=[np.array([0.0, 4.0])]),
 ]
 
 

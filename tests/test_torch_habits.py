@@ -421,3 +421,16 @@ def test_layer_norm_module_matches_torch_with_copied_weights(backend, torch):
     assert_close(x_ours.grad, x_theirs.grad)
     assert_close(ours.weight.grad, theirs.weight.grad)
     assert_close(ours.bias.grad, theirs.bias.grad)
+
+
+def test_rnn_dropout_set_after_construction_is_used(backend):
+    """PyTorch reads `rnn.dropout` at forward time; so does minigrad."""
+    mg.manual_seed(0)
+    rnn = nn.GRU(3, 4, num_layers=2).to(backend)
+    x = mg.randn(5, 2, 3, backend=backend)
+    before = rnn(x)[0].numpy()
+    rnn.dropout = 1.0  # every activation between the layers is dropped
+    dropped = rnn(x)[0].numpy()
+    assert not np.allclose(before, dropped)
+    rnn.eval()
+    np.testing.assert_allclose(rnn(x)[0].numpy(), before)
