@@ -71,9 +71,9 @@ class Function:
                 break
         arrays = []
         requires_grad = versioned = False
-        array_type = type(inputs[0].data) if inputs else None
+        array_type = type(inputs[0]._data) if inputs else None
         for t in inputs:
-            data = t.data
+            data = t._data  # the slot itself: this is every op's hot path
             arrays.append(data)
             if t._requires_grad:
                 requires_grad = True

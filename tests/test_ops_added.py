@@ -255,3 +255,70 @@ def test_gradcheck(mg_fn, torch_fn, shapes, options, backend):
                   for s in shapes]
     inputs = [mg.tensor(a, dtype="float64", backend=backend, requires_grad=True) for a in arrays]
     assert mg.gradcheck(_on_backend(mg_fn, backend), inputs) is True
+
+
+# ---- the non-differentiable ones: booleans and indices, compared exactly ------------------
+
+VALUES = np.array([[0.5, -np.inf, np.nan, 2.0], [0.0, 3.0, -1.5, np.inf]])
+CLOSE = np.array([[0.5 + 1e-9, 1.0, np.nan, 2.1], [0.0, 3.0, -1.5, np.inf]])
+
+EXACT = [
+    spec("isnan", lambda x: x.isnan(), lambda t: t.isnan()),
+    spec("isinf", mg.isinf, lambda t: T().isinf(t)),
+    spec("isfinite", lambda x: x.isfinite(), lambda t: t.isfinite()),
+    spec("isclose", lambda x: mg.isclose(x, mg.tensor(CLOSE, backend=x.backend)),
+         lambda t: T().isclose(t, T().tensor(CLOSE))),
+    spec("isclose_nan", lambda x: x.isclose(mg.tensor(CLOSE, backend=x.backend), equal_nan=True),
+         lambda t: t.isclose(T().tensor(CLOSE), equal_nan=True)),
+    spec("nonzero", lambda x: mg.where(x.isnan(), 0.0, x).nonzero(),
+         lambda t: T().nan_to_num(t, nan=0.0).nonzero()),
+    spec("argsort_desc", lambda x: mg.where(x.isnan(), 0.0, x).argsort(dim=1, descending=True),
+         lambda t: T().nan_to_num(t, nan=0.0).argsort(dim=1, descending=True, stable=True)),
+    spec("floor_divide_int", lambda x: mg.tensor([7, -7, 5], backend=x.backend) // 2,
+         lambda t: T().tensor([7, -7, 5]) // 2),
+    spec("remainder_int", lambda x: mg.tensor([7, -7, 5], backend=x.backend) % 3,
+         lambda t: T().tensor([7, -7, 5]) % 3),
+    spec("one_hot", lambda x: mg.one_hot(mg.tensor([0, 2, 1], backend=x.backend), 4),
+         lambda t: tF().one_hot(T().tensor([0, 2, 1]), 4)),
+    spec("sign_int", lambda x: mg.sign(mg.tensor([3, 0, -2], backend=x.backend)),
+         lambda t: T().sign(T().tensor([3, 0, -2]))),
+]
+
+
+@pytest.mark.parametrize("mg_fn, torch_fn, shapes, options", EXACT)
+def test_non_differentiable_ops_match_torch_exactly(mg_fn, torch_fn, shapes, options, backend,
+                                                    torch):
+    ours = mg_fn(mg.tensor(VALUES, backend=backend))
+    theirs = torch_fn(torch.tensor(VALUES))
+    assert not ours.requires_grad and ours.backend == backend
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert ours.numpy().dtype == theirs.numpy().dtype
+
+
+def test_allclose_is_a_python_bool(backend, torch):
+    a = mg.tensor([1.0, 2.0], backend=backend)
+    assert mg.allclose(a, a + 1e-9) is True and a.allclose(a + 1e-3) is False
+    assert torch.allclose(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 2.0]) + 1e-3) is False
+
+
+def test_higher_order_gradients_through_new_ops(torch):
+    """Backward written once on values: second derivatives come for free (cumprod aside)."""
+    x = np.array([0.3, -0.7, 1.1])
+    for ours_fn, theirs_fn in [(lambda v: (v.sin() * v.erf()).sum(), lambda v: (v.sin() * v.erf()).sum()),
+                               (lambda v: F.gelu(v).logcumsumexp(0).sum(),
+                                lambda v: tF().gelu(v).logcumsumexp(0).sum()),
+                               (lambda v: v.sort(0).values.cumsum(0).atan().sum(),
+                                lambda v: v.sort(0).values.cumsum(0).atan().sum())]:
+        a = mg.tensor(x, requires_grad=True)
+        (g,) = mg.grad(ours_fn(a), [a], create_graph=True)
+        (gg,) = mg.grad(g.sum(), [a])
+        t = torch.tensor(x, requires_grad=True)
+        (tg,) = torch.autograd.grad(theirs_fn(t), [t], create_graph=True)
+        (tgg,) = torch.autograd.grad(tg.sum(), [t])
+        np.testing.assert_allclose(gg.numpy(), tgg.numpy(), rtol=1e-7, atol=1e-9)
+
+
+def test_cumprod_is_first_order_with_a_clear_error():
+    a = mg.tensor([0.5, 2.0], dtype="float64", requires_grad=True)
+    with pytest.raises(RuntimeError):
+        mg.grad(a.cumprod(0).sum(), [a], create_graph=True)

@@ -316,6 +316,8 @@ def test_creation_functions_match_torch(torch):
     like = mg.zeros(2, dtype="float64")
     assert mg.full_like(like, 3).tolist() == [3.0, 3.0] and mg.full_like(like, 3).dtype == np.float64
     assert mg.rand_like(like).dtype == np.float64 and mg.randn_like(like).shape == (2,)
+    draws = mg.randint(2, 5, (1000,), backend="strict")
+    assert draws.backend == "strict"
     draws = mg.randint(2, 5, (1000,))
     assert draws.dtype == np.int64 and set(draws.tolist()) == {2, 3, 4}
     assert mg.randint(3, (4, 2)).shape == (4, 2)
@@ -323,8 +325,9 @@ def test_creation_functions_match_torch(torch):
     assert set(coins.tolist()) <= {0.0, 1.0} and abs(coins.mean().item() - 0.25) < 0.03
 
 
-def test_multinomial_samples_a_softmax():
+def test_multinomial_samples_a_softmax(backend):
     mg.manual_seed(1)
+    mg.set_default_backend(backend)
     probs = mg.tensor([[0.1, 0.0, 0.9], [0.5, 0.5, 0.0]])
     draws = mg.multinomial(probs, 2000, replacement=True)
     assert draws.shape == (2, 2000) and draws.dtype == np.int64

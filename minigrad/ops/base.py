@@ -26,7 +26,7 @@ class Op(Function):
         """The inputs as the same kind of value as `like` (a gradient)."""
         if isinstance(like, Tensor):
             return self.inputs
-        return tuple([t.data for t in self.inputs])
+        return tuple([t._data for t in self.inputs])
 
     def output_value(self, like, index: int = 0):
         """The op's output as the same kind of value as `like`."""
@@ -69,7 +69,7 @@ def lift(op_name: str, a, b) -> tuple:
     promote a tensor, and an integer operand adopts the floating operand's dtype."""
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
-            if a.data.dtype == b.data.dtype:
+            if a._data.dtype == b._data.dtype:
                 return a, b
         elif type(b) is float and a.data.dtype.kind == "f":  # the common `x * 0.5`
             return a, constant(_ARRAY_TYPES[type(a.data)].xp.asarray(b, dtype=a.data.dtype))
