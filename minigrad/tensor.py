@@ -576,7 +576,8 @@ class Tensor:
     @torch_keywords
     def topk(self, k, axis=-1, largest=True, sorted=True):
         return ops.topk(self, k, axis, largest, sorted)
-    def flip(self, *axes): return ops.flip(self, axes[0] if len(axes) == 1 else axes)
+    def flip(self, *axes, dims=None):
+        return ops.flip(self, dims if dims is not None else axes[0] if len(axes) == 1 else axes)
     def roll(self, shifts, dims=None): return ops.roll(self, shifts, dims)
     def repeat(self, *repeats): return ops.repeat(self, *repeats)
     @torch_keywords

@@ -31,11 +31,8 @@ class Einsum(Op):
             grad = ctx.run(Einsum, g, *[v for i, v in enumerate(values) if i != k],
                            inputs=(ctx.result, *others), output=kept)
             if kept != target:  # letters summed away inside operand k alone: broadcast back
-                shape = [ctx.inputs[k].shape[target.index(c)] if c in kept else 1 for c in target]
-                order = [kept.index(c) for c in target if c in kept]
-                grad = grad.transpose(tuple(order)) if order != sorted(order) else grad
-                grad = grad.reshape(tuple(shape))
-                grad = _broadcast(ctx, grad, ctx.inputs[k].shape)
+                shape = [ctx.inputs[k].shape[i] if c in kept else 1 for i, c in enumerate(target)]
+                grad = _broadcast(ctx, grad.reshape(tuple(shape)), ctx.inputs[k].shape)
             grads.append(grad)
         return tuple(grads)
 
