@@ -14,17 +14,15 @@ from .keywords import accepts_torch_keywords as torch_keywords
 from .modes import _grad_enabled
 
 _DEVICE_OF_BACKEND = {"numpy": "cpu", "cupy": "cuda"}
-_BACKEND_OF_DEVICE = {"cpu": "numpy", "cuda": "cupy"}
 
 
-def _backend_name(name: str) -> str | None:
-    """Our backend name for a backend or PyTorch device name ("cuda:0" → "cupy")."""
+def _backend_name(name) -> str | None:
+    """Our backend name for a backend or PyTorch device name ("cuda:0" → "cupy"), or None
+    when `name` names no backend (so `.to("float64")` reads it as a dtype)."""
     if not isinstance(name, str):
         return None
-    if name in _DEVICE_OF_BACKEND or name == "strict":
-        return name
-    base = name.split(":")[0]
-    return _BACKEND_OF_DEVICE.get(base)
+    alias = _backend.device_alias(name)
+    return alias if alias in ("numpy", "cupy", "strict") else None
 
 
 class _Size(int):
