@@ -242,7 +242,7 @@ def train(model: DateTranslator, pairs: list, config: Config, backend: str, seed
                 group["lr"] = config.lr * (1.0 - 0.9 * step / total_steps)
             source, lengths, target_in, target = _tensors(batch, backend)
             logits, _ = model(source, lengths, target_in)
-            loss = F.cross_entropy(logits, target)
+            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1))
             optimizer.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 5.0)

@@ -245,7 +245,8 @@ def main(argv: list[str] | None = None) -> dict:
             index = order[start:start + args.batch]
             inputs, targets = teacher_forcing_batch(keys[index], [melodies[i] for i in index])
             logits, _ = model(mg.tensor(inputs, backend=args.backend))
-            loss = F.cross_entropy(logits, mg.tensor(targets, backend=args.backend),
+            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]),
+                                   mg.tensor(targets, backend=args.backend).reshape(-1),
                                    ignore_index=IGNORE)            # nothing after <END>
             optimizer.zero_grad()
             loss.backward()

@@ -305,7 +305,7 @@ def main(argv: list[str] | None = None) -> dict:
             for group in optimizer.param_groups:       # cosine decay to 5% of lr
                 group["lr"] = args.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * step / steps)))
             logits, state = model(mg.tensor(x, backend=args.backend), state)
-            loss = F.cross_entropy(logits, mg.tensor(y, backend=args.backend))
+            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), mg.tensor(y, backend=args.backend).reshape(-1))
             optimizer.zero_grad()
             loss.backward()                            # BPTT through this chunk only
             nn.utils.clip_grad_norm_(params, args.clip)

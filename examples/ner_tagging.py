@@ -146,7 +146,8 @@ def train(model: Tagger, train_set, vocab, epochs: int, batch_size: int, lr: flo
         for start in range(0, len(order), batch_size):
             x, y, lengths = batch([train_set[i] for i in order[start:start + batch_size]], vocab)
             logits = model(mg.tensor(x, backend=backend), lengths)
-            loss = F.cross_entropy(logits, mg.tensor(y, backend=backend), ignore_index=IGNORE)
+            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]),  # PyTorch's (N, C) layout
+                                   mg.tensor(y, backend=backend).reshape(-1), ignore_index=IGNORE)
             optimizer.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 5.0)

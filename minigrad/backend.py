@@ -43,6 +43,12 @@ class Backend:
         """target[index] += values, with repeated indices accumulating."""
         np.add.at(target, index, values)
 
+    def erf(self, array):
+        """The error function elementwise (SciPy's: NumPy has none)."""
+        from scipy.special import erf
+
+        return erf(array)
+
     def seed(self, seed: int) -> None:
         self._rng = np.random.default_rng(seed)
 
@@ -70,6 +76,11 @@ class CupyBackend(Backend):
 
     def scatter_add(self, target, index, values) -> None:
         self.xp.add.at(target, index, values)
+
+    def erf(self, array):
+        from cupyx.scipy.special import erf
+
+        return erf(array)
 
     def seed(self, seed: int) -> None:
         self._rng = self.xp.random.default_rng(seed)
@@ -131,14 +142,33 @@ def get_backend(name_or_backend=None) -> Backend:
         return _default_backend
     if isinstance(name_or_backend, Backend):
         return name_or_backend
+    name_or_backend = device_alias(name_or_backend)
     backend = _BACKENDS.get(name_or_backend)
     if backend is not None:
         return backend
     loader = _LOADERS.get(name_or_backend)
     if loader is None:
-        known = ", ".join(repr(n) for n in ["numpy", "cupy"])
+        known = ", ".join(repr(n) for n in ["numpy", "cupy", "cpu", "cuda"])
         raise ValueError(f"unknown backend {name_or_backend!r}: expected one of {known}")
     return register_backend(loader())
+
+
+_DEVICES = {"cpu": "numpy", "cuda": "cupy"}
+
+
+def device_alias(name):
+    """PyTorch's device names as backends: "cpu" → "numpy", "cuda" / "cuda:0" → "cupy"."""
+    if isinstance(name, str):
+        base = name.split(":")[0]
+        if base in _DEVICES and (base == name or base == "cuda"):
+            return _DEVICES[base]
+    return name
+
+
+def get_backend_name(name: str) -> str:
+    """The backend name for a backend or device name ("cuda" → "cupy"), loading it if needed
+    (so an unavailable backend raises BackendUnavailableError here)."""
+    return get_backend(name).name
 
 
 def set_default_backend(name: str) -> None:
@@ -169,12 +199,24 @@ def is_backend_array(obj) -> bool:
 _default_dtype = np.dtype(np.float32)
 
 
+_NUMERIC_KINDS = "biufc"
+
+
 def to_dtype(dtype) -> np.dtype:
-    """np.float64, "float64", np.dtype('float64') → np.dtype('float64')."""
+    """np.float64, "float64", np.dtype('float64'), mg.float64 → np.dtype('float64').
+
+    Only numeric dtypes (bool, integers, floats, complex): strings, objects and dates
+    are not numbers a gradient can flow through."""
     try:
-        return np.dtype(dtype)
+        result = np.dtype(dtype)
     except TypeError as exc:
         raise TypeError(f"not a dtype: {dtype!r} (use e.g. 'float32' or np.float64)") from exc
+    if result.kind not in _NUMERIC_KINDS:
+        raise TypeError(
+            f"dtype {result} is not numeric; tensors hold bool, integer, floating or complex "
+            "numbers (e.g. 'float32', 'int64')"
+        )
+    return result
 
 
 def set_default_dtype(dtype) -> None:
@@ -195,39 +237,60 @@ def is_floating(dtype) -> bool:
     return dtype.kind == "f"
 
 
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}  # PyTorch's bool < int < float < complex
+
+
 def result_dtype(a_dtype, b_dtype) -> np.dtype:
-    """Dtype of a binary op, as PyTorch: an int/bool operand adopts the float one's dtype."""
+    """Dtype of a binary op, as PyTorch: a bool/int operand adopts the floating or complex
+    one's dtype (int64 + float32 → float32, not NumPy's float64); otherwise NumPy's."""
     if a_dtype == b_dtype:
         return a_dtype
-    a_float, b_float = a_dtype.kind == "f", b_dtype.kind == "f"
-    if a_float and not b_float:
-        return a_dtype
-    if b_float and not a_float:
-        return b_dtype
+    a_category, b_category = _CATEGORY[a_dtype.kind], _CATEGORY[b_dtype.kind]
+    if a_category != b_category and min(a_category, b_category) <= 1:
+        return a_dtype if a_category > b_category else b_dtype
     return np.result_type(a_dtype, b_dtype)
 
 
 def dtype_of_python_scalar(value, partner_dtype) -> np.dtype:
-    """A Python scalar never promotes a tensor: 2.0 * float32 stays float32."""
+    """A Python scalar's dtype next to a tensor, as PyTorch: within the tensor's category it
+    never promotes (2.0 * float32 stays float32, 2 * int32 stays int32); a higher category
+    lifts to that category's default (bool + 2 → int64, int + 2.5 → float32, float32 + 1j →
+    complex64)."""
+    category = _CATEGORY.get(partner_dtype.kind, -1) if partner_dtype is not None else -1
     if isinstance(value, bool):
         return partner_dtype if partner_dtype is not None else np.dtype(bool)
     if isinstance(value, int):
-        return partner_dtype if partner_dtype is not None else np.dtype(np.int64)
+        return partner_dtype if category >= 1 else np.dtype(np.int64)
     if isinstance(value, float):
-        if partner_dtype is not None and partner_dtype.kind == "f":
+        return partner_dtype if category >= 2 else _default_dtype
+    if isinstance(value, complex):
+        if category == 3:
             return partner_dtype
-        return _default_dtype
+        width = partner_dtype if category == 2 else _default_dtype
+        return np.dtype(np.complex128 if width == np.float64 else np.complex64)
     raise TypeError(f"unsupported scalar {value!r} of type {type(value).__name__}")
 
 
 def host_array(data, dtype=None) -> np.ndarray:
     """Build a host array from Python data (nested lists, scalars) for a new Tensor."""
-    array = np.asarray(data, dtype=dtype)
+    try:
+        array = np.asarray(data, dtype=dtype)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"cannot make a Tensor from {type(data).__name__} {data!r:.80}: {exc}") from None
+    check_numeric(array.dtype, data)
     if dtype is None and array.dtype.kind == "f" and not isinstance(data, (np.ndarray, np.generic)):
         array = array.astype(_default_dtype, copy=False)
-    if array.dtype == object:
-        raise TypeError(f"cannot make a Tensor from {type(data).__name__}: {data!r:.80}")
     return array
+
+
+def check_numeric(dtype, data=None) -> None:
+    """Refuse strings, objects, dates and records: a Tensor holds numbers."""
+    if dtype.kind not in _NUMERIC_KINDS:
+        what = f" {type(data).__name__} {data!r:.80}" if data is not None else ""
+        raise TypeError(
+            f"cannot make a Tensor from{what}: its dtype {dtype} is not numeric; give "
+            "numbers (bool, int, float or complex)"
+        )
 
 
 def format_host(array: np.ndarray, prefix: str) -> str:

@@ -72,9 +72,9 @@ class Function:
                 break
         arrays = []
         requires_grad = versioned = False
-        array_type = type(inputs[0].data) if inputs else None
+        array_type = type(inputs[0]._data) if inputs else None
         for t in inputs:
-            data = t.data
+            data = t._data  # the slot itself: this is every op's hot path
             arrays.append(data)
             if t._requires_grad:
                 requires_grad = True
@@ -181,7 +181,7 @@ def _as_tensors(cls, inputs, Tensor) -> tuple:
     for x in inputs:
         if isinstance(x, Tensor):
             lifted.append(x)
-        elif isinstance(x, (bool, int, float)):
+        elif isinstance(x, (bool, int, float, complex)):
             dtype = dtype_of_python_scalar(x, partner_dtype)
             lifted.append(Tensor(x, dtype=dtype, backend=backend))
         else:

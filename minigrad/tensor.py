@@ -10,7 +10,36 @@ from __future__ import annotations
 import weakref
 
 from . import backend as _backend
+from .keywords import accepts_torch_keywords as torch_keywords
 from .modes import _grad_enabled
+
+_DEVICE_OF_BACKEND = {"numpy": "cpu", "cupy": "cuda"}
+
+
+def _backend_name(name) -> str | None:
+    """Our backend name for a backend or PyTorch device name ("cuda:0" → "cupy"), or None
+    when `name` names no backend (so `.to("float64")` reads it as a dtype)."""
+    if not isinstance(name, str):
+        return None
+    alias = _backend.device_alias(name)
+    return alias if alias in ("numpy", "cupy", "strict") else None
+
+
+class _Size(int):
+    """`x.size`: the element count as an int (NumPy), and callable as PyTorch's
+    `x.size()` → the shape and `x.size(dim)` → that axis' length."""
+
+    def __new__(cls, count: int, shape: tuple):
+        self = super().__new__(cls, count)
+        self.shape = shape
+        return self
+
+    def __call__(self, dim=None):
+        if dim is None:
+            return tuple(self.shape)
+        from .ops.base import check_axis
+
+        return self.shape[check_axis("size", dim, len(self.shape))]
 
 
 class Tensor:
@@ -25,11 +54,11 @@ class Tensor:
     __slots__ = (
         "__weakref__",
         "_creator",
+        "_data",
         "_hooks",
         "_output_index",
         "_requires_grad",
         "_version",
-        "data",
         "grad",
         "name",
     )
@@ -37,7 +66,7 @@ class Tensor:
     __array_priority__ = 1000
 
     def __init__(self, data, requires_grad: bool = False, dtype=None, backend=None):
-        self.data = _to_array(data, dtype, backend)
+        self._data = _to_array(data, dtype, backend)
         self.grad = None
         self._creator = None
         self._output_index = 0
@@ -52,7 +81,7 @@ class Tensor:
     def _make(cls, data, requires_grad, creator, index):
         """Fast constructor used by ops: no conversion, no validation."""
         t = object.__new__(Tensor)
-        t.data = data
+        t._data = data
         t.grad = None
         t._requires_grad = requires_grad
         t._creator = creator
@@ -63,6 +92,18 @@ class Tensor:
         return t
 
     # -- attributes ----------------------------------------------------------------
+    @property
+    def data(self):
+        """The backend array. Assignable, micrograd's way: `a.data = 3.0` or `p.data = [..]`
+        (a Python number, list or NumPy scalar becomes an array of this tensor's dtype and
+        backend), or a backend array or Tensor, whose own shape, dtype and backend are kept
+        (as PyTorch allows). `p.data -= lr * p.grad` updates in place."""
+        return self._data
+
+    @data.setter
+    def data(self, value) -> None:
+        self._data = _coerce_data(self, value)
+
     @property
     def requires_grad(self) -> bool:
         return self._requires_grad
@@ -94,8 +135,27 @@ class Tensor:
         return self.data.ndim
 
     @property
-    def size(self) -> int:
-        return self.data.size
+    def size(self) -> _Size:
+        """The number of elements (NumPy's `.size`), also callable as PyTorch's
+        `x.size()` (the shape) and `x.size(dim)` (one axis' length)."""
+        return _Size(self._data.size, self._data.shape)
+
+    def numel(self) -> int:
+        """The number of elements (PyTorch's numel)."""
+        return self._data.size
+
+    def dim(self) -> int:
+        """The number of axes (PyTorch's dim())."""
+        return self._data.ndim
+
+    @property
+    def device(self) -> str:
+        """PyTorch's device name for this tensor's backend: "cpu" or "cuda"."""
+        return _DEVICE_OF_BACKEND.get(self.backend, self.backend)
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.backend == "cupy"
 
     @property
     def dtype(self):
@@ -162,13 +222,59 @@ class Tensor:
     def tolist(self):
         return self.data.tolist()
 
+    def __float__(self) -> float:
+        if self.size != 1:
+            raise TypeError(
+                f"float(): only a one-element tensor converts to a Python float, this one has "
+                f"shape {tuple(self.shape)}; reduce it first (e.g. loss.mean()) or use .tolist()"
+            )
+        return float(self.item())
+
+    def __int__(self) -> int:
+        if self.size != 1:
+            raise TypeError(
+                f"int(): only a one-element tensor converts to a Python int, this one has "
+                f"shape {tuple(self.shape)}"
+            )
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.dtype.kind not in "iu" or self.size != 1:
+            raise TypeError(
+                f"only a one-element integer tensor can be used as an index, got shape "
+                f"{tuple(self.shape)} {self.dtype}"
+            )
+        return int(self.item())
+
     def detach(self) -> Tensor:
         """The same data, cut from the graph: gradients stop here."""
         return Tensor._make(self.data, False, None, 0)
 
-    def to(self, backend: str) -> Tensor:
-        """A differentiable copy on another backend ("numpy", "cupy")."""
-        return ops.to_backend(self, backend)
+    def to(self, *args, dtype=None, backend=None, device=None) -> Tensor:
+        """A differentiable copy on another backend and/or dtype. Backends by our names
+        ("numpy", "cupy") or PyTorch's devices ("cpu", "cuda", "cuda:0"); dtypes as
+        `to(mg.float64)`, `to("float64")` or `to(dtype=...)`, as PyTorch's `.to`."""
+        for arg in args:
+            if isinstance(arg, str) and _backend_name(arg) is not None:
+                backend = arg
+            elif isinstance(arg, Tensor):
+                backend, dtype = arg.backend, arg.dtype
+            else:
+                dtype = arg
+        target = backend if backend is not None else device
+        out = self if target is None else ops.to_backend(self, _backend_name(target) or target)
+        return out if dtype is None else out.astype(dtype)
+
+    def cpu(self) -> Tensor:
+        """PyTorch's `.cpu()`: the tensor on the NumPy backend."""
+        return self.to("numpy")
+
+    def cuda(self) -> Tensor:
+        """PyTorch's `.cuda()`: the tensor on the CuPy backend."""
+        return self.to("cupy")
+
+    def type_as(self, other: Tensor) -> Tensor:
+        return self.astype(other.dtype)
 
     def astype(self, dtype) -> Tensor:
         return ops.cast(self, _backend.to_dtype(dtype))
@@ -178,6 +284,55 @@ class Tensor:
 
     def double(self) -> Tensor:
         return self.astype("float64")
+
+    def long(self) -> Tensor:
+        return self.astype("int64")
+
+    def int(self) -> Tensor:
+        return self.astype("int32")
+
+    def bool(self) -> Tensor:
+        return self.astype("bool")
+
+    def half(self) -> Tensor:
+        return self.astype("float16")
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.kind == "f"
+
+    def clone(self) -> Tensor:
+        """A differentiable copy with its own array."""
+        return ops.clone(self)
+
+    def contiguous(self) -> Tensor:
+        """PyTorch's contiguous(): every minigrad tensor already is one, so itself."""
+        return self
+
+    def _new(self, factory, args, dtype, backend, requires_grad, **kw) -> Tensor:
+        from . import creation
+
+        return getattr(creation, factory)(
+            *args, dtype=self.dtype if dtype is None else dtype,
+            backend=self.backend if backend is None else backend,
+            requires_grad=requires_grad, **kw)
+
+    def new_zeros(self, *shape, dtype=None, backend=None, requires_grad=False) -> Tensor:
+        """Zeros of `shape` with this tensor's dtype and backend (PyTorch's new_zeros)."""
+        return self._new("zeros", shape, dtype, backend, requires_grad)
+
+    def new_ones(self, *shape, dtype=None, backend=None, requires_grad=False) -> Tensor:
+        return self._new("ones", shape, dtype, backend, requires_grad)
+
+    def new_full(self, shape, fill_value, dtype=None, backend=None, requires_grad=False) -> Tensor:
+        return self._new("full", (shape, fill_value), dtype, backend, requires_grad)
+
+    def new_empty(self, *shape, dtype=None, backend=None, requires_grad=False) -> Tensor:
+        return self._new("empty", shape, dtype, backend, requires_grad)
+
+    def new_tensor(self, data, dtype=None, backend=None, requires_grad=False) -> Tensor:
+        return Tensor(data, requires_grad=requires_grad,
+                      dtype=self.dtype if dtype is None else dtype,
+                      backend=self.backend if backend is None else backend)
 
     # -- gradients ------------------------------------------------------------------
     def backward(self, grad=None, retain_graph: bool = False) -> None:
@@ -235,6 +390,10 @@ class Tensor:
     def __rpow__(self, other): return ops.pow(other, self)
     def __matmul__(self, other): return ops.matmul(self, other)
     def __rmatmul__(self, other): return ops.matmul(other, self)
+    def __mod__(self, other): return ops.remainder(self, other)
+    def __rmod__(self, other): return ops.remainder(other, self)
+    def __floordiv__(self, other): return ops.floor_divide(self, other)
+    def __rfloordiv__(self, other): return ops.floor_divide(other, self)
     def __neg__(self): return ops.neg(self)
     def __pos__(self): return self
     def __abs__(self): return ops.abs(self)
@@ -278,14 +437,30 @@ class Tensor:
         self._version += 1
 
     # -- methods that mirror the mg.* functions ----------------------------------------
+    # Each takes PyTorch's dim=/keepdim= too (minigrad.keywords), as its mg.<name> does.
+    @torch_keywords
     def sum(self, axis=None, keepdims=False): return ops.sum(self, axis, keepdims)
+    @torch_keywords
     def mean(self, axis=None, keepdims=False): return ops.mean(self, axis, keepdims)
-    def var(self, axis=None, keepdims=False, ddof=0): return ops.var(self, axis, keepdims, ddof)
-    def max(self, axis=None, keepdims=False): return ops.max(self, axis, keepdims)
-    def min(self, axis=None, keepdims=False): return ops.min(self, axis, keepdims)
+    @torch_keywords
+    def var(self, axis=None, keepdims=False, ddof=None, *, correction=None, unbiased=None):
+        return ops.var(self, axis, keepdims, ddof, correction=correction, unbiased=unbiased)
+    @torch_keywords
+    def std(self, axis=None, keepdims=False, ddof=None, *, correction=None, unbiased=None):
+        return ops.std(self, axis, keepdims, ddof, correction=correction, unbiased=unbiased)
+    def max(self, *args, **kwargs): return ops.max(self, *args, **kwargs)
+    def min(self, *args, **kwargs): return ops.min(self, *args, **kwargs)
+    @torch_keywords
+    def amax(self, axis=None, keepdims=False): return ops.amax(self, axis, keepdims)
+    @torch_keywords
+    def amin(self, axis=None, keepdims=False): return ops.amin(self, axis, keepdims)
+    @torch_keywords
     def argmax(self, axis=None, keepdims=False): return ops.argmax(self, axis, keepdims)
+    @torch_keywords
     def argmin(self, axis=None, keepdims=False): return ops.argmin(self, axis, keepdims)
+    @torch_keywords
     def any(self, axis=None, keepdims=False): return ops.any(self, axis, keepdims)
+    @torch_keywords
     def all(self, axis=None, keepdims=False): return ops.all(self, axis, keepdims)
     def exp(self): return ops.exp(self)
     def log(self): return ops.log(self)
@@ -295,19 +470,125 @@ class Tensor:
     def relu(self): return ops.relu(self)
     def abs(self): return ops.abs(self)
     def clip(self, lo=None, hi=None): return ops.clip(self, lo, hi)
+    clamp = clip
     def reshape(self, *shape): return ops.reshape(self, *shape)
     def view(self, *shape): return ops.reshape(self, *shape)
-    def transpose(self, *axes): return ops.transpose(self, *axes)
-    def permute(self, *axes): return ops.transpose(self, *axes)
+    def view_as(self, other): return ops.reshape(self, other.shape)
+    def reshape_as(self, other): return ops.reshape(self, other.shape)
+    def expand_as(self, other): return ops.expand(self, other.shape)
+    def transpose(self, *axes, dim0=None, dim1=None):
+        return ops.transpose(self, *axes, dim0=dim0, dim1=dim1)
+    def permute(self, *axes): return ops.permute(self, *axes)
+    def t(self): return ops.t(self)
+    @torch_keywords(dim0="axis1", dim1="axis2")
     def swapaxes(self, axis1, axis2): return ops.swapaxes(self, axis1, axis2)
+    @torch_keywords
     def squeeze(self, axis=None): return ops.squeeze(self, axis)
+    @torch_keywords
     def unsqueeze(self, axis): return ops.unsqueeze(self, axis)
+    @torch_keywords
     def flatten(self, start_axis=0, end_axis=-1): return ops.flatten(self, start_axis, end_axis)
     def broadcast_to(self, *shape): return ops.broadcast_to(self, *shape)
+    def expand(self, *shape): return ops.expand(self, *shape)
+    @torch_keywords
     def softmax(self, axis=-1): return ops.softmax(self, axis)
+    @torch_keywords
     def log_softmax(self, axis=-1): return ops.log_softmax(self, axis)
+    @torch_keywords
     def logsumexp(self, axis=None, keepdims=False): return ops.logsumexp(self, axis, keepdims)
     def matmul(self, other): return ops.matmul(self, other)
+    @torch_keywords
+    def split(self, split_size_or_sections, axis=0):
+        return ops.split(self, split_size_or_sections, axis)
+    @torch_keywords
+    def chunk(self, chunks, axis=0): return ops.chunk(self, chunks, axis)
+    @torch_keywords
+    def unbind(self, axis=0): return ops.unbind(self, axis)
+    @torch_keywords
+    def gather(self, axis, index): return ops.gather(self, axis, index)
+    @torch_keywords
+    def scatter(self, axis, index, src): return ops.scatter(self, axis, index, src)
+    @torch_keywords
+    def scatter_add(self, axis, index, src): return ops.scatter_add(self, axis, index, src)
+    @torch_keywords
+    def index_select(self, axis, index): return ops.index_select(self, axis, index)
+    def masked_fill(self, mask, value): return ops.masked_fill(self, mask, value)
+    def masked_select(self, mask): return ops.masked_select(self, mask)
+    def nonzero(self, as_tuple=False): return ops.nonzero(self, as_tuple)
+    # elementwise functions of issue 13 (see minigrad.ops.trigonometric, exponential, rounding)
+    def sin(self): return ops.sin(self)
+    def cos(self): return ops.cos(self)
+    def tan(self): return ops.tan(self)
+    def asin(self): return ops.asin(self)
+    def acos(self): return ops.acos(self)
+    def atan(self): return ops.atan(self)
+    def sinh(self): return ops.sinh(self)
+    def cosh(self): return ops.cosh(self)
+    def asinh(self): return ops.asinh(self)
+    def acosh(self): return ops.acosh(self)
+    def atanh(self): return ops.atanh(self)
+    def exp2(self): return ops.exp2(self)
+    def log2(self): return ops.log2(self)
+    def log10(self): return ops.log10(self)
+    def log1p(self): return ops.log1p(self)
+    def expm1(self): return ops.expm1(self)
+    def rsqrt(self): return ops.rsqrt(self)
+    def erf(self): return ops.erf(self)
+    def sign(self): return ops.sign(self)
+    def floor(self): return ops.floor(self)
+    def ceil(self): return ops.ceil(self)
+    def round(self, decimals=0): return ops.round(self, decimals)
+    def trunc(self): return ops.trunc(self)
+    def fmod(self, other): return ops.fmod(self, other)
+    def remainder(self, other): return ops.remainder(self, other)
+    def lerp(self, end, weight): return ops.lerp(self, end, weight)
+    def logaddexp(self, other): return ops.logaddexp(self, other)
+    def isnan(self): return ops.isnan(self)
+    def isinf(self): return ops.isinf(self)
+    def isfinite(self): return ops.isfinite(self)
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return ops.isclose(self, other, rtol, atol, equal_nan)
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return ops.allclose(self, other, rtol, atol, equal_nan)
+    def maximum(self, other): return ops.maximum(self, other)
+    def minimum(self, other): return ops.minimum(self, other)
+    # scans, orderings and rearrangements (minigrad.ops.scans, arranging, einsum)
+    @torch_keywords
+    def prod(self, axis=None, keepdims=False): return ops.prod(self, axis, keepdims)
+    @torch_keywords
+    def cumsum(self, axis): return ops.cumsum(self, axis)
+    @torch_keywords
+    def cumprod(self, axis): return ops.cumprod(self, axis)
+    @torch_keywords
+    def cummax(self, axis): return ops.cummax(self, axis)
+    @torch_keywords
+    def cummin(self, axis): return ops.cummin(self, axis)
+    @torch_keywords
+    def logcumsumexp(self, axis): return ops.logcumsumexp(self, axis)
+    @torch_keywords
+    def sort(self, axis=-1, descending=False, stable=False):
+        return ops.sort(self, axis, descending, stable)
+    @torch_keywords
+    def argsort(self, axis=-1, descending=False, stable=False):
+        return ops.argsort(self, axis, descending, stable)
+    @torch_keywords
+    def topk(self, k, axis=-1, largest=True, sorted=True):
+        return ops.topk(self, k, axis, largest, sorted)
+    def flip(self, *axes, dims=None):
+        return ops.flip(self, dims if dims is not None else axes[0] if len(axes) == 1 else axes)
+    def roll(self, shifts, dims=None): return ops.roll(self, shifts, dims)
+    def repeat(self, *repeats): return ops.repeat(self, *repeats)
+    @torch_keywords
+    def repeat_interleave(self, repeats, axis=None): return ops.repeat_interleave(self, repeats, axis)
+    def tril(self, diagonal=0): return ops.tril(self, diagonal)
+    def triu(self, diagonal=0): return ops.triu(self, diagonal)
+    @torch_keywords(dim1="axis1", dim2="axis2")
+    def diagonal(self, offset=0, axis1=0, axis2=1): return ops.diagonal(self, offset, axis1, axis2)
+    def diag(self, diagonal=0): return ops.diag(self, diagonal)
+    @torch_keywords
+    def unflatten(self, axis, sizes): return ops.unflatten(self, axis, sizes)
+    @torch_keywords
+    def narrow(self, axis, start, length): return ops.narrow(self, axis, start, length)
 
 
 def _inplace(tensor: Tensor, other, name: str, op):
@@ -339,6 +620,7 @@ def _to_array(data, dtype, backend):
     if isinstance(data, Tensor):
         data = data.data
     if _backend.is_backend_array(data):
+        _backend.check_numeric(data.dtype)
         owner = _backend.backend_of_array(data)
         if target is not None and target is not owner:
             data = target.from_host(owner.to_host(data))  # explicit: the user asked
@@ -349,6 +631,32 @@ def _to_array(data, dtype, backend):
     host = _backend.host_array(data, dtype)
     target = target or _backend.get_backend()
     return host if target is _backend.NUMPY else target.from_host(host)
+
+
+def _coerce_data(tensor: Tensor, value):
+    """What `tensor.data = value` stores (see `Tensor.data`), or a TypeError."""
+    if isinstance(value, Tensor):
+        value = value.data
+    if _backend.is_backend_array(value):
+        array = value
+    elif isinstance(value, (bool, int, float, list, tuple)) or _backend.is_host_array(value):
+        current = getattr(tensor, "_data", None)
+        if current is None:
+            raise TypeError("Tensor.data: the tensor has no array yet")
+        owner = _backend.backend_of_array(current)
+        host = _backend.host_array(value, current.dtype)
+        array = host if owner is _backend.NUMPY else owner.from_host(host)
+    else:
+        raise TypeError(
+            f"Tensor.data accepts a backend array, a Tensor, a Python number or a (nested) "
+            f"list of numbers, not {type(value).__name__}"
+        )
+    if tensor._requires_grad and array.dtype.kind != "f":
+        raise TypeError(
+            f"Tensor.data: this tensor requires grad, so its data must stay floating, got "
+            f"{array.dtype}"
+        )
+    return array
 
 
 def _root_grad(root: Tensor, grad, caller: str) -> Tensor:

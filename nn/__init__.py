@@ -38,3 +38,40 @@ from . import attention, decode
 from .attention import Attention, AttentionMemory
 
 __all__ += ["Attention", "AttentionMemory", "attention", "decode"]
+
+# PyTorch's everyday modules: activations, losses, LayerNorm.
+from . import activation_layers as _activation_layers
+from .activation_layers import (  # noqa: F401
+    CELU,
+    ELU,
+    GELU,
+    SELU,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
+    Identity,
+    LeakyReLU,
+    LogSigmoid,
+    LogSoftmax,
+    Mish,
+    ReLU6,
+    SiLU,
+    Softmax,
+    Softmin,
+    Softplus,
+    Softsign,
+    Tanhshrink,
+)
+from .losses import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+)
+from .normalization import LayerNorm
+
+__all__ += list(_activation_layers.MODULES) + [
+    "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "L1Loss", "LayerNorm", "MSELoss", "NLLLoss",
+]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import minigrad as mg
+from minigrad.keywords import accepts_torch_keywords
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -59,68 +60,172 @@ def _check_index_range(indices: mg.Tensor, size: int, who: str, ignore_index: in
         raise IndexError(f"{who}: index {bad} is out of range; valid indices are {valid}")
 
 
+@accepts_torch_keywords
 @mg.composite("softmax")
 def softmax(x: mg.Tensor, axis: int = -1) -> mg.Tensor:
     """exp(x) / sum(exp(x)) along `axis`."""
     return x.softmax(axis=axis)
 
 
+@accepts_torch_keywords
 @mg.composite("log_softmax")
 def log_softmax(x: mg.Tensor, axis: int = -1) -> mg.Tensor:
     """x - logsumexp(x) along `axis` (computed stably)."""
     return x.log_softmax(axis=axis)
 
 
+def _classes_last(x: mg.Tensor, who: str) -> tuple[mg.Tensor, bool]:
+    """PyTorch's layouts (C,), (N, C), (N, C, d1, ...) → the class axis last: (N, d1, ..., C).
+    Returns the moved tensor and whether the input was unbatched (C,)."""
+    if x.ndim == 0:
+        raise ValueError(f"{who}: input needs a class axis: (C,), (N, C) or (N, C, d1, ...), "
+                         "got a 0-d tensor")
+    if x.ndim == 1:
+        return x.reshape(1, x.shape[0]), True
+    if x.ndim == 2:
+        return x, False
+    return x.permute(0, *range(2, x.ndim), 1), False
+
+
+def _class_weight(weight: Any, num_classes: int, like: mg.Tensor, who: str) -> mg.Tensor | None:
+    if weight is None:
+        return None
+    weight = _as_like(weight, like)
+    if tuple(weight.shape) != (num_classes,):
+        raise ValueError(f"{who}: weight must have shape ({num_classes},), one per class, got "
+                         f"{tuple(weight.shape)}")
+    return weight
+
+
 @mg.composite("nll_loss")
-def nll_loss(log_probs: mg.Tensor, target: Any, ignore_index: int = -100, reduction: str = "mean") -> mg.Tensor:
-    """Negative log-likelihood of integer `target` under `log_probs` (..., C).
-
-    The class axis is last; `target` has the leading shape. Positions whose target
-    equals `ignore_index` contribute nothing, and "mean" divides by the number of
-    other positions (NaN if there are none, as in PyTorch). Raises IndexError
-    naming any other target outside [0, C).
+def nll_loss(input: mg.Tensor, target: Any, weight: Any = None, ignore_index: int = -100,
+             reduction: str = "mean") -> mg.Tensor:
+    """Negative log-likelihood of class indices `target` under log-probabilities `input`,
+    exactly as PyTorch: the class axis is 1 ((N, C) with (N,) targets, (N, C, d1, ...)
+    with (N, d1, ...)), or (C,) with a 0-d target. `weight` (C,) scales each class;
+    targets equal to `ignore_index` count for nothing, and "mean" divides by the summed
+    weights of the others (NaN if there are none). Raises IndexError naming any other
+    target outside [0, C).
     """
-    return _nll(log_probs, target, ignore_index, reduction, "nll_loss")
-
-
-def _nll(log_probs: mg.Tensor, target: Any, ignore_index: int, reduction: str, who: str) -> mg.Tensor:
-    """The body of nll_loss and cross_entropy; `who` names the caller in errors."""
     _check_reduction(reduction)
+    log_probs, unbatched = _classes_last(input, "nll_loss")
+    weight = _class_weight(weight, log_probs.shape[-1], input, "nll_loss")
+    losses, counted = _picked_nll(log_probs, target, weight, ignore_index, unbatched, "nll_loss",
+                                  input.shape)
+    return _reduce_nll(losses, counted, reduction, unbatched)
+
+
+def _picked_nll(log_probs, target, weight, ignore_index, unbatched, who, input_shape):
+    """-w[y] log_probs[..., y] per position (0 where ignored) and each position's weight."""
     target = _as_index_tensor(target, log_probs.backend, f"{who} target")
-    if tuple(target.shape) != tuple(log_probs.shape[:-1]):
-        raise ValueError(
-            f"{who}: target shape {tuple(target.shape)} must equal the input shape without its "
-            f"class axis, {tuple(log_probs.shape[:-1])} (input {tuple(log_probs.shape)}; class axis is last)"
-        )
+    expected = tuple(log_probs.shape[:-1])
+    if unbatched:
+        target = target.reshape(1) if target.ndim == 0 else target
+        expected_text = "() for a (C,) input"
+    else:
+        expected_text = f"{expected}, the input's shape without its class axis 1"
+    if tuple(target.shape) != expected:
+        raise ValueError(f"{who}: target shape {tuple(target.shape)} does not fit input shape "
+                         f"{tuple(input_shape)}; "
+                         f"expected {expected_text}")
     num_classes = log_probs.shape[-1]
     _check_index_range(target, num_classes, f"{who} target", ignore_index)
     keep = target != ignore_index
     safe_target = mg.where(keep, target, 0)
-    # Pick log_probs[..., target] with one integer-array index over the flattened batch.
+    # log_probs[..., target] with one integer-array index over the flattened batch
     flat = log_probs.reshape(-1, num_classes)
     rows = mg.arange(flat.shape[0], backend=log_probs.backend)
     picked = flat[rows, safe_target.reshape(-1)].reshape(*target.shape)
-    losses = mg.where(keep, -picked, 0.0)
+    if weight is None:
+        counted = keep.astype(log_probs.dtype)
+    else:
+        counted = mg.where(keep, weight[safe_target], 0.0)
+    return -picked * counted, counted
+
+
+def _reduce_nll(losses, counted, reduction, unbatched):
     if reduction == "mean":
-        return losses.sum() / keep.sum()  # divide by the counted positions only
-    return _reduce(losses, reduction)
+        return losses.sum() / counted.sum()  # the counted positions' weights only
+    if reduction == "sum":
+        return losses.sum()
+    return losses.reshape(()) if unbatched else losses
 
 
 @mg.composite("cross_entropy")
-def cross_entropy(logits: mg.Tensor, target: Any, ignore_index: int = -100, reduction: str = "mean") -> mg.Tensor:
-    """Softmax cross-entropy of integer `target` given unnormalised `logits` (..., C).
+def cross_entropy(input: mg.Tensor, target: Any, weight: Any = None, ignore_index: int = -100,
+                  reduction: str = "mean", label_smoothing: float = 0.0) -> mg.Tensor:
+    """Softmax cross-entropy of unnormalised logits `input`, exactly as PyTorch.
 
-    Same as `nll_loss(log_softmax(logits), target, ...)`: class axis last, any
-    leading shape, `ignore_index` for padding.
+    The class axis is 1: (N, C) logits with (N,) targets, (N, C, d1, ...) with
+    (N, d1, ...), or (C,) with a 0-d target. `target` holds class indices (integers) or
+    class probabilities (floating, the input's shape). `weight` (C,) scales each class,
+    `ignore_index` drops positions (index targets), `label_smoothing` ε mixes the target
+    with the uniform distribution: (1 - ε) target + ε / C. For (B, T, C) logits, as a
+    sequence model makes them: `cross_entropy(logits.reshape(-1, C), y.reshape(-1))` or
+    `cross_entropy(logits.permute(0, 2, 1), y)`.
     """
-    if logits.ndim == 0:
-        raise ValueError("cross_entropy: logits need a class axis (last), got a 0-d tensor")
-    return _nll(logits.log_softmax(axis=-1), target, ignore_index, reduction, "cross_entropy")
+    _check_reduction(reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    logits, unbatched = _classes_last(input, "cross_entropy")
+    num_classes = logits.shape[-1]
+    weight = _class_weight(weight, num_classes, input, "cross_entropy")
+    log_probs = logits.log_softmax(axis=-1)
+    target_is_probs = isinstance(target, mg.Tensor) and target.dtype.kind == "f"
+    if target_is_probs:
+        return _soft_cross_entropy(log_probs, target, input, weight, unbatched, reduction,
+                                   label_smoothing)
+    losses, counted = _picked_nll(log_probs, target, weight, ignore_index, unbatched,
+                                  "cross_entropy", input.shape)
+    loss = _reduce_nll(losses, counted, reduction, unbatched)
+    if label_smoothing == 0.0:
+        return loss
+    # the uniform part: -Σ_c w_c log p_c per position, ignored positions zeroed,
+    # normalised as nll's part is (PyTorch's cross_entropy_loss_label_smoothing)
+    weighted = log_probs if weight is None else log_probs * weight
+    keep = _kept(target, ignore_index, log_probs)
+    smooth = mg.where(keep, -weighted.sum(axis=-1), 0.0)
+    if reduction == "mean":
+        smooth = smooth.sum() / counted.sum()
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    elif unbatched:
+        smooth = smooth.reshape(())
+    return (1 - label_smoothing) * loss + smooth * (label_smoothing / num_classes)
+
+
+def _kept(target, ignore_index, like):
+    target = _as_index_tensor(target, like.backend, "cross_entropy target")
+    return (target != ignore_index).reshape(like.shape[:-1])
+
+
+def _soft_cross_entropy(log_probs, target, input, weight, unbatched, reduction, label_smoothing):
+    """Class-probability targets: -Σ_c w_c t_c log p_c per position; "mean" divides by the
+    number of positions (PyTorch ignores weights and ignore_index there)."""
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"cross_entropy: probability targets must have the input's shape "
+                         f"{tuple(input.shape)}, got {tuple(target.shape)}")
+    target, _ = _classes_last(target, "cross_entropy")
+    num_classes = log_probs.shape[-1]
+    if label_smoothing:
+        target = target * (1 - label_smoothing) + label_smoothing / num_classes
+    weighted = log_probs * target if weight is None else log_probs * target * weight
+    losses = -weighted.sum(axis=-1)
+    if reduction == "mean":
+        return losses.sum() / (losses.size if not unbatched else 1)
+    if reduction == "sum":
+        return losses.sum()
+    return losses.reshape(()) if unbatched else losses
+
+
+def _weighted(loss: mg.Tensor, weight: Any) -> mg.Tensor:
+    return loss if weight is None else loss * _as_like(weight, loss)
 
 
 @mg.composite("binary_cross_entropy")
-def binary_cross_entropy(probs: mg.Tensor, target: Any, reduction: str = "mean") -> mg.Tensor:
-    """-(t log p + (1 - t) log(1 - p)) for probabilities p in [0, 1].
+def binary_cross_entropy(probs: mg.Tensor, target: Any, weight: Any = None,
+                         reduction: str = "mean") -> mg.Tensor:
+    """-w (t log p + (1 - t) log(1 - p)) for probabilities p in [0, 1].
 
     Each log is clamped at -100 as in PyTorch, so p = 0 or 1 gives a finite loss.
     Prefer `binary_cross_entropy_with_logits`, which is stable for any logit.
@@ -129,20 +234,27 @@ def binary_cross_entropy(probs: mg.Tensor, target: Any, reduction: str = "mean")
     target = _as_like(target, probs)
     log_p = probs.log().clip(-100.0, None)
     log_1mp = (1 - probs).log().clip(-100.0, None)
-    return _reduce(-(target * log_p + (1 - target) * log_1mp), reduction)
+    return _reduce(_weighted(-(target * log_p + (1 - target) * log_1mp), weight), reduction)
 
 
 @mg.composite("binary_cross_entropy_with_logits")
-def binary_cross_entropy_with_logits(logits: mg.Tensor, target: Any, reduction: str = "mean") -> mg.Tensor:
+def binary_cross_entropy_with_logits(logits: mg.Tensor, target: Any, weight: Any = None,
+                                     reduction: str = "mean", pos_weight: Any = None) -> mg.Tensor:
     """Binary cross-entropy of sigmoid(logits), without ever forming the sigmoid.
 
     Uses max(x, 0) - x t + log(1 + exp(-|x|)), which never overflows. `mg.maximum`
     splits its gradient at a tie, so at x = 0 the gradient is exactly sigmoid(0) - t.
+    `pos_weight` p scales the positive term: -(p t log σ(x) + (1 - t) log(1 - σ(x))).
     """
     _check_reduction(reduction)
     target = _as_like(target, logits)
-    loss = mg.maximum(logits, 0.0) - logits * target + (1 + (-logits.abs()).exp()).log()
-    return _reduce(loss, reduction)
+    softplus_neg = mg.maximum(-logits, 0.0) + (1 + (-logits.abs()).exp()).log()  # -log σ(x)
+    if pos_weight is None:
+        loss = logits * (1 - target) + softplus_neg
+    else:
+        scale = _as_like(pos_weight, logits) * target + (1 - target)
+        loss = logits * (1 - target) + scale * softplus_neg
+    return _reduce(_weighted(loss, weight), reduction)
 
 
 @mg.composite("mse_loss")
@@ -152,6 +264,12 @@ def mse_loss(prediction: mg.Tensor, target: Any, reduction: str = "mean") -> mg.
     target = _as_like(target, prediction)
     diff = prediction - target
     return _reduce(diff * diff, reduction)
+
+
+def l1_loss(prediction: mg.Tensor, target: Any, reduction: str = "mean") -> mg.Tensor:
+    """|prediction - target|, reduced."""
+    _check_reduction(reduction)
+    return _reduce((prediction - _as_like(target, prediction)).abs(), reduction)
 
 
 def dropout(x: mg.Tensor, p: float = 0.5, training: bool = True) -> mg.Tensor:
@@ -168,3 +286,43 @@ def dropout(x: mg.Tensor, p: float = 0.5, training: bool = True) -> mg.Tensor:
         return x * 0.0
     keep = mg.rand(x.shape, dtype=x.dtype, backend=x.backend) >= p
     return mg.where(keep, x * (1.0 / (1.0 - p)), 0.0)
+
+
+# Activations (nn.activations), so F.gelu, F.leaky_relu, ... read as in PyTorch.
+from .activations import (  # noqa: F401
+    celu,
+    elu,
+    gelu,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    leaky_relu,
+    logsigmoid,
+    mish,
+    relu6,
+    selu,
+    silu,
+    softmin,
+    softplus,
+    softsign,
+    tanhshrink,
+)
+from .attention_functional import scaled_dot_product_attention  # noqa: F401
+from .normalization import layer_norm, normalize  # noqa: F401
+
+
+def relu(x: mg.Tensor) -> mg.Tensor:
+    """max(x, 0)."""
+    return x.relu()
+
+
+def sigmoid(x: mg.Tensor) -> mg.Tensor:
+    return x.sigmoid()
+
+
+def tanh(x: mg.Tensor) -> mg.Tensor:
+    return x.tanh()
+
+
+one_hot = mg.one_hot
+pad = mg.pad

@@ -15,6 +15,16 @@ from . import init
 from .module import Module, Parameter
 
 
+def _count(layer: str, name: str, value: Any) -> int:
+    """A size argument: a non-negative int (not 2.5, not True), or a TypeError naming it."""
+    if isinstance(value, bool) or not hasattr(value, "__index__"):
+        raise TypeError(f"{layer}: {name} must be an int, got {type(value).__name__} {value!r}")
+    value = int(value.__index__())
+    if value < 0:
+        raise ValueError(f"{layer}: {name} must be non-negative, got {value}")
+    return value
+
+
 class Linear(Module):
     """y = x @ W.T + b over the last axis of x (any leading shape).
 
@@ -26,6 +36,8 @@ class Linear(Module):
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
                  dtype: Any = None, backend: str | None = None):
         super().__init__()
+        in_features = _count("Linear", "in_features", in_features)
+        out_features = _count("Linear", "out_features", out_features)
         self.in_features = in_features
         self.out_features = out_features
         self.weight = Parameter(mg.zeros(out_features, in_features, dtype=dtype, backend=backend))
@@ -68,6 +80,8 @@ class Embedding(Module):
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
                  dtype: Any = None, backend: str | None = None):
         super().__init__()
+        num_embeddings = _count("Embedding", "num_embeddings", num_embeddings)
+        embedding_dim = _count("Embedding", "embedding_dim", embedding_dim)
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
                 raise ValueError(f"padding_idx {padding_idx} is out of range for {num_embeddings} embeddings")

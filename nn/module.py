@@ -231,8 +231,10 @@ class Module:
         """Move every parameter, gradient and buffer to `backend` in place; returns self.
 
         The Parameter objects stay the same, so an optimizer built before the move
-        keeps working (its state moves on its next step).
+        keeps working (its state moves on its next step). PyTorch's device names work
+        too: "cpu" is "numpy", "cuda" is "cupy".
         """
+        backend = mg.get_backend_name(backend)
         with mg.no_grad():
             for tensor in self.parameters() + self.buffers():
                 tensor.data = tensor.detach().to(backend).data

@@ -44,11 +44,14 @@ class Optimizer:
         params = [params] if isinstance(params, mg.Tensor) else list(params)
         if not params:
             raise ValueError(f"{type(self).__name__} got an empty parameter list; pass model.parameters()")
-        for index, param in enumerate(params):
-            if not isinstance(param, Parameter):
+        for index, param in enumerate(params):  # any leaf that requires grad, as PyTorch
+            if not isinstance(param, mg.Tensor) or not param.is_leaf or not param.requires_grad:
+                what = (f"a {type(param).__name__}" if not isinstance(param, mg.Tensor) else
+                        "a non-leaf tensor" if not param.is_leaf else "a tensor that does not require grad")
                 raise TypeError(
-                    f"{type(self).__name__} can only optimize nn.Parameter objects, but item {index} is a "
-                    f"{type(param).__name__}; pass model.parameters() or wrap tensors in nn.Parameter"
+                    f"{type(self).__name__} can only optimize leaf tensors that require grad, but item "
+                    f"{index} is {what}; pass model.parameters(), or tensors made with "
+                    "requires_grad=True (w = mg.randn(3, requires_grad=True))"
                 )
         known = {id(p) for g in self.param_groups for p in g["params"]}
         if len({id(p) for p in params}) != len(params) or known & {id(p) for p in params}:

@@ -28,7 +28,7 @@ EXPRESSIONS = {
     "reductions": lambda a, b: a.max(axis=0) + b.var(axis=0) + a.logsumexp(axis=0),
     "softmax": lambda a, b: a.softmax() * b.log_softmax(axis=0),
     "index": lambda a, b: a[np.array([0, 2, 2])] * b[1:, ::-1][0],
-    "joining": lambda a, b: mg.stack(mg.split(mg.cat([a, b], axis=1), 2, axis=1)).sigmoid(),
+    "joining": lambda a, b: mg.stack(mg.chunk(mg.cat([a, b], axis=1), 2, axis=1)).sigmoid(),
     "where": lambda a, b: mg.where(a > b, a.exp(), mg.maximum(a, b).relu()),
 }
 

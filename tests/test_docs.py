@@ -49,7 +49,8 @@ def test_mkdocs_build_strict(tmp_path):
     assert "<autoref" not in api  # every cross-reference resolved to a link
 
 
-@pytest.mark.parametrize("page", ["getting-started.md", "engine.md"])
+@pytest.mark.parametrize("page", ["getting-started.md", "engine.md", "coming-from-micrograd.md",
+                                  "coming-from-pytorch.md"])
 def test_tutorial_code_runs(page, monkeypatch):
     """Every ```python block of the page, in order, in one namespace (as a reader would)."""
     monkeypatch.chdir(ROOT)
@@ -67,6 +68,9 @@ def test_tutorial_code_runs(page, monkeypatch):
         assert f"{namespace['g'].item():.4f}" == "24.7041"
         assert namespace["accuracy"] >= 0.95
         assert namespace["out"] == namespace["text"]
+    if page == "coming-from-micrograd.md":  # micrograd's README example, its numbers
+        assert f"{namespace['g'].item():.4f}" == "24.7041"
+        assert f"{namespace['a'].grad.item():.4f}" == "138.8338"
 
 
 @pytest.mark.parametrize(("html", "shown"), [

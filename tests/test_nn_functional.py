@@ -37,40 +37,82 @@ def class_targets(rng, lead, classes, ignore):
     return target
 
 
-def to_torch_layout(torch_fn):
-    """torch puts the class axis second; ours is last. Move it for the oracle."""
-    def run(logits, target, **kw):
-        if logits.ndim > 2:
-            logits = logits.movedim(-1, 1).contiguous()  # torch nll_loss backward needs it
-        return torch_fn(logits, target, **kw)
-    return run
+def torch_layout(rng, lead, classes, scale=1.0):
+    """PyTorch's input layout for a target of shape `lead`: (C,) for lead (), else
+    (N, C, d1, ...) for lead (N, d1, ...)."""
+    shape = (classes,) if not lead else (lead[0], classes) + lead[1:]
+    return (rng.normal(size=shape) * scale).astype(F32)
+
+
+CLASS_OPTIONS = {  # id -> keyword arguments of cross_entropy (weight: built per class count)
+    "plain": {},
+    "weight": {"weight": True},
+    "smoothing": {"label_smoothing": 0.2},
+    "weight_smoothing": {"weight": True, "label_smoothing": 0.35},
+}
+
+
+def _options(rng, classes, options, torch=None):
+    out = dict(options)
+    if out.get("weight"):
+        weight = rng.uniform(0.2, 2.0, size=classes).astype(F32)
+        out["weight"] = torch.tensor(weight) if torch is not None else weight
+    return out
 
 
 @pytest.mark.parity
 @SETTINGS
 @given(lead=leading_shapes, classes=st.integers(1, 6), reduction=st.sampled_from(REDUCTIONS),
-       ignore=st.booleans(), seed=st.integers(0, 1000))
-def test_cross_entropy_matches_torch(backend, torch, lead, classes, reduction, ignore, seed):
+       ignore=st.booleans(), seed=st.integers(0, 1000), option=st.sampled_from(sorted(CLASS_OPTIONS)))
+def test_cross_entropy_matches_torch(backend, torch, lead, classes, reduction, ignore, seed, option):
+    """PyTorch's layout exactly: class axis 1, (C,) unbatched, weight and label smoothing."""
     rng = np.random.default_rng(seed)
-    logits = (rng.normal(size=lead + (classes,)) * 3).astype(F32)
+    logits = torch_layout(rng, lead, classes, scale=3)
     target = class_targets(rng, lead, classes, ignore)
+    ours = _options(np.random.default_rng(seed), classes, CLASS_OPTIONS[option])
+    theirs = _options(np.random.default_rng(seed), classes, CLASS_OPTIONS[option], torch)
+    if "weight" in ours:
+        ours["weight"] = mg.tensor(ours["weight"], backend=backend)
     compare(torch, backend,
-            lambda x, t: F.cross_entropy(x, t, reduction=reduction),
-            lambda x, t: to_torch_layout(torch.nn.functional.cross_entropy)(x, t, reduction=reduction),
+            lambda x, t: F.cross_entropy(x, t, reduction=reduction, **ours),
+            lambda x, t: torch.nn.functional.cross_entropy(x, t, reduction=reduction, **theirs),
             logits, target)
 
 
 @pytest.mark.parity
 @SETTINGS
 @given(lead=leading_shapes, classes=st.integers(1, 6), reduction=st.sampled_from(REDUCTIONS),
-       ignore=st.booleans(), seed=st.integers(0, 1000))
-def test_nll_loss_matches_torch(backend, torch, lead, classes, reduction, ignore, seed):
+       seed=st.integers(0, 1000), smoothing=st.sampled_from([0.0, 0.25]), weighted=st.booleans())
+def test_cross_entropy_probability_targets_match_torch(backend, torch, lead, classes, reduction,
+                                                       seed, smoothing, weighted):
     rng = np.random.default_rng(seed)
-    log_probs = rng.normal(size=lead + (classes,)).astype(F32)
-    target = class_targets(rng, lead, classes, ignore)
+    logits = torch_layout(rng, lead, classes, scale=2)
+    probs = rng.dirichlet(np.ones(classes), size=logits.shape[:1] + logits.shape[2:] if lead else None)
+    probs = np.moveaxis(np.asarray(probs), -1, 1 if lead else 0).astype(F32)
+    weight = rng.uniform(0.2, 2.0, size=classes).astype(F32)
     compare(torch, backend,
-            lambda x, t: F.nll_loss(x, t, reduction=reduction),
-            lambda x, t: to_torch_layout(torch.nn.functional.nll_loss)(x, t, reduction=reduction),
+            lambda x, t: F.cross_entropy(x, t, reduction=reduction, label_smoothing=smoothing,
+                                         weight=mg.tensor(weight, backend=backend) if weighted else None),
+            lambda x, t: torch.nn.functional.cross_entropy(
+                x, t, reduction=reduction, label_smoothing=smoothing,
+                weight=torch.tensor(weight) if weighted else None),
+            logits, probs)
+
+
+@pytest.mark.parity
+@SETTINGS
+@given(lead=leading_shapes, classes=st.integers(1, 6), reduction=st.sampled_from(REDUCTIONS),
+       ignore=st.booleans(), seed=st.integers(0, 1000), weighted=st.booleans())
+def test_nll_loss_matches_torch(backend, torch, lead, classes, reduction, ignore, seed, weighted):
+    rng = np.random.default_rng(seed)
+    log_probs = torch_layout(rng, lead, classes)
+    target = class_targets(rng, lead, classes, ignore)
+    weight = rng.uniform(0.2, 2.0, size=classes).astype(F32)
+    compare(torch, backend,
+            lambda x, t: F.nll_loss(x, t, reduction=reduction,
+                                    weight=mg.tensor(weight, backend=backend) if weighted else None),
+            lambda x, t: torch.nn.functional.nll_loss(x, t, reduction=reduction,
+                                                      weight=torch.tensor(weight) if weighted else None),
             log_probs, target)
 
 
@@ -78,13 +120,25 @@ def test_nll_loss_matches_torch(backend, torch, lead, classes, reduction, ignore
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_cross_entropy_custom_ignore_index(backend, torch, reduction):
     rng = np.random.default_rng(0)
-    logits = rng.normal(size=(2, 5, 4)).astype(F32)
+    logits = rng.normal(size=(2, 4, 5)).astype(F32)
     target = np.array([[0, 3, 3, 1, 3], [2, 3, 0, 3, 1]])  # class 3 doubles as padding
     compare(torch, backend,
             lambda x, t: F.cross_entropy(x, t, ignore_index=3, reduction=reduction),
-            lambda x, t: torch.nn.functional.cross_entropy(x.movedim(-1, 1), t, ignore_index=3,
-                                                           reduction=reduction),
+            lambda x, t: torch.nn.functional.cross_entropy(x, t, ignore_index=3, reduction=reduction),
             logits, target)
+
+
+@pytest.mark.parity
+def test_ported_permute_call_is_not_a_silent_trap(backend, torch):
+    """The issue's trap: (B, T, V) logits with T == V, ported as PyTorch code writes it."""
+    rng = np.random.default_rng(1)
+    logits = rng.normal(size=(2, 4, 4)).astype(F32)  # T == V == 4
+    target = rng.integers(0, 4, size=(2, 4))
+    ours = F.cross_entropy(mg.tensor(logits, backend=backend).permute(0, 2, 1),
+                           mg.tensor(target, backend=backend))
+    theirs = torch.nn.functional.cross_entropy(torch.tensor(logits).permute(0, 2, 1),
+                                               torch.tensor(target))
+    assert_close(ours, theirs, F32, atol=1e-6, rtol=1e-6)
 
 
 @pytest.mark.parity
@@ -112,8 +166,12 @@ def test_targets_out_of_range_are_named(backend):
         F.cross_entropy(logits, mg.tensor([0, -2, 1], backend=backend))
     with pytest.raises(IndexError, match="nll_loss target: index 9 is out of range"):
         F.nll_loss(logits, mg.tensor([-100, 9, 1], backend=backend))
-    with pytest.raises(TypeError, match="integer"):
+    with pytest.raises(ValueError, match="probability targets must have the input's shape"):
         F.cross_entropy(logits, mg.tensor([0.0, 1.0, 2.0], backend=backend))
+    with pytest.raises(TypeError, match="integer"):
+        F.nll_loss(logits, mg.tensor([0.0, 1.0, 2.0], backend=backend))
+    with pytest.raises(ValueError, match="weight must have shape \\(4,\\)"):
+        F.cross_entropy(logits, mg.tensor([0, 1, 2], backend=backend), weight=mg.ones(3))
     with pytest.raises(ValueError, match="target shape \\(2,\\)"):
         F.cross_entropy(logits, mg.tensor([0, 1], backend=backend))
     with pytest.raises(ValueError, match="reduction"):

@@ -138,13 +138,33 @@ def test_parameters_without_grad_are_skipped_and_zero_grad_clears(backend):
     assert a.grad is None and b.grad is None
 
 
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW"])
+def test_plain_leaf_tensors_are_optimized_like_torch(name, torch):
+    """PyTorch's `SGD([w, b], lr=0.1)`: leaves that require grad, no nn.Parameter needed."""
+    w0, b0 = np.array([[0.5, -1.0], [2.0, 0.3]]), np.array([0.1, -0.2])
+    ours = [mg.tensor(w0, requires_grad=True), mg.tensor(b0, requires_grad=True)]
+    theirs = [torch.tensor(w0, requires_grad=True), torch.tensor(b0, requires_grad=True)]
+    opt = getattr(nn.optim, name)(ours, lr=0.1)
+    ref = getattr(torch.optim, name)(theirs, lr=0.1)
+    x = np.array([[1.0, 2.0], [-1.0, 0.5]])
+    for _ in range(3):
+        for (w, b), o, t in ((ours, opt, mg.tensor), (theirs, ref, torch.tensor)):
+            o.zero_grad()
+            ((t(x) @ w + b) ** 2).sum().backward()
+            o.step()
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.numpy(), b.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
 def test_bad_parameter_lists_are_explained():
     with pytest.raises(ValueError, match="empty parameter list"):
         nn.optim.SGD([], lr=0.1)
     with pytest.raises(ValueError, match="empty parameter list"):
         nn.optim.Adam(nn.Sequential().parameters())
-    with pytest.raises(TypeError, match="nn.Parameter.*item 1 is a Tensor"):
-        nn.optim.SGD([nn.Parameter(mg.ones(2)), mg.ones(2, requires_grad=True)], lr=0.1)
+    with pytest.raises(TypeError, match="item 1 is a tensor that does not require grad"):
+        nn.optim.SGD([nn.Parameter(mg.ones(2)), mg.ones(2)], lr=0.1)
+    with pytest.raises(TypeError, match="item 0 is a non-leaf tensor"):
+        nn.optim.SGD([mg.ones(2, requires_grad=True) * 2], lr=0.1)
     with pytest.raises(TypeError, match="item 0 is a list"):
         nn.optim.Adam([[nn.Parameter(mg.ones(2))]])
     shared = nn.Parameter(mg.ones(2))

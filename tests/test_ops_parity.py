@@ -385,13 +385,14 @@ def test_multi_input(mg_fn, torch_fn, shapes, options, backend, torch):
     check_op(mg_fn, torch_fn, shapes, backend, torch, **options)
 
 
-SPLITS = [
+SPLITS = [  # PyTorch's split: an int is each piece's size, a list the pieces' sizes
     (6, 3, 0),
     (6, 2, 0),
-    (6, [1, 4], 0),
-    (6, [2], 0),
-    (6, [0, 3, 6], 0),
-    (4, 2, 1),
+    (5, 2, 0),
+    (6, [1, 5], 0),
+    (6, [6], 0),
+    (6, [0, 3, 3], 0),
+    (4, 3, 1),
     (4, [1, 3], -1),
 ]
 
@@ -399,19 +400,33 @@ SPLITS = [
 @pytest.mark.parametrize("size, sections, axis", SPLITS, ids=str)
 def test_split(size, sections, axis, backend, torch):
     shape = (size, 4) if axis == 0 else (3, size)
-    _, outs = check_op(lambda x: mg.split(x, sections, axis=axis),
-                       lambda t: torch.tensor_split(t, sections, dim=axis),
-                       [shape], backend, torch)
-    x = np.random.default_rng(0).uniform(-2, 2, size=shape)
-    expected = np.split(x, sections, axis=axis)
-    assert len(outs) == len(expected)
-    for out, want in zip(outs, expected):
-        assert_close(out, want)
+    check_op(lambda x: mg.split(x, sections, axis=axis),
+             lambda t: torch.split(t, sections, dim=axis), [shape], backend, torch)
+    check_op(lambda x: x.split(sections, dim=axis),
+             lambda t: t.split(sections, dim=axis), [shape], backend, torch)
 
 
-def test_split_unequal_sections_raises(backend):
-    with pytest.raises(ValueError):
-        mg.split(mg.zeros(5, backend=backend), 2)
+CHUNKS = [(6, 3), (6, 4), (5, 2), (7, 3), (2, 5), (6, 1)]
+
+
+@pytest.mark.parametrize("size, chunks", CHUNKS, ids=str)
+def test_chunk_and_unbind(size, chunks, backend, torch):
+    check_op(lambda x: mg.chunk(x, chunks, axis=1), lambda t: torch.chunk(t, chunks, dim=1),
+             [(3, size)], backend, torch)
+    check_op(lambda x: x.unbind(dim=1), lambda t: t.unbind(dim=1), [(3, size)], backend, torch)
+
+
+@pytest.mark.parametrize("call, error", [
+    (lambda x: mg.split(x, [2, 2]), "add up to 5"),
+    (lambda x: mg.split(x, 0), "positive"),
+    (lambda x: mg.split(x, 2.5), "integer"),
+    (lambda x: mg.chunk(x, 0), "positive"),
+    (lambda x: mg.split(mg.tensor(1.0), 1), "0-d"),
+    (lambda x: mg.cat([mg.tensor(1.0), mg.tensor(2.0)]), "0-d"),
+])
+def test_split_errors_name_the_op(call, error, backend):
+    with pytest.raises((ValueError, TypeError), match=error):
+        call(mg.zeros(5, backend=backend))
 
 
 WHERE_SHAPES = [  # (condition, a, b)
@@ -440,7 +455,7 @@ def test_where_condition_from_comparison(backend, torch):
 # ---- the function forms: mg.<name>(t, ...) is t.<name>(...) ------------------------
 
 FUNCTION_FORMS = [
-    ("sum", (1,)), ("mean", (0,)), ("var", ()), ("max", (1,)), ("min", (None,)),
+    ("sum", (1,)), ("mean", (0,)), ("var", ()), ("amax", (1,)), ("max", ()), ("min", (None,)),
     ("argmax", (1,)), ("argmin", ()), ("exp", ()), ("log", ()), ("sqrt", ()),
     ("tanh", ()), ("sigmoid", ()), ("relu", ()), ("clip", (0.6, 1.2)),
     ("reshape", ((4, 3),)), ("transpose", ()), ("permute", ((1, 0),)),
@@ -472,6 +487,10 @@ KINKS = [
          arrays=[np.array([0.0, 1.5, 0.0]), np.array([2.0, 2.0, 3.0])]),
     case("pow_scalar_zero_base", lambda a: a ** 2, lambda a: a ** 2, None,
          arrays=[np.array([0.0, -1.0])]),
+    case("pow_zero_exponent_zero_base", lambda a, b: a ** b, lambda a, b: a ** b, None,
+         arrays=[np.array([0.0, 0.0, 2.0, 0.0]), np.array([0.0, 0.5, 0.0, 1.0])]),
+    case("pow_sqrt_at_zero", lambda a: a ** 0.5, lambda a: a ** 0.5, None,
+         arrays=[np.array([0.0, 4.0])]),
 ]
 
 

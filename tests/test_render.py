@@ -40,7 +40,7 @@ def reused_input():
 
 def split_outputs():
     x = mg.randn(6, 4, requires_grad=True)
-    a, b, c = mg.split(x, 3, axis=0)
+    a, b, c = mg.chunk(x, 3, axis=0)
     return [(a * b - c).mean()]
 
 
@@ -186,7 +186,7 @@ def scoped_rnn(steps=4, layers=2, bidirectional=True, hidden=3, features=2, batc
                     with mg.name_scope(f"t={t}"):
                         z = inputs[t] @ w_x + h @ w_h
                         if lstm:
-                            i, f, g, o = mg.split(z, 4, axis=-1)
+                            i, f, g, o = mg.chunk(z, 4, axis=-1)
                             c = f.sigmoid() * c + i.sigmoid() * g.tanh()
                             h = o.sigmoid() * c.tanh()
                         else:

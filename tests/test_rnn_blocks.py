@@ -64,7 +64,7 @@ class LeakyCell(nn.RecurrentCell):
     def step(self, projected, h):
         if h is None:
             h = self.zero_state(projected)
-        leak, candidate = mg.split(projected + h @ self.weight_hh.T, 2, axis=1)
+        leak, candidate = mg.chunk(projected + h @ self.weight_hh.T, 2, axis=1)
         leak = leak.sigmoid()
         return leak * candidate.tanh() + (1 - leak) * h
 

@@ -4,7 +4,7 @@ Each `backward` works on values (arrays, or Tensors for higher-order gradients:
 see `Op`)."""
 from __future__ import annotations
 
-from .base import Op, constant, lift, reduce_to
+from .base import Op, constant, floating, lift, reduce_to
 
 
 class Add(Op):
@@ -100,7 +100,12 @@ class Pow(Op):
     def backward(ctx, g):  # d(a^b)/da = b a^(b-1), d(a^b)/db = a^b ln a
         a, b = ctx.values(g)
         need_a, need_b = ctx.needs_grad
-        grad_a = reduce_to(g * b * a ** (b - 1), a) if need_a else None
+        grad_a = None
+        if need_a:  # b a^(b-1), and 0 where b = 0 (PyTorch: not 0 * inf = NaN at a = 0)
+            exponent = ctx.inputs[1].data
+            local = ctx.run(Where, ctx.xp.zeros((), dtype=g.dtype), b * a ** (b - 1),
+                            condition=exponent == 0)
+            grad_a = reduce_to(g * local, a)
         grad_b = None
         if need_b:
             # 0 ** b has no useful log: PyTorch's convention gives it zero gradient.
@@ -169,6 +174,8 @@ def pow(a, b):
     from ..tensor import Tensor
 
     if isinstance(a, Tensor) and isinstance(b, (int, float)) and not isinstance(b, bool):
+        if isinstance(b, float) or (a.dtype.kind == "b"):  # int ** 0.5 is a float, as PyTorch
+            a = floating(a) if isinstance(b, float) else a.astype("int64")
         return PowScalar.apply(a, exponent=b)
     return Pow.apply(*lift("pow", a, b))
 

@@ -26,7 +26,7 @@ class Op(Function):
         """The inputs as the same kind of value as `like` (a gradient)."""
         if isinstance(like, Tensor):
             return self.inputs
-        return tuple([t.data for t in self.inputs])
+        return tuple([t._data for t in self.inputs])
 
     def output_value(self, like, index: int = 0):
         """The op's output as the same kind of value as `like`."""
@@ -47,6 +47,18 @@ class _Scratch:
         self.xp = xp
 
 
+def floating(x):
+    """x, with integer and bool tensors cast to the default float dtype first: what PyTorch
+    does for exp, sqrt, mean, ... of an integer tensor. Python numbers become tensors."""
+    if not isinstance(x, Tensor):
+        x = _as_tensors(_Named("op"), (x,), Tensor)[0]
+    if x.data.dtype.kind in "fc":
+        return x
+    from ..backend import get_default_dtype
+
+    return constant(x.data.astype(get_default_dtype()))
+
+
 def constant(array) -> Tensor:
     """Wrap a backend array as a tensor outside the graph (masks, signs, counts)."""
     return Tensor._make(array, False, None, 0)
@@ -57,7 +69,7 @@ def lift(op_name: str, a, b) -> tuple:
     promote a tensor, and an integer operand adopts the floating operand's dtype."""
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
-            if a.data.dtype == b.data.dtype:
+            if a._data.dtype == b._data.dtype:
                 return a, b
         elif type(b) is float and a.data.dtype.kind == "f":  # the common `x * 0.5`
             return a, constant(_ARRAY_TYPES[type(a.data)].xp.asarray(b, dtype=a.data.dtype))
@@ -67,9 +79,9 @@ def lift(op_name: str, a, b) -> tuple:
     a_dtype, b_dtype = a.data.dtype, b.data.dtype
     if a_dtype != b_dtype:
         target = result_dtype(a_dtype, b_dtype)
-        if a_dtype.kind != "f" and target.kind == "f":
+        if a_dtype.kind not in "fc" and target.kind in "fc":
             a = constant(a.data.astype(target))
-        if b_dtype.kind != "f" and target.kind == "f":
+        if b_dtype.kind not in "fc" and target.kind in "fc":
             b = constant(b.data.astype(target))
     return a, b
 
@@ -107,16 +119,45 @@ def reduce_to(grad, like):
     return grad
 
 
-def normalize_axes(axis, ndim: int) -> tuple:
+def as_int(value, op_name: str, what: str) -> int:
+    """An integer argument (a size, a shape entry, a count), refusing 2.5 and True."""
+    if isinstance(value, bool) or not hasattr(value, "__index__"):
+        raise TypeError(
+            f"{op_name}: {what} must be an integer, got {type(value).__name__} {value!r}"
+        )
+    return int(value.__index__())
+
+
+class AxisError(IndexError, ValueError):
+    """An axis out of range: an IndexError as in PyTorch, a ValueError as NumPy's AxisError."""
+
+
+def check_axis(op_name: str, axis, ndim: int, extra: int = 0) -> int:
+    """One axis as a non-negative int, or an IndexError naming the op and the valid range.
+
+    `extra` widens the range for ops that insert axes (unsqueeze, stack: ndim + 1).
+    A 0-d tensor accepts axis 0 and -1, as PyTorch does, where that makes sense.
+    """
+    axis = as_int(axis, op_name, "axis")
+    size = max(ndim + extra, 1)
+    if not -size <= axis < size:
+        raise AxisError(
+            f"{op_name}: axis {axis} is out of range for a tensor of {ndim} dimensions "
+            f"(expected an axis in [{-size}, {size - 1}])"
+        )
+    return axis % size
+
+
+def normalize_axes(axis, ndim: int, op_name: str = "reduction") -> tuple:
     """None → every axis; an int or a tuple, negatives allowed → sorted positive axes."""
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
-    normalized = []
-    for a in axes:
-        if not -ndim <= a < max(ndim, 1):
-            raise ValueError(f"axis {a} is out of bounds for a tensor of {ndim} dimensions")
-        normalized.append(a % ndim if ndim else 0)
+    axes = (axis,) if not isinstance(axis, (tuple, list)) else tuple(axis)
+    normalized = {check_axis(op_name, a, ndim) for a in axes}
+    if len(normalized) != len(axes):
+        raise ValueError(f"{op_name}: axis {axis} names an axis twice")
+    if ndim == 0:
+        return ()
     return tuple(sorted(normalized))
 
 

@@ -3,7 +3,7 @@ where that is cheaper (exp, tanh, sigmoid), as one would on paper; masks and sig
 are constants read off the input's array."""
 from __future__ import annotations
 
-from .base import Op, constant
+from .base import Op, constant, floating
 
 
 class Exp(Op):
@@ -111,27 +111,27 @@ class Cast(Op):
 
 def exp(x):
     """eˣ elementwise."""
-    return Exp.apply(x)
+    return Exp.apply(floating(x))
 
 
 def log(x):
     """Natural logarithm elementwise."""
-    return Log.apply(x)
+    return Log.apply(floating(x))
 
 
 def sqrt(x):
     """√x elementwise."""
-    return Sqrt.apply(x)
+    return Sqrt.apply(floating(x))
 
 
 def tanh(x):
     """tanh(x) elementwise."""
-    return Tanh.apply(x)
+    return Tanh.apply(floating(x))
 
 
 def sigmoid(x):
     """σ(x) = 1 / (1 + e⁻ˣ), computed through tanh (no overflow)."""
-    return Sigmoid.apply(x)
+    return Sigmoid.apply(floating(x))
 
 
 def relu(x):

@@ -1,8 +1,12 @@
-"""Ops that combine or split tensors: cat, stack, split, where, maximum, minimum."""
+"""Ops that combine or split tensors: cat, stack, split, chunk, unbind, where, maximum,
+minimum."""
 from __future__ import annotations
 
+import builtins
+
+from ..keywords import accepts_torch_keywords
 from ..tensor import Tensor
-from .base import Op, lift, reduce_to
+from .base import Op, as_int, check_axis, lift, reduce_to
 
 
 class Cat(Op):
@@ -87,19 +91,23 @@ class Minimum(_Pick):
     pick = "minimum"
 
 
-def _axis(axis, ndim):
-    if not -ndim <= axis < max(ndim, 1):
-        raise ValueError(f"axis {axis} is out of range for {ndim} dimensions")
-    return axis % ndim
+def _axis(axis, ndim, op_name):
+    if ndim == 0:
+        raise ValueError(
+            f"{op_name}: a 0-d tensor has no axis to work along; reshape it to (1,) first "
+            "(t.reshape(1))"
+        )
+    return check_axis(op_name, axis, ndim)
 
 
+@accepts_torch_keywords
 def cat(tensors, axis=0):
     """Join tensors along an existing `axis`."""
     tensors = list(tensors)
     if not tensors:
         raise ValueError("cat: expected a non-empty sequence of tensors")
     tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
-    axis = _axis(axis, tensors[0].ndim)
+    axis = _axis(axis, tensors[0].ndim, "cat")
     first = tensors[0]
     for i, t in enumerate(tensors[1:], 1):
         if t.ndim != first.ndim or any(
@@ -123,6 +131,7 @@ def _common_dtype(tensors: list) -> list:
     return [t if t.dtype == dtype else t.astype(dtype) for t in tensors]
 
 
+@accepts_torch_keywords
 def stack(tensors, axis=0):
     """Join same-shape tensors along a new `axis`."""
     tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
@@ -133,27 +142,56 @@ def stack(tensors, axis=0):
         if t.shape != shape:
             shapes = {tuple(t.shape) for t in tensors}
             raise ValueError(f"stack: all tensors must have the same shape, got {sorted(shapes)}")
-    ndim = len(shape)
-    if not -ndim - 1 <= axis <= ndim:
-        raise ValueError(f"stack: axis {axis} is out of range for {ndim + 1} dimensions")
-    return Stack.apply(*_common_dtype(tensors), axis=axis % (ndim + 1))
+    axis = check_axis("stack", axis, len(shape), extra=1)
+    return Stack.apply(*_common_dtype(tensors), axis=axis)
 
 
-def split(x, sections_or_indices, axis=0):
-    """NumPy's split: an int means that many equal sections, a list means split points."""
-    axis = _axis(axis, x.ndim)
-    if isinstance(sections_or_indices, int):
-        n = x.shape[axis]
-        if sections_or_indices <= 0 or n % sections_or_indices:
+@accepts_torch_keywords
+def split(x, split_size_or_sections, axis=0):
+    """PyTorch's split: an int is each piece's size (the last may be smaller), a list
+    gives the pieces' sizes, which must add up to the axis length. (NumPy's meaning of
+    split, n equal sections, is `chunk`.)"""
+    axis = _axis(axis, x.ndim, "split")
+    n = x.shape[axis]
+    if isinstance(split_size_or_sections, (list, tuple)):
+        sizes = [as_int(s, "split", "a section size") for s in split_size_or_sections]
+        if any(s < 0 for s in sizes) or builtins.sum(sizes) != n:
             raise ValueError(
-                f"split: axis {axis} of length {n} cannot be split into "
-                f"{sections_or_indices} equal sections (give a list of split indices instead)"
+                f"split: section sizes {sizes} must be non-negative and add up to {n}, the "
+                f"length of axis {axis} (shape {tuple(x.shape)})"
             )
-        step = n // sections_or_indices
-        indices = [step * i for i in range(1, sections_or_indices)]
     else:
-        indices = [int(i) for i in sections_or_indices]
+        size = as_int(split_size_or_sections, "split", "split_size")
+        if size <= 0 and not (size == 0 and n == 0):
+            raise ValueError(f"split: split_size must be positive, got {size}")
+        sizes = [size] * (n // size) + ([n % size] if n % size else []) if size else [0]
+    if len(sizes) <= 1:
+        return [x]
+    indices, start = [], 0
+    for s in sizes[:-1]:
+        start += s
+        indices.append(start)
     return list(Split.apply(x, indices=indices, axis=axis))
+
+
+@accepts_torch_keywords
+def chunk(x, chunks, axis=0):
+    """`chunks` pieces of ceil(n / chunks) along `axis` (fewer if that divides n
+    earlier), as PyTorch's chunk: `chunk(gates, 4, axis=1)` splits four gates."""
+    axis = _axis(axis, x.ndim, "chunk")
+    chunks = as_int(chunks, "chunk", "chunks")
+    if chunks <= 0:
+        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+    n = x.shape[axis]
+    return split(x, builtins.max(-(-n // chunks), 1) if n else 0, axis)
+
+
+@accepts_torch_keywords
+def unbind(x, axis=0):
+    """The slices of x along `axis`, that axis removed (PyTorch's unbind)."""
+    axis = _axis(axis, x.ndim, "unbind")
+    lead = (slice(None),) * axis
+    return tuple(x[lead + (i,)] for i in range(x.shape[axis]))
 
 
 def where(condition, a, b):

@@ -2,8 +2,9 @@
 composites built from them (mean, var, softmax, log_softmax)."""
 from __future__ import annotations
 
+from ..keywords import accepts_torch_keywords
 from ..scopes import composite
-from .base import Op, constant, keepdims_shape, normalize_axes
+from .base import Op, check_axis, constant, keepdims_shape, normalize_axes
 from .elementwise import Exp
 from .shaping import BroadcastTo
 
@@ -75,57 +76,182 @@ class LogSumExp(Op):
         return _expand(ctx, g, x.shape, ctx.axes, ctx.keepdims) * ctx.run(Exp, x - out)
 
 
+def _count(x, axes) -> int:
+    count = 1
+    for a in axes:
+        count *= x.shape[a]
+    return count
+
+
+def _floating(x):
+    """Integer and bool tensors as the default float dtype, as PyTorch's mean/var/exp."""
+    if x.dtype.kind == "f":
+        return x
+    from ..backend import get_default_dtype
+
+    return x.astype(get_default_dtype())
+
+
+@accepts_torch_keywords
 def sum(x, axis=None, keepdims=False):
     """Sum over `axis` (None: all; int or tuple, negatives allowed)."""
-    return Sum.apply(x, axes=normalize_axes(axis, x.ndim), keepdims=keepdims)
+    return Sum.apply(x, axes=normalize_axes(axis, x.ndim, "sum"), keepdims=keepdims)
 
 
+@accepts_torch_keywords
 def mean(x, axis=None, keepdims=False):
     """Mean over `axis`; integer tensors give the default float dtype."""
-    axes = normalize_axes(axis, x.ndim)
-    count = 1
-    for a in axes:
-        count *= x.shape[a]
-    total = sum(x, axes, keepdims)
-    if total.dtype.kind != "f":
-        from ..backend import get_default_dtype
-
-        total = total.astype(get_default_dtype())
-    return total / count
+    axes = normalize_axes(axis, x.ndim, "mean")
+    return sum(_floating(x), axes, keepdims) / _count(x, axes)
 
 
-def var(x, axis=None, keepdims=False, ddof=0):
-    """Variance over `axis` with NumPy's `ddof` (0: population variance)."""
-    axes = normalize_axes(axis, x.ndim)
-    count = 1
-    for a in axes:
-        count *= x.shape[a]
+def _correction(op_name, ddof, correction, unbiased) -> float:
+    """NumPy's ddof, PyTorch's correction= and unbiased= are one number; give at most one."""
+    given = [(n, v) for n, v in (("ddof", ddof), ("correction", correction),
+                                  ("unbiased", unbiased)) if v is not None]
+    if len(given) > 1:
+        raise TypeError(f"{op_name}: give one of ddof=, correction= and unbiased=, got "
+                        + " and ".join(f"{n}={v!r}" for n, v in given))
+    if unbiased is not None:
+        return 1 if unbiased else 0
+    value = ddof if ddof is not None else correction if correction is not None else 0
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{op_name}: ddof/correction must be a number, got {value!r}")
+    return value
+
+
+@accepts_torch_keywords
+def var(x, axis=None, keepdims=False, ddof=None, *, correction=None, unbiased=None):
+    """Variance over `axis`: Σ(x - mean)² / (N - ddof). ddof=0 (NumPy's default) unless
+    `ddof`, PyTorch's `correction` or `unbiased` says otherwise. N - ddof <= 0 gives inf
+    (NaN where every deviation is 0), as NumPy and PyTorch do."""
+    ddof = _correction("var", ddof, correction, unbiased)
+    x = _floating(x)
+    axes = normalize_axes(axis, x.ndim, "var")
     centered = x - mean(x, axes, keepdims=True)
-    return sum(centered * centered, axes, keepdims) / (count - ddof)
+    squares = sum(centered * centered, axes, keepdims)
+    dof = _count(x, axes) - ddof
+    if dof <= 0:  # 0 / 0 = nan, positive / 0 = inf: the division says it without a warning
+        from ..backend import backend_of_array
+
+        xp = backend_of_array(squares.data).xp
+        with _quiet_division(xp):
+            return squares / constant(xp.zeros((), dtype=squares.dtype))
+    return squares / dof
 
 
-def max(x, axis=None, keepdims=False):
-    """Largest value over `axis` (values only, as PyTorch's amax: ties share the gradient)."""
-    return Max.apply(x, axes=normalize_axes(axis, x.ndim), keepdims=keepdims)
+def _quiet_division(xp):
+    errstate = getattr(xp, "errstate", None)
+    if errstate is None:  # pragma: no cover - backends without errstate
+        import contextlib
+
+        return contextlib.nullcontext()
+    return errstate(divide="ignore", invalid="ignore")
 
 
-def min(x, axis=None, keepdims=False):
-    """Smallest value over `axis` (values only, as PyTorch's amin: ties share the gradient)."""
-    return Min.apply(x, axes=normalize_axes(axis, x.ndim), keepdims=keepdims)
+@accepts_torch_keywords
+def std(x, axis=None, keepdims=False, ddof=None, *, correction=None, unbiased=None):
+    """Standard deviation: √var, with the same `ddof`/`correction`/`unbiased`."""
+    return var(x, axis, keepdims, ddof, correction=correction, unbiased=unbiased).sqrt()
 
 
+class MaxMin(tuple):
+    """PyTorch's `(values, indices)` result of `max(dim)` / `min(dim)`: a named pair."""
+
+    __slots__ = ()
+
+    def __new__(cls, values, indices):
+        return super().__new__(cls, (values, indices))
+
+    values = property(lambda self: self[0])
+    indices = property(lambda self: self[1])
+
+    def __repr__(self) -> str:
+        return f"MaxMin(values={self[0]!r}, indices={self[1]!r})"
+
+
+_UNSET = object()
+
+
+def _extreme(op, name, x, dim, keepdim, axis, keepdims):
+    """NumPy's spelling `max(axis=k)` gives values; PyTorch's `max(k)`/`max(dim=k)` gives
+    (values, indices); `max(other_tensor)` is PyTorch's elementwise maximum."""
+    from ..tensor import Tensor
+
+    if isinstance(dim, Tensor):
+        if axis is not _UNSET:
+            raise TypeError(f"{name}(other): elementwise {name} takes no axis")
+        return (maximum if name == "max" else minimum)(x, dim)
+    if dim is not None and axis is not _UNSET:
+        raise TypeError(
+            f"{name}() got both a dim (positional or dim=) and axis=; pass one: axis=k "
+            f"gives values (NumPy), dim=k gives (values, indices) (PyTorch)"
+        )
+    if keepdim is not None and keepdims is not None:
+        raise TypeError(f"{name}() got both keepdims= and keepdim=; pass one")
+    keep = bool(keepdim if keepdim is not None else keepdims)
+    if dim is None:
+        axis = None if axis is _UNSET else axis
+        return op.apply(x, axes=normalize_axes(axis, x.ndim, name), keepdims=keep)
+    if isinstance(dim, (tuple, list)):
+        raise TypeError(
+            f"{name}(dim=...) takes one axis and returns (values, indices); for values over "
+            f"several axes use {name}(axis={tuple(dim)})"
+        )
+    from .gathering import gather
+
+    k = check_axis(name, dim, x.ndim)
+    if x.ndim == 0:  # a 0-d tensor: itself, at index 0
+        return MaxMin(x, constant(_xp(x).zeros((), dtype="int64")))
+    if x.shape[k] == 0:
+        raise ValueError(f"{name}: axis {k} of shape {tuple(x.shape)} is empty, so it has no {name}")
+    indices = (argmax if name == "max" else argmin)(x, k, keepdims=True)
+    values = gather(x, k, indices)
+    if not keep:
+        values, indices = values.squeeze(k), indices.squeeze(k)
+    return MaxMin(values, indices)
+
+
+def max(x, dim=None, keepdim=None, *, axis=_UNSET, keepdims=None):
+    """`max(axis=None/k/(…))`: the largest values (amax; ties share the gradient).
+    `max(k)` or `max(dim=k)`: PyTorch's `(values, indices)`, the gradient going to the
+    index picked. `max(other)`: elementwise maximum."""
+    return _extreme(Max, "max", x, dim, keepdim, axis, keepdims)
+
+
+def min(x, dim=None, keepdim=None, *, axis=_UNSET, keepdims=None):
+    """The smallest values; the same three forms as `max`."""
+    return _extreme(Min, "min", x, dim, keepdim, axis, keepdims)
+
+
+@accepts_torch_keywords
+def amax(x, axis=None, keepdims=False):
+    """Largest values over `axis` (PyTorch's amax: ties share the gradient)."""
+    return Max.apply(x, axes=normalize_axes(axis, x.ndim, "amax"), keepdims=keepdims)
+
+
+@accepts_torch_keywords
+def amin(x, axis=None, keepdims=False):
+    """Smallest values over `axis` (PyTorch's amin: ties share the gradient)."""
+    return Min.apply(x, axes=normalize_axes(axis, x.ndim, "amin"), keepdims=keepdims)
+
+
+@accepts_torch_keywords
 @composite("logsumexp")
 def logsumexp(x, axis=None, keepdims=False):
     """log Σ eˣ over `axis`, computed stably (no overflow at |x| = 1000)."""
-    return LogSumExp.apply(x, axes=normalize_axes(axis, x.ndim), keepdims=keepdims)
+    return LogSumExp.apply(_floating(x), axes=normalize_axes(axis, x.ndim, "logsumexp"),
+                           keepdims=keepdims)
 
 
+@accepts_torch_keywords
 @composite("softmax")
 def softmax(x, axis=-1):
     """e^x / Σ e^x along `axis`, stable through logsumexp."""
     return (x - logsumexp(x, axis, keepdims=True)).exp()
 
 
+@accepts_torch_keywords
 @composite("log_softmax")
 def log_softmax(x, axis=-1):
     """x - logsumexp(x) along `axis`: log-probabilities without overflow."""
@@ -135,7 +261,9 @@ def log_softmax(x, axis=-1):
 def _index_reduction(name):
     def reduction(x, axis=None, keepdims=False):
         xp = _xp(x)
-        if axis is None:
+        if axis is not None:
+            axis = check_axis(name, axis, x.ndim)
+        if axis is None or x.ndim == 0:
             result = getattr(xp, name)(x.data)
             if keepdims:
                 result = result.reshape((1,) * x.ndim)
@@ -145,7 +273,7 @@ def _index_reduction(name):
 
     reduction.__name__ = name
     reduction.__doc__ = f"{name} (not differentiable): an integer tensor."
-    return reduction
+    return accepts_torch_keywords(reduction)
 
 
 def _logical_reduction(name):
@@ -155,7 +283,7 @@ def _logical_reduction(name):
         return constant(xp.asarray(getattr(xp, name)(x.data, axis=axis, keepdims=keepdims)))
 
     reduction.__name__ = name
-    return reduction
+    return accepts_torch_keywords(reduction)
 
 
 def _xp(x):
@@ -168,3 +296,6 @@ argmax = _index_reduction("argmax")
 argmin = _index_reduction("argmin")
 any = _logical_reduction("any")
 all = _logical_reduction("all")
+
+
+from .joining import maximum, minimum

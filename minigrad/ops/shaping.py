@@ -1,14 +1,15 @@
 """Ops that rearrange elements without changing them: their backward rearranges back."""
 from __future__ import annotations
 
-from .base import Op, reduce_to
+from ..keywords import accepts_torch_keywords
+from .base import Op, as_int, check_axis, normalize_axes, reduce_to
 
 
-def _shape_arg(shape) -> tuple:
-    """Accept both f(2, 3) and f((2, 3))."""
+def _shape_arg(shape, op_name: str = "reshape") -> tuple:
+    """Accept both f(2, 3) and f((2, 3)); every entry must be an integer (no 3.5)."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
-    return tuple(int(n) for n in shape)
+    return tuple(as_int(n, op_name, "shape") for n in shape)
 
 
 class Reshape(Op):
@@ -45,6 +46,7 @@ class BroadcastTo(Op):
         return reduce_to(g, ctx.values(g)[0])
 
 
+@accepts_torch_keywords
 def reshape(x, *shape):
     """The same elements in a new shape (`reshape(2, 3)` or `reshape((2, 3))`; -1 allowed)."""
     shape = _shape_arg(shape)
@@ -53,61 +55,104 @@ def reshape(x, *shape):
     return Reshape.apply(x, shape=shape)
 
 
-def transpose(x, *axes):
-    """NumPy's transpose: a full permutation of the axes; none given reverses them."""
-    axes = _shape_arg(axes) if axes else tuple(reversed(range(x.ndim)))
-    if sorted(a % x.ndim if x.ndim else a for a in axes) != list(range(x.ndim)):
+def transpose(x, *axes, dim0=None, dim1=None):
+    """No axes: reverse them. Two axes: swap them (PyTorch, any ndim; also as dim0=, dim1=).
+    A full permutation of ndim > 2 axes: permute (NumPy). Anything else, or an axis out of
+    range, raises."""
+    if dim0 is not None or dim1 is not None:
+        if axes or dim0 is None or dim1 is None:
+            raise TypeError("transpose: give both dim0= and dim1= (and no positional axes)")
+        return swapaxes(x, dim0, dim1)
+    if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+        return permute(x, *axes[0])
+    if not axes:
+        return permute(x, *reversed(range(x.ndim)))
+    if len(axes) == 2:
+        return swapaxes(x, *axes)
+    if len(axes) == x.ndim:
+        return permute(x, *axes)
+    raise ValueError(
+        f"transpose: got {len(axes)} axes {axes} for a tensor of shape {tuple(x.shape)}; give "
+        "none (reverse), two (swap them), or a full permutation (use permute(*dims))"
+    )
+
+
+def permute(x, *axes):
+    """A full permutation of the axes: `permute(2, 0, 1)` or `permute((2, 0, 1))`."""
+    if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+        axes = tuple(axes[0])
+    axes = tuple(check_axis("permute", a, x.ndim) for a in axes)
+    if x.ndim == 0 and not axes:
+        return x
+    if sorted(axes) != list(range(x.ndim)):
         raise ValueError(
-            f"transpose: axes {axes} are not a permutation of the {x.ndim} axes of a tensor "
-            f"of shape {tuple(x.shape)} (use swapaxes(a, b) to swap two)"
+            f"permute: axes {axes} are not a permutation of the {x.ndim} axes of a tensor "
+            f"of shape {tuple(x.shape)} (use swapaxes(a, b) or transpose(a, b) to swap two)"
         )
-    axes = tuple(a % x.ndim for a in axes)
     if axes == tuple(range(x.ndim)):
         return x
     return Transpose.apply(x, axes=axes)
 
 
-def permute(x, *axes):
-    """Same as `transpose(*axes)`: a full permutation of the axes."""
-    return transpose(x, *axes)
-
-
+@accepts_torch_keywords(dim0="axis1", dim1="axis2")
 def swapaxes(x, axis1, axis2):
-    """Swap two axes."""
+    """Swap two axes (PyTorch's transpose(dim0, dim1))."""
     axes = list(range(x.ndim))
-    axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
-    return transpose(x, *axes)
+    if x.ndim == 0:
+        check_axis("swapaxes", axis1, 0), check_axis("swapaxes", axis2, 0)
+        return x
+    a, b = check_axis("swapaxes", axis1, x.ndim), check_axis("swapaxes", axis2, x.ndim)
+    axes[a], axes[b] = axes[b], axes[a]
+    return permute(x, *axes)
 
 
+def t(x):
+    """PyTorch's `.t()`: the transpose of a tensor of at most 2 dimensions."""
+    if x.ndim > 2:
+        raise ValueError(
+            f"t: expects a tensor of at most 2 dimensions, got shape {tuple(x.shape)}; use "
+            "transpose(a, b) to swap two axes or permute(*dims)"
+        )
+    return transpose(x)
+
+
+@accepts_torch_keywords
 def squeeze(x, axis=None):
     """Drop axes of length 1 (all of them, or the given ones, which must be length 1)."""
     if axis is None:
         return reshape(x, tuple(n for n in x.shape if n != 1))
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
-    axes = {a % x.ndim for a in axes}
+    axes = normalize_axes(axis, x.ndim, "squeeze")
     for a in axes:
         if x.shape[a] != 1:
             raise ValueError(
-                f"squeeze: axis {a} has length {x.shape[a]}, not 1 (shape {tuple(x.shape)})"
+                f"squeeze: axis {a} has length {x.shape[a]}, not 1 (shape {tuple(x.shape)}); "
+                "PyTorch would silently keep it, minigrad refuses so the shape is what you expect"
             )
     return reshape(x, tuple(n for i, n in enumerate(x.shape) if i not in axes))
 
 
+@accepts_torch_keywords
 def unsqueeze(x, axis):
     """Insert an axis of length 1 at `axis` (negative counts from the end of the result)."""
-    if not -x.ndim - 1 <= axis <= x.ndim:
-        raise ValueError(f"unsqueeze: axis {axis} is out of range for {x.ndim} dimensions")
-    axis = axis % (x.ndim + 1)
+    axis = check_axis("unsqueeze", axis, x.ndim, extra=1)
     shape = list(x.shape)
     shape.insert(axis, 1)
     return reshape(x, tuple(shape))
 
 
+@accepts_torch_keywords
 def flatten(x, start_axis=0, end_axis=-1):
     """Merge axes `start_axis`..`end_axis` into one."""
     if x.ndim == 0:
+        check_axis("flatten", start_axis, 0), check_axis("flatten", end_axis, 0)
         return reshape(x, (1,))
-    start, end = start_axis % x.ndim, end_axis % x.ndim
+    start = check_axis("flatten", start_axis, x.ndim)
+    end = check_axis("flatten", end_axis, x.ndim)
+    if start > end:
+        raise ValueError(
+            f"flatten: start_axis {start_axis} comes after end_axis {end_axis} for a tensor of "
+            f"shape {tuple(x.shape)}"
+        )
     merged = 1
     for n in x.shape[start:end + 1]:
         merged *= n
@@ -116,7 +161,35 @@ def flatten(x, start_axis=0, end_axis=-1):
 
 def broadcast_to(x, *shape):
     """A broadcast view of x with `shape`; its gradient sums the copies back."""
-    shape = _shape_arg(shape)
+    shape = _shape_arg(shape, "broadcast_to")
     if shape == x.shape:
         return x
     return BroadcastTo.apply(x, shape=shape)
+
+
+def expand(x, *sizes):
+    """PyTorch's expand: broadcast to `sizes`, where -1 keeps that axis' length."""
+    sizes = _shape_arg(sizes, "expand")
+    lead = len(sizes) - x.ndim
+    if lead < 0:
+        raise ValueError(f"expand: {len(sizes)} sizes for a tensor of {x.ndim} dimensions "
+                         f"(shape {tuple(x.shape)}); give at least one size per axis")
+    shape = tuple(x.shape[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(sizes))
+    if any(n < 0 for n in shape):
+        raise ValueError(f"expand: -1 is only allowed for existing axes, got {sizes}")
+    return broadcast_to(x, shape)
+
+
+class Clone(Op):
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+def clone(x):
+    """A differentiable copy with its own array."""
+    return Clone.apply(x)

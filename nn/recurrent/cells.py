@@ -246,8 +246,8 @@ class GRUCell(RecurrentCell):
         recurrent = h @ self.weight_hh.T
         if self.bias:
             recurrent = recurrent + self.bias_hh
-        input_r, input_z, input_n = mg.split(projected, 3, axis=1)
-        hidden_r, hidden_z, hidden_n = mg.split(recurrent, 3, axis=1)
+        input_r, input_z, input_n = mg.chunk(projected, 3, axis=1)
+        hidden_r, hidden_z, hidden_n = mg.chunk(recurrent, 3, axis=1)
         reset = mg.tag((input_r + hidden_r).sigmoid(), "Γr")  # Γr
         keep = (input_z + hidden_z).sigmoid()                 # z = 1 - Γu
         update = mg.tag(1 - keep, "Γu")                       # Γu
@@ -256,7 +256,7 @@ class GRUCell(RecurrentCell):
 
     def _minimal_step(self, projected: mg.Tensor, c_prev: mg.Tensor) -> mg.Tensor:
         gates = projected + c_prev @ self.weight_hh.T         # W[c<t-1>, x<t>] + b, rows u, c~
-        update_pre, candidate_pre = mg.split(gates, 2, axis=1)
+        update_pre, candidate_pre = mg.chunk(gates, 2, axis=1)
         update = mg.tag(update_pre.sigmoid(), "Γu")           # Γu
         candidate = mg.tag(candidate_pre.tanh(), "c̃<t>")      # c~<t>
         c = update * candidate + (1 - update) * c_prev        # c<t> = Γu*c~<t> + (1-Γu)*c<t-1>
@@ -332,7 +332,7 @@ class LSTMCell(RecurrentCell):
     def step(self, projected: mg.Tensor, state: tuple | None) -> tuple:
         h_prev, c_prev = self.zero_state(projected) if state is None else state
         gates = projected + h_prev @ self.weight_hh.T        # W[a<t-1>, x<t>] + b, rows i, f, g, o
-        i, f, g, o = mg.split(gates, 4, axis=1)
+        i, f, g, o = mg.chunk(gates, 4, axis=1)
         if self.peephole:
             i = i + self.weight_ci * c_prev
             f = f + self.weight_cf * c_prev

@@ -123,6 +123,7 @@ class _RecurrentPreset(Module):
         steps, batch = sequence.shape[0], sequence.shape[1]
         lengths = checks.host_lengths(lengths, steps, batch, self.batch_first, unbatched, who)
         initial = self._split_hx(hx, batch, unbatched, tuple(x.shape), who)
+        self._stack.dropout = self.dropout  # read at forward time, as PyTorch: `rnn.dropout = p` works
         output, states = self._stack(sequence, initial, lengths)
         final = self._join_states(states)
         if unbatched:

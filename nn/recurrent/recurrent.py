@@ -49,7 +49,7 @@ def unbind_steps(sequence: mg.Tensor) -> list[mg.Tensor]:
     """(seq_len, batch, n) -> seq_len tensors (batch, n), through one split node."""
     steps, batch = sequence.shape[0], sequence.shape[1]
     flat = sequence.reshape(steps * batch, *sequence.shape[2:])
-    return mg.split(flat, steps, axis=0) if steps > 1 else [flat]
+    return mg.chunk(flat, steps, axis=0) if steps > 1 else [flat]
 
 
 def _stepper(cell: Module, sequence: mg.Tensor):

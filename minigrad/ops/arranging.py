@@ -1,0 +1,217 @@
+"""Rearranging and copying elements: flip, roll, repeat, repeat_interleave, tril, triu,
+diag, diagonal, unflatten, narrow, meshgrid, pad. Each is a composite of indexing,
+reshape and broadcasting, so its gradient (and higher-order ones) come from theirs."""
+from __future__ import annotations
+
+from ..backend import backend_of_array
+from ..keywords import accepts_torch_keywords
+from ..tensor import Tensor
+from .base import Op, as_int, check_axis, constant
+from .indexing import ScatterAdd, getitem
+from .shaping import broadcast_to, reshape, unsqueeze
+
+
+def _axes_arg(op_name, axes, ndim) -> tuple:
+    axes = (axes,) if not isinstance(axes, (tuple, list)) else tuple(axes)
+    return tuple(check_axis(op_name, a, ndim) for a in axes)
+
+
+@accepts_torch_keywords
+def flip(x, axis):
+    """x reversed along `axis` (an int or a tuple; PyTorch's dims=)."""
+    axes = _axes_arg("flip", axis, x.ndim)
+    return getitem(x, tuple(slice(None, None, -1) if d in axes else slice(None) for d in range(x.ndim)))
+
+
+def roll(x, shifts, dims=None):
+    """Elements shifted by `shifts` along `dims`, wrapping around (no dims: over the flat
+    tensor, then the shape restored), as PyTorch."""
+    if dims is None:
+        return reshape(roll(reshape(x, (-1,)), shifts, 0), x.shape)
+    shifts = (shifts,) if not isinstance(shifts, (tuple, list)) else tuple(shifts)
+    dims = _axes_arg("roll", dims, x.ndim)
+    if len(shifts) != len(dims):
+        raise ValueError(f"roll: {len(shifts)} shifts for {len(dims)} dims; give one per dim")
+    xp = backend_of_array(x.data).xp
+    for shift, d in zip(shifts, dims):
+        n = x.shape[d]
+        if n:
+            source = (xp.arange(n) - as_int(shift, "roll", "shift")) % n
+            x = getitem(x, (slice(None),) * d + (constant(source),))
+    return x
+
+
+def repeat(x, *repeats):
+    """PyTorch's repeat (NumPy's tile): the whole tensor repeated `repeats[i]` times along
+    axis i; extra leading repeats add axes."""
+    repeats = tuple(as_int(r, "repeat", "a repeat count") for r in
+                    (repeats[0] if len(repeats) == 1 and isinstance(repeats[0], (tuple, list)) else repeats))
+    if len(repeats) < x.ndim:
+        raise ValueError(f"repeat: {len(repeats)} repeat counts for a tensor of {x.ndim} "
+                         "dimensions; give at least one per axis")
+    x = reshape(x, (1,) * (len(repeats) - x.ndim) + tuple(x.shape))
+    expanded = []
+    for n in x.shape:
+        expanded += [1, n]
+    x = reshape(x, tuple(expanded))  # (1, n0, 1, n1, ...) broadcast to (r0, n0, r1, n1, ...)
+    target = []
+    for r, n in zip(repeats, x.shape[1::2]):
+        target += [r, n]
+    x = broadcast_to(x, tuple(target))
+    return reshape(x, tuple(r * n for r, n in zip(repeats, target[1::2])))
+
+
+@accepts_torch_keywords
+def repeat_interleave(x, repeats, axis=None):
+    """Each element repeated `repeats` times (an int, or one count per element) along
+    `axis`; with no axis, over the flattened tensor."""
+    if axis is None:
+        x, axis = reshape(x, (-1,)), 0
+    axis = check_axis("repeat_interleave", axis, x.ndim)
+    if isinstance(repeats, Tensor) and repeats.ndim == 1:
+        xp = backend_of_array(x.data).xp
+        counts = repeats.data
+        if counts.shape[0] != x.shape[axis]:
+            raise ValueError(f"repeat_interleave: {counts.shape[0]} repeat counts for an axis of "
+                             f"length {x.shape[axis]}")
+        source = xp.repeat(xp.arange(x.shape[axis]), counts)
+        return getitem(x, (slice(None),) * axis + (constant(source),))
+    count = as_int(repeats.item() if isinstance(repeats, Tensor) else repeats,
+                   "repeat_interleave", "repeats")
+    y = unsqueeze(x, axis + 1)
+    shape = list(y.shape)
+    shape[axis + 1] = count
+    y = broadcast_to(y, tuple(shape))
+    out = list(x.shape)
+    out[axis] *= count
+    return reshape(y, tuple(out))
+
+
+def _triangle(op_name, x, diagonal, lower):
+    if x.ndim < 2:
+        raise ValueError(f"{op_name}: expects at least 2 dimensions, got shape {tuple(x.shape)}")
+    xp = backend_of_array(x.data).xp
+    rows, cols = x.shape[-2:]
+    mask = xp.tri(rows, cols, as_int(diagonal, op_name, "diagonal"), dtype=bool)
+    if not lower:
+        mask = xp.logical_not(xp.tri(rows, cols, diagonal - 1, dtype=bool))
+    from .joining import where
+
+    return where(constant(mask), x, constant(xp.zeros((), dtype=x.dtype)))
+
+
+def tril(x, diagonal: int = 0):
+    """The lower triangle of the last two axes (on and below `diagonal`); zeros above."""
+    return _triangle("tril", x, diagonal, True)
+
+
+def triu(x, diagonal: int = 0):
+    """The upper triangle of the last two axes (on and above `diagonal`); zeros below."""
+    return _triangle("triu", x, diagonal, False)
+
+
+def _diagonal_index(xp, rows, cols, offset):
+    start_row, start_col = (0, offset) if offset >= 0 else (-offset, 0)
+    length = max(0, min(rows - start_row, cols - start_col))
+    return xp.arange(length) + start_row, xp.arange(length) + start_col
+
+
+@accepts_torch_keywords(dim1="axis1", dim2="axis2")
+def diagonal(x, offset: int = 0, axis1: int = 0, axis2: int = 1):
+    """The diagonal of axes (axis1, axis2), as a new last axis (PyTorch's dim1=/dim2=)."""
+    from .shaping import permute
+
+    a, b = check_axis("diagonal", axis1, x.ndim), check_axis("diagonal", axis2, x.ndim)
+    if a == b:
+        raise ValueError("diagonal: axis1 and axis2 must differ")
+    rest = [d for d in range(x.ndim) if d not in (a, b)]
+    moved = permute(x, *rest, a, b)
+    xp = backend_of_array(x.data).xp
+    rows, cols = _diagonal_index(xp, x.shape[a], x.shape[b], as_int(offset, "diagonal", "offset"))
+    return getitem(moved, (Ellipsis, constant(rows), constant(cols)))
+
+
+def diag(x, diagonal: int = 0):
+    """1-D x: the square matrix with x on its `diagonal`. 2-D x: that diagonal, 1-D."""
+    if x.ndim == 2:
+        return globals()["diagonal"](x, diagonal)
+    if x.ndim != 1:
+        raise ValueError(f"diag: expects a 1-D or 2-D tensor, got shape {tuple(x.shape)}")
+    n = x.shape[0] + abs(diagonal)
+    xp = backend_of_array(x.data).xp
+    rows, cols = _diagonal_index(xp, n, n, diagonal)
+    return ScatterAdd.apply(x, shape=(n, n), index=(rows, cols))
+
+
+@accepts_torch_keywords
+def unflatten(x, axis: int, sizes):
+    """Split axis `axis` into `sizes` (one may be -1)."""
+    axis = check_axis("unflatten", axis, x.ndim)
+    return reshape(x, tuple(x.shape[:axis]) + tuple(sizes) + tuple(x.shape[axis + 1:]))
+
+
+@accepts_torch_keywords
+def narrow(x, axis: int, start: int, length: int):
+    """x[..., start:start + length, ...] along `axis` (start may be negative)."""
+    axis = check_axis("narrow", axis, x.ndim)
+    n = x.shape[axis]
+    start, length = as_int(start, "narrow", "start"), as_int(length, "narrow", "length")
+    if start < 0:
+        start += n
+    if not (0 <= start <= n and 0 <= length and start + length <= n):
+        raise ValueError(f"narrow: start {start} and length {length} do not fit in an axis of "
+                         f"length {n}")
+    return getitem(x, (slice(None),) * axis + (slice(start, start + length),))
+
+
+def meshgrid(*tensors, indexing: str = "ij"):
+    """Coordinate grids from 1-D tensors; indexing "ij" (matrix, PyTorch's default) or "xy"."""
+    if len(tensors) == 1 and isinstance(tensors[0], (tuple, list)):
+        tensors = tuple(tensors[0])
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    for t in tensors:
+        if t.ndim > 1:
+            raise ValueError(f"meshgrid: expects 0-d or 1-D tensors, got shape {tuple(t.shape)}")
+    tensors = [reshape(t, (-1,)) for t in tensors]
+    shape = [t.shape[0] for t in tensors]
+    if indexing == "xy" and len(tensors) >= 2:
+        shape[0], shape[1] = shape[1], shape[0]
+    grids = []
+    for i, t in enumerate(tensors):
+        axis = i
+        if indexing == "xy" and i < 2 and len(tensors) >= 2:
+            axis = 1 - i
+        view = [1] * len(tensors)
+        view[axis] = t.shape[0]
+        grids.append(broadcast_to(reshape(t, tuple(view)), tuple(shape)))
+    return tuple(grids)
+
+
+class Pad(Op):
+    """Constant padding; the gradient is the unpadded slice."""
+
+    @staticmethod
+    def forward(ctx, x, widths, value):
+        ctx.window = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, x.shape))
+        return ctx.xp.pad(x, widths, mode="constant", constant_values=value)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g[ctx.window]
+
+
+def pad(x, pad, mode: str = "constant", value: float = 0.0):
+    """PyTorch's F.pad: `pad` = (left, right) for the last axis, then (left, right) for the
+    one before, ...; constant mode only (other modes raise)."""
+    if mode != "constant":
+        raise NotImplementedError(f"pad: mode {mode!r} is not supported; only 'constant'")
+    pad = tuple(as_int(p, "pad", "a pad width") for p in pad)
+    if len(pad) % 2 or len(pad) // 2 > x.ndim:
+        raise ValueError(f"pad: expects (left, right) pairs for at most {x.ndim} axes, got {pad}")
+    if any(p < 0 for p in pad):
+        raise ValueError(f"pad: negative padding (cropping) is not supported, got {pad}; slice instead")
+    widths = [(0, 0)] * x.ndim
+    for i in range(len(pad) // 2):
+        widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    return Pad.apply(x, widths=tuple(widths), value=value)
