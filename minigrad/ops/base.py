@@ -1,6 +1,8 @@
 """What every built-in op shares: the `Op` base and the un-broadcasting helper."""
 from __future__ import annotations
 
+import sys
+
 from ..backend import _BY_ARRAY_TYPE as _ARRAY_TYPES
 from ..backend import result_dtype
 from ..function import Function, _as_tensors
@@ -107,16 +109,55 @@ def reduce_to(grad, like):
     return grad
 
 
-def normalize_axes(axis, ndim: int) -> tuple:
-    """None → every axis; an int or a tuple, negatives allowed → sorted positive axes."""
+class AxisError(IndexError, ValueError):
+    """An axis outside a tensor's dimensions. An IndexError as in PyTorch and a ValueError
+    as NumPy's AxisError is, so either `except` catches it."""
+
+
+def _caller_name() -> str:
+    """The public op that asked (the function two frames up), named only when raising."""
+    return sys._getframe(2).f_code.co_name
+
+
+def axis_index(axis, ndim: int, op: str | None = None, *, new_axis: bool = False) -> int:
+    """`axis` (negatives count from the end) as an index into `ndim` axes, or into the
+    ndim + 1 positions of a result with one more axis (`new_axis`, e.g. stack, unsqueeze).
+
+    The one place every op checks an axis: out of range is an AxisError naming the op,
+    the axis, the valid range and the dimensions (a 0-d tensor has none to pick).
+    """
+    size = ndim + 1 if new_axis else ndim
+    if isinstance(axis, bool) or not isinstance(axis, int):
+        if hasattr(axis, "__index__") and not isinstance(axis, bool):
+            axis = axis.__index__()
+        else:
+            raise TypeError(f"{op or _caller_name()}: axis must be an int, got {type(axis).__name__} {axis!r}")
+    if not -size <= axis < size:
+        op = op or _caller_name()
+        if size == 0:
+            raise AxisError(f"{op}: a 0-d tensor has no axis {axis} (it has no axes at all); "
+                            "reshape it to 1-d first, e.g. t.reshape(1)")
+        raise AxisError(f"{op}: axis {axis} is out of range for a tensor of {ndim} dimensions "
+                        f"(expected an axis in [{-size}, {size - 1}])")
+    return axis % size
+
+
+def normalize_axes(axis, ndim: int, op: str | None = None) -> tuple:
+    """None → every axis; an int or a tuple, negatives allowed → sorted positive axes.
+    A 0-d tensor accepts axis 0 and -1, as PyTorch: no axis to reduce, so itself."""
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     normalized = []
     for a in axes:
-        if not -ndim <= a < max(ndim, 1):
-            raise ValueError(f"axis {a} is out of bounds for a tensor of {ndim} dimensions")
-        normalized.append(a % ndim if ndim else 0)
+        if type(a) is int and -ndim <= a < ndim:
+            normalized.append(a % ndim)
+        elif ndim == 0 and a in (0, -1):
+            continue  # a 0-d tensor reduced over "its" axis is itself
+        else:  # the slow path names the op only when something is wrong
+            normalized.append(axis_index(a, ndim, op or _caller_name()))
+    if len(normalized) > 1 and len(set(normalized)) != len(normalized):
+        raise ValueError(f"{op or _caller_name()}: axis {axis} repeats an axis")
     return tuple(sorted(normalized))
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..tensor import Tensor
-from .base import Op, lift, reduce_to
+from .base import Op, axis_index, lift, reduce_to
 
 
 class Cat(Op):
@@ -35,6 +35,8 @@ class Stack(Op):
 
 
 class Split(Op):
+    storage_view = True  # the output views the input's storage: one version counter
+
     @staticmethod
     def forward(ctx, x, indices, axis):
         ctx.axis = axis
@@ -87,19 +89,17 @@ class Minimum(_Pick):
     pick = "minimum"
 
 
-def _axis(axis, ndim):
-    if not -ndim <= axis < max(ndim, 1):
-        raise ValueError(f"axis {axis} is out of range for {ndim} dimensions")
-    return axis % ndim
-
-
 def cat(tensors, axis=0):
     """Join tensors along an existing `axis`."""
     tensors = list(tensors)
     if not tensors:
         raise ValueError("cat: expected a non-empty sequence of tensors")
     tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
-    axis = _axis(axis, tensors[0].ndim)
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise ValueError(f"cat: zero-dimensional tensor (at position {i}) cannot be concatenated; "
+                             "use mg.stack, or reshape it to 1-d first")
+    axis = axis_index(axis, tensors[0].ndim, "cat")
     first = tensors[0]
     for i, t in enumerate(tensors[1:], 1):
         if t.ndim != first.ndim or any(
@@ -133,15 +133,13 @@ def stack(tensors, axis=0):
         if t.shape != shape:
             shapes = {tuple(t.shape) for t in tensors}
             raise ValueError(f"stack: all tensors must have the same shape, got {sorted(shapes)}")
-    ndim = len(shape)
-    if not -ndim - 1 <= axis <= ndim:
-        raise ValueError(f"stack: axis {axis} is out of range for {ndim + 1} dimensions")
-    return Stack.apply(*_common_dtype(tensors), axis=axis % (ndim + 1))
+    axis = axis_index(axis, len(shape), "stack", new_axis=True)
+    return Stack.apply(*_common_dtype(tensors), axis=axis)
 
 
 def split(x, sections_or_indices, axis=0):
     """NumPy's split: an int means that many equal sections, a list means split points."""
-    axis = _axis(axis, x.ndim)
+    axis = axis_index(axis, x.ndim, "split")
     if isinstance(sections_or_indices, int):
         n = x.shape[axis]
         if sections_or_indices <= 0 or n % sections_or_indices:

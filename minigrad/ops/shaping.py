@@ -1,7 +1,7 @@
 """Ops that rearrange elements without changing them: their backward rearranges back."""
 from __future__ import annotations
 
-from .base import Op, reduce_to
+from .base import Op, axis_index, reduce_to
 
 
 def _shape_arg(shape) -> tuple:
@@ -12,6 +12,8 @@ def _shape_arg(shape) -> tuple:
 
 
 class Reshape(Op):
+    storage_view = True  # the output views the input's storage: one version counter
+
     @staticmethod
     def forward(ctx, x, shape):
         return x.reshape(shape)
@@ -22,6 +24,8 @@ class Reshape(Op):
 
 
 class Transpose(Op):
+    storage_view = True  # the output views the input's storage: one version counter
+
     @staticmethod
     def forward(ctx, x, axes):
         ctx.axes = axes
@@ -74,6 +78,7 @@ def permute(x, *axes):
 
 def swapaxes(x, axis1, axis2):
     """Swap two axes."""
+    axis1, axis2 = axis_index(axis1, x.ndim, "swapaxes"), axis_index(axis2, x.ndim, "swapaxes")
     axes = list(range(x.ndim))
     axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
     return transpose(x, *axes)
@@ -84,7 +89,9 @@ def squeeze(x, axis=None):
     if axis is None:
         return reshape(x, tuple(n for n in x.shape if n != 1))
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
-    axes = {a % x.ndim for a in axes}
+    axes = {0 if x.ndim == 0 and a in (0, -1) else axis_index(a, x.ndim, "squeeze") for a in axes}
+    if x.ndim == 0:
+        return x
     for a in axes:
         if x.shape[a] != 1:
             raise ValueError(
@@ -95,9 +102,7 @@ def squeeze(x, axis=None):
 
 def unsqueeze(x, axis):
     """Insert an axis of length 1 at `axis` (negative counts from the end of the result)."""
-    if not -x.ndim - 1 <= axis <= x.ndim:
-        raise ValueError(f"unsqueeze: axis {axis} is out of range for {x.ndim} dimensions")
-    axis = axis % (x.ndim + 1)
+    axis = axis_index(axis, x.ndim, "unsqueeze", new_axis=True)
     shape = list(x.shape)
     shape.insert(axis, 1)
     return reshape(x, tuple(shape))
