@@ -15,6 +15,8 @@ soon as its backward has run, and (unless `retain_graph`) its saved values too.
 """
 from __future__ import annotations
 
+import numpy as np  # only to recognise NumPy scalars (np.generic) a custom backward returned
+
 from .backend import _BY_ARRAY_TYPE as _ARRAY_TYPES
 from .backend import BackendMismatchError
 from .function import _check_finite, _freed_graph_error
@@ -266,7 +268,7 @@ def _node_backward_arrays(Tensor, node, grads, anomaly):
     inputs = node.inputs
     result = node.backward(node, *grads)
     if type(result) is not tuple:
-        result = (result,)
+        result = tuple(result) if type(result) is list else (result,)  # a list of grads is as good
     if len(result) != len(inputs):
         raise RuntimeError(
             f"{node.op_name}.backward returned {len(result)} gradients for {len(inputs)} inputs"
@@ -275,6 +277,9 @@ def _node_backward_arrays(Tensor, node, grads, anomaly):
         if g is None:
             continue
         data = t._data
+        if type(g) not in _ARRAY_TYPES and isinstance(g, np.generic):  # NumPy's 0-d results
+            g = node.xp.asarray(g)
+            result = result[:i] + (g,) + result[i + 1:]
         if type(g) not in _ARRAY_TYPES:
             raise TypeError(
                 f"{node.op_name}.backward returned a {type(g).__name__} as gradient {i}; return one "

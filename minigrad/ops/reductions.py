@@ -127,11 +127,13 @@ def logsumexp(x, axis=None, keepdims=False):
 
 def softmax(x, axis=-1):
     """e^x / Σ e^x along `axis`, stable through logsumexp."""
+    normalize_axes(axis, x.ndim, "softmax")
     return (x - logsumexp(x, axis, keepdims=True)).exp()
 
 
 def log_softmax(x, axis=-1):
     """x - logsumexp(x) along `axis`: log-probabilities without overflow."""
+    normalize_axes(axis, x.ndim, "log_softmax")
     return x - logsumexp(x, axis, keepdims=True)
 
 
