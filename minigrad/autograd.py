@@ -221,15 +221,33 @@ def _check_node(node) -> None:
     """Refuse a freed graph, and inputs or read outputs modified in place since recording."""
     if node._freed:
         raise _freed_graph_error(node)
-    versions = node._versions
-    for i, t in enumerate(node.inputs):
-        version = 0 if versions is None else versions[i]
-        if t._version[0] != version:
-            raise _modified_error(node, f"input {i}", t.shape, version, t._version[0])
+    recorded = node._versions or 0
+    now = 0
+    for t in node.inputs:
+        now += t._version[0]
+    if now != recorded:
+        raise _modified_inputs_error(node, recorded, now)
     if node._output_versions is not None:
         for i, counter in enumerate(node._output_versions):
             if counter[0]:
                 raise _modified_error(node, f"its output {i}", node.output_meta[i][0], 0, counter[0])
+
+
+def _modified_inputs_error(node, recorded: int, now: int) -> RuntimeError:
+    """Name the changed input: a node keeps only its inputs' summed versions (cheap to
+    record), which pins the input down exactly when it is the only one ever written."""
+    written = [(i, t) for i, t in enumerate(node.inputs) if t._version[0]]
+    if len({id(t._version) for _, t in written}) == 1:
+        i, t = written[0]
+        share = sum(1 for _, u in written if u._version is t._version)
+        return _modified_error(node, f"input {i}", t.shape, t._version[0] - (now - recorded) // share,
+                               t._version[0])
+    versions = ", ".join(f"input {i} {tuple(t.shape)} at version {t._version[0]}" for i, t in written)
+    return RuntimeError(
+        f"{node.op_name}: one of the variables needed for gradient computation has been modified by "
+        f"an inplace operation ({versions}; together they were at {recorded} when recorded). Its "
+        "gradient would be wrong: work on a copy, or make the change before using it."
+    )
 
 
 def _modified_error(node, which: str, shape, recorded: int, now: int) -> RuntimeError:
@@ -258,6 +276,7 @@ def _node_backward_arrays(Tensor, node, grads, anomaly):
         for t in node.inputs:
             if t._version[0]:
                 _check_node(node)
+                break
     if node.differentiable_backward:  # a built-in op: its backward works on arrays too
         result = node.backward(node, *grads)
         if type(result) is not tuple:

@@ -72,15 +72,15 @@ class Function:
                 inputs = _as_tensors(cls, inputs, Tensor)
                 break
         arrays = []
-        requires_grad = versioned = False
+        requires_grad = False
+        versions = 0  # the inputs' versions summed: counters only grow, so any write shows
         array_type = type(inputs[0]._data) if inputs else None
         for t in inputs:
             data = t._data
             arrays.append(data)
             if t._requires_grad:
                 requires_grad = True
-            if t._version[0]:
-                versioned = True
+            versions += t._version[0]
             if type(data) is not array_type:
                 _backend_of(cls, inputs)  # raises if they truly live on two backends
         backend = _ARRAY_TYPES.get(array_type) or get_backend()
@@ -118,22 +118,25 @@ class Function:
             return outputs
 
         ctx._output_data = raws
-        if versioned:  # the common case, all versions 0, is implied by None
-            ctx._versions = tuple([t._version[0] for t in inputs])
+        if versions:  # the common case, all versions 0, is implied by None
+            ctx._versions = versions
         ctx._scope = _scope.get()
         if single:
             out = _make(raws[0], True, ctx, 0)
             ctx._outputs = (weakref.ref(out),)
-            outputs = (out,)
-        else:
-            outputs = tuple(_make(r, True, ctx, i) for i, r in enumerate(raws))
-            ctx._outputs = tuple(weakref.ref(o) for o in outputs)
+            if view:
+                out._version = inputs[0]._version  # one storage, one version counter
+            elif cls.saves_output or ctx._saved and _saves_an_output(ctx._saved, raws):
+                ctx._output_versions = (out._version,)
+            return out
+        outputs = tuple(_make(r, True, ctx, i) for i, r in enumerate(raws))
+        ctx._outputs = tuple(weakref.ref(o) for o in outputs)
         if view:
             for out in outputs:
-                out._version = inputs[0]._version  # one storage, one version counter
+                out._version = inputs[0]._version
         elif cls.saves_output or ctx._saved and _saves_an_output(ctx._saved, raws):
             ctx._output_versions = tuple([out._version for out in outputs])
-        return out if single else outputs
+        return outputs
 
     # -- bookkeeping used by the backward engine ----------------------------------
     @property
@@ -164,7 +167,7 @@ Function._freed = False
 Function._hooks = None
 Function._retained = None
 Function._scope = ()
-Function._versions = None  # input versions at recording time; None: all were 0
+Function._versions = None  # the inputs' versions summed at recording time; None: all were 0
 Function._output_versions = None  # outputs' counters, kept when backward reads the outputs
 # Ops whose output shares its input's storage (reshape, transpose, basic indexing) set
 # this to True, or to a test on their kwargs: the output shares the input's version counter.

@@ -95,9 +95,9 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, flag: bool) -> None:
-        if flag and self.data.dtype.kind != "f":
+        if flag and self._data.dtype.kind != "f":
             raise TypeError(
-                f"only floating tensors can require gradients, this one is {self.data.dtype}; "
+                f"only floating tensors can require gradients, this one is {self._data.dtype}; "
                 "create it with dtype='float32' (or float64)"
             )
         if not flag and self._creator is not None:
@@ -113,23 +113,23 @@ class Tensor:
 
     @property
     def shape(self) -> tuple:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def size(self) -> int:
-        return self.data.size
+        return self._data.size
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def backend(self) -> str:
-        return _backend.backend_of_array(self.data).name
+        return _backend.backend_of_array(self._data).name
 
     @property
     def is_leaf(self) -> bool:
@@ -147,10 +147,10 @@ class Tensor:
     def __len__(self) -> int:
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __repr__(self) -> str:
-        host = _backend.backend_of_array(self.data).to_host(self.data)
+        host = _backend.backend_of_array(self._data).to_host(self._data)
         extras = []
         if self.backend != "numpy":
             extras.append(f"backend={self.backend!r}")
@@ -178,15 +178,15 @@ class Tensor:
         """The value of a one-element tensor as a Python number (a device sync)."""
         if self.size != 1:
             raise ValueError(f"item(): tensor has {self.size} elements, not 1")
-        return self.data.item()
+        return self._data.item()
 
     def numpy(self):
         """A NumPy copy on the host (an explicit transfer for device tensors)."""
-        host = _backend.backend_of_array(self.data).to_host(self.data)
-        return host.copy() if host is self.data else host
+        host = _backend.backend_of_array(self._data).to_host(self._data)
+        return host.copy() if host is self._data else host
 
     def tolist(self):
-        return self.data.tolist()
+        return self._data.tolist()
 
     def detach(self) -> Tensor:
         """The same data, cut from the graph: gradients stop here. It shares the version
@@ -299,7 +299,7 @@ class Tensor:
                 "the graph would make its gradient wrong; build a new tensor (mg.where, "
                 "mg.cat, mg.stack) or assign under mg.no_grad()"
             )
-        owner = _backend.backend_of_array(self.data)
+        owner = _backend.backend_of_array(self._data)
         array = value.data if isinstance(value, Tensor) else value
         if _backend.is_host_array(array) and owner is not _backend.NUMPY:
             array = owner.from_host(array)  # the user handed host values over explicitly

@@ -28,7 +28,7 @@ class Op(Function):
         """The inputs as the same kind of value as `like` (a gradient)."""
         if isinstance(like, Tensor):
             return self.inputs
-        return tuple([t.data for t in self.inputs])
+        return tuple([t._data for t in self.inputs])
 
     def output_value(self, like, index: int = 0):
         """The op's output as the same kind of value as `like`."""
