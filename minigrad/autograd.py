@@ -15,7 +15,10 @@ soon as its backward has run, and (unless `retain_graph`) its saved values too.
 """
 from __future__ import annotations
 
+import numpy as np  # only to recognise NumPy scalars (np.generic) a custom backward returned
+
 from .backend import _BY_ARRAY_TYPE as _ARRAY_TYPES
+from .backend import BackendMismatchError
 from .function import _check_finite, _freed_graph_error
 from .modes import _anomaly, _grad_enabled
 from .walk import consumers_first, gradient_inputs
@@ -160,13 +163,13 @@ def _run(Tensor, roots, root_grads, retain_graph, create_graph, capture, inputs,
         if leaf._hooks:
             grad = _run_hooks(Tensor, None, {0: leaf._hooks}, [grad], create_graph, leaf)[0]
         if capture:
-            if id(leaf) in targets:
-                captured[targets[id(leaf)]] = grad
-        elif leaf.grad is None:
-            leaf.grad = _fresh(grad.data, owned[0], leaf.data) if create_graph else \
-                _fresh(grad, owned[0], leaf.data)
+            for position in targets.get(id(leaf), ()):
+                captured[position] = grad
+        elif leaf._grad is None:  # the engine's gradients have the leaf's shape and dtype
+            leaf._grad = _fresh(grad.data, owned[0], leaf._data) if create_graph else \
+                _fresh(grad, owned[0], leaf._data)
         else:
-            leaf.grad += grad.data if create_graph else grad
+            leaf._grad += grad.data if create_graph else grad
 
     if not capture:
         return None
@@ -180,7 +183,7 @@ def _run(Tensor, roots, root_grads, retain_graph, create_graph, capture, inputs,
                 "get None for it"
             )
         if grad is not None and not create_graph:
-            grad = Tensor._make(_as_array(grad, t.data), False, None, 0)
+            grad = Tensor._make(_as_array(grad, t._data), False, None, 0)
         result.append(grad)
     return tuple(result)
 
@@ -194,7 +197,7 @@ def _visit(Tensor, node, grads, create_graph, capture, targets, captured) -> lis
         _retain(node, grads, create_graph)
     if targets is not None and node in targets:
         for index, position in targets[node]:
-            captured[position] = grads[index]
+            captured[position] = grads[index]  # the same input twice: both get it
     if _observers:
         seen = grads if create_graph else [
             None if g is None else Tensor._make(_as_array(g, data), False, None, 0)
@@ -213,29 +216,57 @@ def _accumulate_leaf(leaves: dict, leaf, grad, create_graph: bool) -> None:
 
 
 def _capture_targets(inputs) -> dict:
-    """Where each requested input's final gradient can be read during the walk."""
+    """Where each requested input's final gradient can be read during the walk
+    (an input listed twice is read for both positions, as PyTorch returns (g, g))."""
     targets = {}
     for position, t in enumerate(inputs):
         if t._creator is None:
-            targets[id(t)] = position
+            targets.setdefault(id(t), []).append(position)
         else:
             targets.setdefault(t._creator, []).append((t._output_index, position))
     return targets
 
 
 def _check_node(node) -> None:
-    """Refuse a freed graph and inputs modified in place since they were recorded."""
+    """Refuse a freed graph, and inputs or read outputs modified in place since recording."""
     if node._freed:
         raise _freed_graph_error(node)
-    versions = node._versions
-    for i, t in enumerate(node.inputs):
-        version = 0 if versions is None else versions[i]
-        if t._version != version:
-            raise RuntimeError(
-                f"{node.op_name}: an input of shape {tuple(t.shape)} was modified in place "
-                f"after it was used (version {version} → {t._version}); its gradient "
-                "would be wrong. Work on a copy, or modify it before using it."
-            )
+    recorded = node._versions or 0
+    now = 0
+    for t in node.inputs:
+        now += t._version[0]
+    if now != recorded:
+        raise _modified_inputs_error(node, recorded, now)
+    if node._output_versions is not None:
+        for i, counter in enumerate(node._output_versions):
+            if counter[0]:
+                raise _modified_error(node, f"its output {i}", node.output_meta[i][0], 0, counter[0])
+
+
+def _modified_inputs_error(node, recorded: int, now: int) -> RuntimeError:
+    """Name the changed input: a node keeps only its inputs' summed versions (cheap to
+    record), which pins the input down exactly when it is the only one ever written."""
+    written = [(i, t) for i, t in enumerate(node.inputs) if t._version[0]]
+    if len({id(t._version) for _, t in written}) == 1:
+        i, t = written[0]
+        share = sum(1 for _, u in written if u._version is t._version)
+        return _modified_error(node, f"input {i}", t.shape, t._version[0] - (now - recorded) // share,
+                               t._version[0])
+    versions = ", ".join(f"input {i} {tuple(t.shape)} at version {t._version[0]}" for i, t in written)
+    return RuntimeError(
+        f"{node.op_name}: one of the variables needed for gradient computation has been modified by "
+        f"an inplace operation ({versions}; together they were at {recorded} when recorded). Its "
+        "gradient would be wrong: work on a copy, or make the change before using it."
+    )
+
+
+def _modified_error(node, which: str, shape, recorded: int, now: int) -> RuntimeError:
+    return RuntimeError(
+        f"{node.op_name}: one of the variables needed for gradient computation has been modified by "
+        f"an inplace operation: {which}, of shape {tuple(shape)}, is at version {now}; expected version "
+        f"{recorded} instead (a write through it, a view of it, its .data or a detach() of it). Its "
+        "gradient would be wrong: work on a copy, or make the change before using it."
+    )
 
 
 def _node_backward_arrays(Tensor, node, grads, anomaly):
@@ -249,12 +280,13 @@ def _node_backward_arrays(Tensor, node, grads, anomaly):
             grads = [g if g is not None else node.xp.zeros(shape, dtype)
                      for g, (shape, dtype) in zip(grads, node.output_meta)]
             break
-    if node._freed or node._versions is not None:
+    if node._freed or node._versions is not None or node._output_versions is not None:
         _check_node(node)
     else:
         for t in node.inputs:
-            if t._version:
+            if t._version[0]:
                 _check_node(node)
+                break
     if node.differentiable_backward:  # a built-in op: its backward works on arrays too
         result = node.backward(node, *grads)
         if type(result) is not tuple:
@@ -265,7 +297,7 @@ def _node_backward_arrays(Tensor, node, grads, anomaly):
     inputs = node.inputs
     result = node.backward(node, *grads)
     if type(result) is not tuple:
-        result = (result,)
+        result = tuple(result) if type(result) is list else (result,)  # a list of grads is as good
     if len(result) != len(inputs):
         raise RuntimeError(
             f"{node.op_name}.backward returned {len(result)} gradients for {len(inputs)} inputs"
@@ -273,7 +305,15 @@ def _node_backward_arrays(Tensor, node, grads, anomaly):
     for i, (t, g) in enumerate(zip(inputs, result)):
         if g is None:
             continue
-        data = t.data
+        data = t._data
+        if type(g) not in _ARRAY_TYPES and isinstance(g, np.generic):  # NumPy's 0-d results
+            g = node.xp.asarray(g)
+            result = result[:i] + (g,) + result[i + 1:]
+        if type(g) not in _ARRAY_TYPES:
+            raise TypeError(
+                f"{node.op_name}.backward returned a {type(g).__name__} as gradient {i}; return one "
+                "backend array (ctx.xp...) or None per input, as a tuple when there are several"
+            )
         if g.shape != data.shape:
             raise RuntimeError(
                 f"{node.op_name}.backward returned a gradient of shape {tuple(g.shape)} "
@@ -314,7 +354,7 @@ def _node_backward_tensors(Tensor, node, grads, anomaly):
             f"{node.op_name}.backward returned {len(result)} gradients for {len(inputs)} inputs"
         )
     for t, g in zip(inputs, result):
-        if g is not None and g.data.shape != t.data.shape:
+        if g is not None and g.data.shape != t._data.shape:
             raise RuntimeError(
                 f"{node.op_name}.backward returned a gradient of shape {tuple(g.shape)} "
                 f"for an input of shape {tuple(t.shape)}"
@@ -325,9 +365,10 @@ def _node_backward_tensors(Tensor, node, grads, anomaly):
 
 
 def _run_hooks(Tensor, node, hooks: dict, grads: list, create_graph: bool, leaf=None) -> list:
-    """Call each hook with its gradient array; an array (or Tensor) it returns replaces it."""
+    """Call each hook with its gradient array; an array (or Tensor) it returns replaces it,
+    if it has the gradient's shape, dtype and backend (PyTorch's rule)."""
     grads = list(grads)
-    xp = node.xp if node is not None else _ARRAY_TYPES[type(leaf.data)].xp
+    xp = node.xp if node is not None else _ARRAY_TYPES[type(leaf._data)].xp
     for index, functions in hooks.items():
         for fn in functions:
             grad = grads[index]
@@ -341,8 +382,29 @@ def _run_hooks(Tensor, node, hooks: dict, grads: list, create_graph: bool, leaf=
             if replacement is not None:
                 if isinstance(replacement, Tensor):
                     replacement = replacement.data
+                _check_hook_result(fn, grad, replacement)
                 grads[index] = Tensor._make(replacement, False, None, 0) if create_graph else replacement
     return grads
+
+
+def _check_hook_result(fn, grad, replacement) -> None:
+    name = getattr(fn, "__qualname__", type(fn).__name__)
+    if type(replacement) is not type(grad):
+        if type(replacement) in _ARRAY_TYPES:
+            raise BackendMismatchError(
+                f"hook '{name}' has changed the backend of value (was {_ARRAY_TYPES[type(grad)].name}, "
+                f"got {_ARRAY_TYPES[type(replacement)].name}); return an array on the gradient's backend")
+        raise TypeError(
+            f"hook '{name}' returned a {type(replacement).__name__}; return an array like its argument "
+            "(same shape, dtype and backend) or None")
+    if replacement.shape != grad.shape:
+        raise RuntimeError(
+            f"hook '{name}' has changed the size of value (was {tuple(grad.shape)}, got "
+            f"{tuple(replacement.shape)})")
+    if replacement.dtype != grad.dtype:
+        raise RuntimeError(
+            f"hook '{name}' has changed the type of value (was {grad.dtype}, got {replacement.dtype}); "
+            f"cast it back with .astype({str(grad.dtype)!r})")
 
 
 def _retain(node, grads, create_graph: bool) -> None:
@@ -353,7 +415,7 @@ def _retain(node, grads, create_graph: bool) -> None:
             continue
         if create_graph:
             grad = grad.data
-        if tensor.grad is None:
-            tensor.grad = _fresh(grad, False, tensor.data)
+        if tensor._grad is None:
+            tensor._grad = _fresh(grad, False, tensor._data)
         else:
-            tensor.grad += grad
+            tensor._grad += grad

@@ -82,6 +82,8 @@ def arange(start, stop=None, step=1, dtype=None, backend=None, requires_grad=Fal
     """Like NumPy: integers stay integer unless a float bound or dtype says otherwise."""
     if stop is None:
         start, stop = 0, start
+    if step == 0:
+        raise ValueError(f"arange: step must be nonzero (got arange({start}, {stop}, {step}))")
     if dtype is None:
         is_float = any(isinstance(v, float) for v in (start, stop, step))
         dtype = _backend.get_default_dtype() if is_float else "int64"

@@ -51,6 +51,8 @@ class Function:
         tensor = self._outputs[index]()
         if tensor is None:
             tensor = Tensor._make(self._output_data[index], True, self, index)
+            if self._output_versions is not None:
+                tensor._version = self._output_versions[index]
         return tensor
 
     @property
@@ -71,15 +73,15 @@ class Function:
                 inputs = _as_tensors(cls, inputs, Tensor)
                 break
         arrays = []
-        requires_grad = versioned = False
+        requires_grad = False
+        versions = 0  # the inputs' versions summed: counters only grow, so any write shows
         array_type = type(inputs[0]._data) if inputs else None
         for t in inputs:
-            data = t._data  # the slot itself: this is every op's hot path
+            data = t._data
             arrays.append(data)
             if t._requires_grad:
                 requires_grad = True
-            if t._version:
-                versioned = True
+            versions += t._version[0]
             if type(data) is not array_type:
                 _backend_of(cls, inputs)  # raises if they truly live on two backends
         backend = _ARRAY_TYPES.get(array_type) or get_backend()
@@ -101,21 +103,40 @@ class Function:
         if _anomaly.get():
             _check_finite(cls.__name__, "forward", raws)
 
+        view = cls.storage_view
+        if view and view is not True:
+            view = view(kwargs)
         if not (requires_grad and _grad_enabled.get()):
             if single:
-                return _make(raws[0], False, None, 0)
-            return tuple(_make(r, False, None, 0) for r in raws)
+                out = _make(raws[0], False, None, 0)
+                if view:
+                    out._version = inputs[0]._version
+                return out
+            outputs = tuple(_make(r, False, None, 0) for r in raws)
+            if view:
+                for out in outputs:
+                    out._version = inputs[0]._version
+            return outputs
 
         ctx._output_data = raws
-        if versioned:  # the common case, all versions 0, is implied by None
-            ctx._versions = tuple([t._version for t in inputs])
+        if versions:  # the common case, all versions 0, is implied by None
+            ctx._versions = versions
         ctx._scope = _scope.get()
         if single:
             out = _make(raws[0], True, ctx, 0)
             ctx._outputs = (weakref.ref(out),)
+            if view:
+                out._version = inputs[0]._version  # one storage, one version counter
+            elif cls.saves_output or ctx._saved and _saves_an_output(ctx._saved, raws):
+                ctx._output_versions = (out._version,)
             return out
         outputs = tuple(_make(r, True, ctx, i) for i, r in enumerate(raws))
         ctx._outputs = tuple(weakref.ref(o) for o in outputs)
+        if view:
+            for out in outputs:
+                out._version = inputs[0]._version
+        elif cls.saves_output or ctx._saved and _saves_an_output(ctx._saved, raws):
+            ctx._output_versions = tuple([out._version for out in outputs])
         return outputs
 
     # -- bookkeeping used by the backward engine ----------------------------------
@@ -148,16 +169,28 @@ Function._hooks = None
 Function._retained = None
 Function._scope = ()
 Function._roles = None  # output index -> course label (mg.tag), for pictures
-Function._versions = None  # input versions at recording time; None: all were 0
+Function._versions = None  # the inputs' versions summed at recording time; None: all were 0
+Function._output_versions = None  # outputs' counters, kept when backward reads the outputs
+# Ops whose output shares its input's storage (reshape, transpose, basic indexing) set
+# this to True, or to a test on their kwargs: the output shares the input's version counter.
+Function.storage_view = False
+# Ops whose backward reads their own output (exp, tanh, ...): writing into that output in
+# place would make the gradient wrong, so backward checks the output's version too.
+Function.saves_output = False
 
 Tensor = None  # minigrad.tensor sets these two once Tensor exists (no import cycle)
 _make = None
 
 
+def _saves_an_output(saved: tuple, raws: tuple) -> bool:
+    """Whether a custom op saved one of its own output arrays for backward."""
+    return any(s is r for s in saved for r in raws)
+
+
 def _backend_of(cls, tensors):
     backend = None
     for t in tensors:
-        b = backend_of_array(t.data)
+        b = backend_of_array(t._data)
         if backend is None:
             backend = b
         elif b is not backend:
@@ -175,8 +208,8 @@ def _as_tensors(cls, inputs, Tensor) -> tuple:
     if all(type(x) is Tensor or isinstance(x, Tensor) for x in inputs):
         return inputs
     reference = next((x for x in inputs if isinstance(x, Tensor)), None)
-    backend = backend_of_array(reference.data) if reference is not None else None
-    partner_dtype = reference.data.dtype if reference is not None else None
+    backend = backend_of_array(reference._data) if reference is not None else None
+    partner_dtype = reference._data.dtype if reference is not None else None
     lifted = []
     for x in inputs:
         if isinstance(x, Tensor):

@@ -55,11 +55,11 @@ class Tensor:
         "__weakref__",
         "_creator",
         "_data",
+        "_grad",
         "_hooks",
         "_output_index",
         "_requires_grad",
         "_version",
-        "grad",
         "name",
     )
     __array_ufunc__ = None  # `np_array * t` defers to Tensor.__rmul__ (a Tensor, not an object array)
@@ -67,10 +67,10 @@ class Tensor:
 
     def __init__(self, data, requires_grad: bool = False, dtype=None, backend=None):
         self._data = _to_array(data, dtype, backend)
-        self.grad = None
+        self._grad = None
         self._creator = None
         self._output_index = 0
-        self._version = 0
+        self._version = [0]
         self._hooks = None
         self.name = None
         self._requires_grad = False
@@ -82,16 +82,42 @@ class Tensor:
         """Fast constructor used by ops: no conversion, no validation."""
         t = object.__new__(Tensor)
         t._data = data
-        t.grad = None
+        t._grad = None
         t._requires_grad = requires_grad
         t._creator = creator
         t._output_index = index
-        t._version = 0
+        t._version = [0]
         t._hooks = None
         t.name = None
         return t
 
     # -- attributes ----------------------------------------------------------------
+    # `_version` is a one-item list shared by every tensor viewing the same storage
+    # (detach(), basic indexing, reshape, transpose): an in-place write through any of
+    # them bumps it, and backward compares it with the value each node recorded.
+    @property
+    def data(self):
+        """The backend array. Assigning to it (`p.data -= lr * p.grad`) counts as an
+        in-place change, so a graph that used the old values refuses to backpropagate."""
+        return self._data
+
+    @data.setter
+    def data(self, array) -> None:
+        if array is self._data:  # `t.data += 1`: the shared storage changed in place
+            self._version[0] += 1
+        else:  # new storage: views of the old one are unaffected
+            self._version = [self._version[0] + 1]
+        self._data = array
+
+    @property
+    def grad(self):
+        """The gradient array (same shape, dtype and backend as `.data`), or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value) -> None:
+        self._grad = None if value is None else _checked_grad(self, value)
+
     @property
     def data(self):
         """The backend array. Assignable, micrograd's way: `a.data = 3.0` or `p.data = [..]`
@@ -110,9 +136,9 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, flag: bool) -> None:
-        if flag and self.data.dtype.kind != "f":
+        if flag and self._data.dtype.kind != "f":
             raise TypeError(
-                f"only floating tensors can require gradients, this one is {self.data.dtype}; "
+                f"only floating tensors can require gradients, this one is {self._data.dtype}; "
                 "create it with dtype='float32' (or float64)"
             )
         if not flag and self._creator is not None:
@@ -128,11 +154,11 @@ class Tensor:
 
     @property
     def shape(self) -> tuple:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def size(self) -> _Size:
@@ -159,11 +185,11 @@ class Tensor:
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def backend(self) -> str:
-        return _backend.backend_of_array(self.data).name
+        return _backend.backend_of_array(self._data).name
 
     @property
     def is_leaf(self) -> bool:
@@ -181,10 +207,10 @@ class Tensor:
     def __len__(self) -> int:
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __repr__(self) -> str:
-        host = _backend.backend_of_array(self.data).to_host(self.data)
+        host = _backend.backend_of_array(self._data).to_host(self._data)
         extras = []
         if self.backend != "numpy":
             extras.append(f"backend={self.backend!r}")
@@ -212,15 +238,15 @@ class Tensor:
         """The value of a one-element tensor as a Python number (a device sync)."""
         if self.size != 1:
             raise ValueError(f"item(): tensor has {self.size} elements, not 1")
-        return self.data.item()
+        return self._data.item()
 
     def numpy(self):
         """A NumPy copy on the host (an explicit transfer for device tensors)."""
-        host = _backend.backend_of_array(self.data).to_host(self.data)
-        return host.copy() if host is self.data else host
+        host = _backend.backend_of_array(self._data).to_host(self._data)
+        return host.copy() if host is self._data else host
 
     def tolist(self):
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __float__(self) -> float:
         if self.size != 1:
@@ -247,8 +273,11 @@ class Tensor:
         return int(self.item())
 
     def detach(self) -> Tensor:
-        """The same data, cut from the graph: gradients stop here."""
-        return Tensor._make(self.data, False, None, 0)
+        """The same data, cut from the graph: gradients stop here. It shares the version
+        counter, so an in-place write through it is still seen by the graph."""
+        t = Tensor._make(self._data, False, None, 0)
+        t._version = self._version
+        return t
 
     def to(self, *args, dtype=None, backend=None, device=None) -> Tensor:
         """A differentiable copy on another backend and/or dtype. Backends by our names
@@ -429,12 +458,12 @@ class Tensor:
                 "the graph would make its gradient wrong; build a new tensor (mg.where, "
                 "mg.cat, mg.stack) or assign under mg.no_grad()"
             )
-        owner = _backend.backend_of_array(self.data)
+        owner = _backend.backend_of_array(self._data)
         array = value.data if isinstance(value, Tensor) else value
         if _backend.is_host_array(array) and owner is not _backend.NUMPY:
             array = owner.from_host(array)  # the user handed host values over explicitly
-        self.data[ops.raw_index(index, owner)] = array
-        self._version += 1
+        self._data[ops.raw_index(index, owner)] = array
+        self._version[0] += 1
 
     # -- methods that mirror the mg.* functions ----------------------------------------
     # Each takes PyTorch's dim=/keepdim= too (minigrad.keywords), as its mg.<name> does.
@@ -608,9 +637,37 @@ def _inplace(tensor: Tensor, other, name: str, op):
             f"tensor of shape {tuple(tensor.shape)}"
         )
     xp = _backend.backend_of_array(tensor.data).xp
-    xp.copyto(tensor.data, result.data, casting="same_kind")
-    tensor._version += 1
+    xp.copyto(tensor._data, result._data, casting="same_kind")
+    tensor._version[0] += 1
     return tensor
+
+
+def _checked_grad(tensor: Tensor, value):
+    """`value` as a gradient for `tensor`: an array of its shape, dtype and backend
+    (PyTorch refuses the same at assignment, so `step()` never broadcasts a wrong one)."""
+    if isinstance(value, Tensor):
+        value = value._data
+    data = tensor._data
+    if type(value) is not type(data):
+        owner, home = _backend.backend_of_array(value), _backend.backend_of_array(data)
+        if owner is None:
+            raise TypeError(
+                f"assigned grad must be a backend array like .data (or None), got {type(value).__name__}; "
+                "e.g. p.grad = mg.get_array_module(p).zeros_like(p.data)")
+        if owner is not home:
+            raise _backend.BackendMismatchError(
+                f"attempting to assign a gradient on {owner.name} to a tensor on {home.name}; "
+                f"move it explicitly with mg.tensor(grad).to({home.name!r}).data")
+        value = owner.xp.asarray(value)  # a NumPy scalar (a 0-d result) as a 0-d array
+    if value.shape != data.shape:
+        raise RuntimeError(
+            f"attempting to assign a gradient of shape {tuple(value.shape)} to a tensor of shape "
+            f"{tuple(data.shape)}; a gradient has its tensor's shape (reduce or reshape it first)")
+    if value.dtype != data.dtype:
+        raise RuntimeError(
+            f"attempting to assign a gradient of dtype {value.dtype} to a tensor of dtype {data.dtype}; "
+            f"cast it first (grad.astype({str(data.dtype)!r}))")
+    return value
 
 
 def _to_array(data, dtype, backend):
@@ -670,16 +727,28 @@ def _root_grad(root: Tensor, grad, caller: str) -> Tensor:
         xp = _backend.backend_of_array(root.data).xp
         return Tensor._make(xp.ones(root.shape, dtype=root.dtype), False, None, 0)
     if not isinstance(grad, Tensor):
-        grad = Tensor(grad, dtype=root.dtype, backend=root.backend)
+        try:
+            grad = Tensor(grad, backend=root.backend)
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"{caller}: grad must be an array or Tensor of numbers, got "
+                            f"{type(grad).__name__} ({err})") from err
+    if grad.backend != root.backend:
+        raise _backend.BackendMismatchError(
+            f"{caller}: grad lives on {grad.backend} but the output on {root.backend}"
+        )
     if grad.shape != root.shape:
         raise RuntimeError(
             f"{caller}: grad has shape {tuple(grad.shape)} but the output has shape "
             f"{tuple(root.shape)}"
         )
-    if grad.backend != root.backend:
-        raise _backend.BackendMismatchError(
-            f"{caller}: grad lives on {grad.backend} but the output on {root.backend}"
+    kind = grad.dtype.kind
+    if kind not in "biufc" or (kind == "c") != (root.dtype.kind == "c"):
+        raise TypeError(
+            f"{caller}: grad has dtype {grad.dtype} but the output has dtype {root.dtype}; pass a "
+            f"{'complex' if root.dtype.kind == 'c' else 'real'} numeric grad"
         )
+    if grad.dtype != root.dtype:  # as PyTorch: a real grad is cast to the output's dtype
+        grad = Tensor._make(grad._data.astype(root.dtype), False, None, 0)
     return grad
 
 

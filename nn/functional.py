@@ -6,6 +6,7 @@ integer targets, which exist to name a bad index instead of failing obscurely.
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import minigrad as mg
@@ -58,6 +59,14 @@ def _check_index_range(indices: mg.Tensor, size: int, who: str, ignore_index: in
     if bad is not None:
         valid = f"[0, {size})" + (f" or ignore_index={ignore_index}" if ignore_index is not None else "")
         raise IndexError(f"{who}: index {bad} is out of range; valid indices are {valid}")
+
+
+def _check_same_size(prediction: mg.Tensor, target: mg.Tensor, who: str) -> None:
+    """PyTorch refuses a target whose size differs from the input's (no silent broadcast)."""
+    if tuple(target.shape) != tuple(prediction.shape):
+        raise ValueError(
+            f"{who}: using a target size {tuple(target.shape)} that is different to the input size "
+            f"{tuple(prediction.shape)}; please ensure they have the same size")
 
 
 @accepts_torch_keywords
@@ -232,6 +241,12 @@ def binary_cross_entropy(probs: mg.Tensor, target: Any, weight: Any = None,
     """
     _check_reduction(reduction)
     target = _as_like(target, probs)
+    _check_same_size(probs, target, "binary_cross_entropy")
+    # One explicit scalar read, as PyTorch checks: outside [0, 1] (or NaN) the loss is no probability's.
+    if probs.size and not ((probs >= 0) & (probs <= 1)).all().item():
+        raise RuntimeError(
+            "binary_cross_entropy: all elements of input should be between 0 and 1 (they are "
+            "probabilities); for logits use binary_cross_entropy_with_logits")
     log_p = probs.log().clip(-100.0, None)
     log_1mp = (1 - probs).log().clip(-100.0, None)
     return _reduce(_weighted(-(target * log_p + (1 - target) * log_1mp), weight), reduction)
@@ -248,6 +263,10 @@ def binary_cross_entropy_with_logits(logits: mg.Tensor, target: Any, weight: Any
     """
     _check_reduction(reduction)
     target = _as_like(target, logits)
+    if tuple(target.shape) != tuple(logits.shape):
+        raise ValueError(
+            f"binary_cross_entropy_with_logits: target size {tuple(target.shape)} must be the same as "
+            f"input size {tuple(logits.shape)}")
     softplus_neg = mg.maximum(-logits, 0.0) + (1 + (-logits.abs()).exp()).log()  # -log σ(x)
     if pos_weight is None:
         loss = logits * (1 - target) + softplus_neg
@@ -262,6 +281,11 @@ def mse_loss(prediction: mg.Tensor, target: Any, reduction: str = "mean") -> mg.
     """(prediction - target)^2, reduced."""
     _check_reduction(reduction)
     target = _as_like(target, prediction)
+    if tuple(target.shape) != tuple(prediction.shape):
+        warnings.warn(
+            f"mse_loss: using a target size {tuple(target.shape)} that is different to the input size "
+            f"{tuple(prediction.shape)}; this will likely lead to incorrect results due to broadcasting. "
+            "Please ensure they have the same size.", UserWarning, stacklevel=2)
     diff = prediction - target
     return _reduce(diff * diff, reduction)
 

@@ -8,8 +8,10 @@ dotted names that `state_dict()`, `nn.save` and `mg.draw_graph` all share.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
+
+import numpy as np  # dtype rules only (np.can_cast on dtypes); no array goes through NumPy here
 
 import minigrad as mg
 
@@ -37,6 +39,24 @@ def _join(prefix: str, name: str) -> str:
 def fresh_copy(array: Any) -> Any:
     """A copy of a backend array that shares no memory with it (made on its own device)."""
     return mg.get_array_module(array).array(array, copy=True)
+
+
+def _as_state_tensor(value: Any) -> mg.Tensor | None:
+    """A state-dict value as a detached Tensor, or None if it is not numeric array data."""
+    if isinstance(value, mg.Tensor):
+        return value.detach()
+    try:
+        value = mg.Tensor(value)
+    except (TypeError, ValueError):
+        return None
+    return value if value.dtype.kind in "biufc" else None
+
+
+def _castable(source: Any, target: Any) -> bool:
+    """Whether a checkpoint value of dtype `source` may be copied into `target` without
+    losing what it means (PyTorch's copy_ would also truncate floats into integers and
+    drop imaginary parts; a checkpoint doing that is more likely a wrong file)."""
+    return source.kind in "biufc" and np.can_cast(source, target, "same_kind")
 
 
 def _move_array(array: Any, backend: str) -> Any:
@@ -261,48 +281,60 @@ class Module:
         """Dotted name -> detached Tensor (sharing data) for every parameter and buffer."""
         return OrderedDict((name, tensor.detach()) for name, tensor in self._state_items())
 
-    def load_state_dict(self, state_dict: dict, strict: bool = True) -> IncompatibleKeys:
+    def load_state_dict(self, state_dict: Mapping, strict: bool = True) -> IncompatibleKeys:
         """Copy `state_dict` into this module's existing Parameters and buffers.
 
-        Every key is checked before anything changes: missing keys, unexpected keys
-        (both only when `strict`) and wrong shapes are all listed by name in one
-        `RuntimeError`, and a failed load leaves the module untouched. Values are
-        cast to each parameter's dtype and moved to its backend. Returns the
-        (missing_keys, unexpected_keys) that a non-strict load skipped.
+        Everything is checked before anything changes: missing keys, unexpected keys
+        (both only when `strict`), wrong shapes and values of a dtype that cannot be
+        cast to the parameter's (strings, dates, complex into real, floating into
+        integer) are all listed by name in one `RuntimeError`, and a failed load
+        leaves the module untouched. Values (Tensors or arrays) are cast to each
+        parameter's dtype and moved to its backend. Returns the (missing_keys,
+        unexpected_keys) that a non-strict load skipped. A non-mapping is a TypeError.
         """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(
+                f"{type(self).__name__}.load_state_dict expects a mapping name -> Tensor (from "
+                f"state_dict() or nn.load), got {type(state_dict).__name__}")
         own = OrderedDict(self._state_items())
         missing = [name for name in own if name not in state_dict]
-        unexpected = [name for name in state_dict if name not in own]
-        wrong_shape = []
-        staged = []
+        unexpected = [repr(name) if not isinstance(name, str) else name for name in state_dict if name not in own]
+        wrong_shape, wrong_dtype, staged = [], [], []
         for name, target in own.items():
             if name not in state_dict:
                 continue
-            value = state_dict[name]
-            if isinstance(value, mg.Tensor):
-                value = value.detach()
-            else:
-                value = mg.Tensor(value)
-            if tuple(value.shape) != tuple(target.shape):
+            value = _as_state_tensor(state_dict[name])
+            if value is None or not _castable(value.dtype, target.dtype):
+                raw = state_dict[name]
+                seen = str(value.dtype if value is not None else getattr(raw, "dtype", type(raw).__name__))
+                wrong_dtype.append(f"{name}: checkpoint {seen}, model {target.dtype}")
+            elif tuple(value.shape) != tuple(target.shape):
                 wrong_shape.append(f"{name}: checkpoint {tuple(value.shape)}, model {tuple(target.shape)}")
-                continue
-            staged.append((target, value))
+            else:
+                staged.append((target, value))
         problems = []
         if strict and missing:
             problems.append("missing keys: " + ", ".join(missing))
         if strict and unexpected:
-            problems.append("unexpected keys: " + ", ".join(unexpected))
+            hint = ""
+            if not staged and any(isinstance(v, Mapping) for v in state_dict.values()):
+                hint = " (a nested checkpoint? pass the model's part, e.g. checkpoint['model'])"
+            problems.append("unexpected keys: " + ", ".join(unexpected) + hint)
         if wrong_shape:
             problems.append("wrong shapes: " + "; ".join(wrong_shape))
+        if wrong_dtype:
+            problems.append("wrong dtypes (cannot be cast): " + "; ".join(wrong_dtype))
         if problems:
             raise RuntimeError(
                 f"Error(s) in loading state_dict for {type(self).__name__} (nothing was changed):\n  "
                 + "\n  ".join(problems)
             )
         with mg.no_grad():
-            for target, value in staged:
-                # A fresh array: later in-place optimizer steps must not write into the caller's data.
-                target.data = fresh_copy(value.to(target.backend).astype(target.dtype).data)
+            # Convert everything first, so a failure (out of memory) still changes nothing;
+            # fresh arrays: later in-place optimizer steps must not write into the caller's data.
+            arrays = [fresh_copy(value.to(target.backend).astype(target.dtype).data) for target, value in staged]
+            for (target, _), array in zip(staged, arrays):
+                target.data = array
         return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ calling and printing

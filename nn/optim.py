@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import copy
 import math
+import numbers
 from collections.abc import Callable, Iterable
 from typing import Any
+
+import numpy as np  # only to recognise NumPy scalar hyperparameters (np.generic)
 
 import minigrad as mg
 
@@ -64,10 +67,10 @@ class Optimizer:
         self.param_groups.append(full)
 
     def _validate(self, group: dict) -> None:
-        if group["lr"] < 0:
-            raise ValueError(f"{type(self).__name__}: learning rate must be >= 0, got {group['lr']}")
-        if group.get("weight_decay", 0.0) < 0:
-            raise ValueError(f"{type(self).__name__}: weight_decay must be >= 0, got {group['weight_decay']}")
+        """Check (and normalise to Python numbers) a group's hyperparameters, as PyTorch
+        checks them: TypeError for a non-number, ValueError for one out of range or NaN."""
+        _check_number(self, group, "lr", "learning rate")
+        _check_number(self, group, "weight_decay", "weight_decay")
 
     def zero_grad(self) -> None:
         """Forget every gradient (`.grad = None`) before the next backward."""
@@ -76,15 +79,39 @@ class Optimizer:
                 param.grad = None
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Update every parameter that has a gradient; returns closure() if one is given."""
+        """Update every parameter that has a gradient; returns closure() if one is given.
+
+        All or nothing: every gradient (and state buffer) is checked against its
+        parameter's shape, dtype and backend before the first parameter is touched, and
+        a mismatch is a RuntimeError naming each offending parameter.
+        """
         loss = None
         if closure is not None:
             with mg.enable_grad():
                 loss = closure()
+        work, problems = [], []
+        index = -1
         for group in self.param_groups:
             for param in group["params"]:
-                if param.grad is not None:
-                    self._update(param, group, self._state_for(param))
+                index += 1
+                grad = param.grad
+                if grad is None:
+                    continue
+                data = param.data
+                if type(grad) is not type(data) or grad.shape != data.shape or grad.dtype != data.dtype:
+                    problems.append(f"parameter {index} is {_describe(data)} but its .grad is {_describe(grad)}")
+                    continue
+                state = self._state_for(param)
+                for name, value in state.items():
+                    if not isinstance(value, (int, float)) and value.shape != data.shape:
+                        problems.append(f"parameter {index} is {_describe(data)} but its state {name!r} has shape "
+                                        f"{tuple(value.shape)} (was its .data replaced?)")
+                work.append((param, group, state))
+        if problems:
+            raise RuntimeError(f"{type(self).__name__}.step(): nothing was updated: " + "; ".join(problems)
+                               + ". Set grads of the parameters' own shape, dtype and backend (or None).")
+        for param, group, state in work:
+            self._update(param, group, state)
         return loss
 
     def _state_for(self, param: Parameter) -> dict:
@@ -146,6 +173,14 @@ class Optimizer:
         params = self._all_params()
         new_state: dict[int, dict] = {}
         problems = []
+        new_groups = []
+        for group, saved in zip(self.param_groups, saved_groups):
+            merged = {**group, **{k: copy.deepcopy(v) for k, v in saved.items() if k != "params"}}
+            try:
+                self._validate(merged)
+            except (TypeError, ValueError) as err:
+                problems.append(f"param_groups: {err}")
+            new_groups.append(merged)
         for key, buffers in saved_state.items():
             if not isinstance(key, int) or not 0 <= key < len(params):
                 problems.append(f"state for unknown parameter index {key!r}")
@@ -153,6 +188,8 @@ class Optimizer:
             param = params[key]
             restored = {}
             for name, value in buffers.items():
+                if isinstance(value, np.generic) and value.dtype.kind in "iuf":
+                    value = value.item()
                 if isinstance(value, (int, float)):
                     restored[name] = value
                     continue
@@ -164,10 +201,8 @@ class Optimizer:
             new_state[id(param)] = restored
         if problems:
             raise ValueError(f"{type(self).__name__}.load_state_dict (nothing was changed): " + "; ".join(problems))
-        for group, saved in zip(self.param_groups, saved_groups):
-            for name, value in saved.items():
-                if name != "params":
-                    group[name] = copy.deepcopy(value)
+        for group, merged in zip(self.param_groups, new_groups):
+            group.update(merged)
         self.state = new_state
 
     def __repr__(self) -> str:
@@ -176,6 +211,27 @@ class Optimizer:
             lines.append(f"  group {i}: {len(group['params'])} parameters")
             lines += [f"    {k}: {v}" for k, v in group.items() if k != "params"]
         return "\n".join(lines + [")"])
+
+
+def _check_number(optimizer: Optimizer, group: dict, key: str, what: str, low: float | None = 0.0,
+                  high: float | None = None) -> None:
+    """group[key] must be a real number in [low, high) (NaN never is); NumPy scalars become
+    Python numbers, so a state_dict saves and loads them as numbers."""
+    value = group[key]
+    name = type(optimizer).__name__
+    if isinstance(value, np.generic) and value.dtype.kind in "iuf":
+        value = group[key] = value.item()
+    if not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}: {what} must be a real number, got {type(value).__name__} {value!r}"
+                        + ("; pass a Python float (tensor.item())" if isinstance(value, mg.Tensor) else ""))
+    bounds = f">= {low}" if high is None else f"in [{low}, {high})"
+    if (low is not None and not low <= value) or (high is not None and not value < high) or math.isnan(value):
+        raise ValueError(f"{name}: invalid {what} {value!r}: it must be {bounds}" if low is not None
+                         else f"{name}: invalid {what} {value!r}: it must be a number, not NaN")
+
+
+def _describe(array: Any) -> str:
+    return f"{tuple(array.shape)} {array.dtype} on {mg.Tensor(array).backend}"
 
 
 class SGD(Optimizer):
@@ -188,12 +244,15 @@ class SGD(Optimizer):
 
     def __init__(self, params: Iterable[Parameter] | Iterable[dict], lr: float, momentum: float = 0.0,
                  weight_decay: float = 0.0, dampening: float = 0.0, nesterov: bool = False):
-        if momentum < 0:
-            raise ValueError(f"SGD: momentum must be >= 0, got {momentum}")
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("SGD: Nesterov momentum needs momentum > 0 and dampening = 0")
         super().__init__(params, {"lr": lr, "momentum": momentum, "weight_decay": weight_decay,
                                       "dampening": dampening, "nesterov": nesterov})
+
+    def _validate(self, group: dict) -> None:
+        super()._validate(group)
+        _check_number(self, group, "momentum", "momentum")
+        _check_number(self, group, "dampening", "dampening", low=None)
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError("SGD: Nesterov momentum needs momentum > 0 and dampening = 0")
 
     def _update(self, param: Parameter, group: dict, state: dict) -> None:
         grad = param.grad
@@ -224,12 +283,19 @@ class Adam(Optimizer):
     def __init__(self, params: Iterable[Parameter] | Iterable[dict], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.0,
                  amsgrad: bool = False, decoupled_weight_decay: bool = False):
-        if not (0.0 <= betas[0] < 1.0 and 0.0 <= betas[1] < 1.0):
-            raise ValueError(f"{type(self).__name__}: betas must be in [0, 1), got {betas}")
-        if eps < 0:
-            raise ValueError(f"{type(self).__name__}: eps must be >= 0, got {eps}")
-        super().__init__(params, {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
+        super().__init__(params, {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
                                       "amsgrad": amsgrad, "decoupled_weight_decay": decoupled_weight_decay})
+
+    def _validate(self, group: dict) -> None:
+        super()._validate(group)
+        _check_number(self, group, "eps", "epsilon")
+        betas = group["betas"]
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise TypeError(f"{type(self).__name__}: betas must be a pair of numbers in [0, 1), got {betas!r}")
+        checked = {"b0": betas[0], "b1": betas[1]}
+        for key in checked:
+            _check_number(self, checked, key, "betas", high=1.0)
+        group["betas"] = (checked["b0"], checked["b1"])
 
     def _update(self, param: Parameter, group: dict, state: dict) -> None:
         xp = mg.get_array_module(param.data)

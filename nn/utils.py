@@ -25,7 +25,8 @@ def clip_grad_norm_(parameters: mg.Tensor | Iterable[mg.Tensor], max_norm: float
     """Scale all gradients together so their global `norm_type` norm is at most `max_norm`.
 
     The norm is taken over every gradient as if concatenated into one vector
-    (norm_type=inf: the largest absolute entry). Gradients are multiplied by
+    (norm_type=inf: the largest absolute entry; 0: as PyTorch, the number of parameters
+    with a non-zero gradient). Gradients are multiplied by
     min(1, max_norm / (norm + 1e-6)) unconditionally, as PyTorch does, which avoids
     a host-side comparison. Returns the norm before clipping as a 0-d Tensor on the
     gradients' backend (0.0 if no parameter has a gradient).
@@ -34,7 +35,18 @@ def clip_grad_norm_(parameters: mg.Tensor | Iterable[mg.Tensor], max_norm: float
     if not params:
         return mg.Tensor(0.0)
     xp = mg.get_array_module(params[0].grad)
-    if math.isinf(norm_type):
+    try:
+        norm_type = float(norm_type)
+    except (TypeError, ValueError):
+        raise ValueError(f"clip_grad_norm_: norm_type must be a number (2.0, 1.0, 0 or inf), got {norm_type!r}") from None
+    if math.isnan(norm_type) or norm_type < 0:
+        raise ValueError(f"clip_grad_norm_: norm_type must be >= 0, got {norm_type}")
+    if norm_type == 0:
+        # PyTorch takes the 0-"norm" (count of non-zeros) of the per-parameter 0-norms:
+        # the number of parameters whose gradient is not all zero.
+        dtype = params[0].grad.dtype
+        total = functools.reduce(lambda a, b: a + b, [xp.any(param.grad != 0).astype(dtype) for param in params])
+    elif math.isinf(norm_type):
         per_param = [xp.max(xp.abs(param.grad)) if param.grad.size else xp.zeros(()) for param in params]
         total = functools.reduce(xp.maximum, per_param)
     else:

@@ -246,3 +246,33 @@ def test_softmax_functions_match_torch(backend, torch, name, axis):
             lambda t: getattr(F, name)(t, axis=axis),
             lambda t: getattr(torch.nn.functional, name)(t, dim=axis),
             x)
+
+
+def test_mse_loss_warns_like_torch_when_the_target_would_broadcast(torch):
+    import warnings
+
+    with pytest.warns(UserWarning, match=r"mse_loss: using a target size \(3,\) that is different to the input size \(3, 1\)"):
+        ours = F.mse_loss(mg.zeros(3, 1), mg.tensor([1.0, 2.0, 3.0]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = torch.nn.functional.mse_loss(torch.zeros(3, 1), torch.tensor([1.0, 2.0, 3.0]))
+    assert_close(ours, theirs, F32)  # the same (broadcast) value PyTorch computes after warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        F.mse_loss(mg.zeros(3), mg.tensor([1.0, 2.0, 3.0]))  # same sizes: silent
+
+
+@pytest.mark.parametrize("probs", [[1.5], [-0.1, 0.5], [float("nan")]])
+def test_binary_cross_entropy_refuses_values_outside_0_1_like_torch(backend, torch, probs):
+    with pytest.raises(RuntimeError, match="binary_cross_entropy: all elements of input should be between 0 and 1"):
+        F.binary_cross_entropy(mg.tensor(probs, backend=backend), mg.ones(len(probs), backend=backend))
+    with pytest.raises(RuntimeError, match="between 0 and 1"):
+        torch.nn.functional.binary_cross_entropy(torch.tensor(probs), torch.ones(len(probs)))
+
+
+@pytest.mark.parametrize("fn", ["binary_cross_entropy", "binary_cross_entropy_with_logits"])
+def test_binary_losses_refuse_a_target_of_another_size_like_torch(torch, fn):
+    with pytest.raises(ValueError, match=rf"{fn}: .*target size \(2,\).*input size \(2, 1\)"):
+        getattr(F, fn)(mg.full((2, 1), 0.5), mg.ones(2))
+    with pytest.raises(ValueError):
+        getattr(torch.nn.functional, fn)(torch.full((2, 1), 0.5), torch.ones(2))

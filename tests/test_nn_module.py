@@ -1,4 +1,6 @@
 """Module mechanics: registration, traversal, modes, moving, state dicts, repr."""
+import re
+
 import numpy as np
 import pytest
 from helpers import assert_close, host
@@ -259,3 +261,39 @@ def test_torch_state_dict_loads_into_our_model(torch):
     layer.load_state_dict({name: value.numpy() for name, value in reference.state_dict().items()})
     x = np.ones((2, 4), np.float32)
     assert_close(layer(mg.tensor(x)), reference(torch.tensor(x)), np.float32)
+
+
+@pytest.mark.parametrize("bad, seen", [
+    (np.array(["a", "b", "c"]), "<U1"),
+    (np.array(["2020-01-01"] * 3, dtype="datetime64[D]"), "datetime64"),
+    (np.zeros(3, dtype=[("x", "f4")]), "[('x', '<f4')]"),
+    (np.zeros(3, dtype=np.complex64), "complex64"),
+    (np.array([object()] * 3), "object"),
+    ("text", "str"),
+    (None, "NoneType"),
+])
+def test_load_state_dict_refuses_uncastable_values_before_changing_anything(bad, seen):
+    """A bad value for the *last* key must not leave the earlier keys overwritten."""
+    net = Net()
+    before = {name: value.numpy() for name, value in net.state_dict().items()}
+    state = {name: value + 1 for name, value in Net().state_dict().items()}
+    last = list(state)[-1]
+    state[last] = bad
+    with pytest.raises(RuntimeError, match=f"(?s)nothing was changed.*wrong dtypes.*{last}: checkpoint {re.escape(seen)}"):
+        net.load_state_dict(state)
+    for name, value in net.state_dict().items():
+        np.testing.assert_array_equal(value.numpy(), before[name], err_msg=name)
+
+
+@pytest.mark.parametrize("bad", [[1, 2], "weights", 3, None, [("zeta.weight", mg.zeros(4, 3))]])
+def test_load_state_dict_of_a_non_mapping_is_a_clear_type_error(bad):
+    with pytest.raises(TypeError, match=f"Net.load_state_dict expects a mapping name -> Tensor.*got {type(bad).__name__}"):
+        Net().load_state_dict(bad)
+
+
+def test_load_state_dict_names_non_string_keys_and_hints_at_nested_checkpoints():
+    net = Net()
+    with pytest.raises(RuntimeError, match=r"unexpected keys: 0, x$"):
+        net.load_state_dict({0: mg.zeros(1), "x": mg.zeros(1), **net.state_dict()})
+    with pytest.raises(RuntimeError, match=r"(?s)unexpected keys: model.*checkpoint\['model'\]"):
+        net.load_state_dict({"model": net.state_dict(), "step": 3})

@@ -235,3 +235,84 @@ def test_optimizer_state_loads_onto_the_parameters_backend():
 def test_repr_lists_groups():
     text = repr(nn.optim.SGD([nn.Parameter(mg.ones(2))], lr=0.1))
     assert text.startswith("SGD (") and "1 parameters" in text and "lr: 0.1" in text
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW"])
+def test_step_is_all_or_nothing(backend, name):
+    """A bad .grad on a later parameter (its .data replaced after the grad was set) leaves
+    every earlier parameter and every moment buffer untouched."""
+    params = [nn.Parameter(mg.ones(2, 3, backend=backend)), nn.Parameter(mg.ones(4, backend=backend))]
+    options = {"lr": 0.1, "momentum": 0.9} if name == "SGD" else {"lr": 0.1}
+    opt = getattr(nn.optim, name)(params, **options)
+    for p in params:
+        p.grad = mg.ones(p.shape, backend=backend).data
+    opt.step()
+    before = [host(p) for p in params]
+    state_before = {k: {n: host(v) if not isinstance(v, (int, float)) else v for n, v in s.items()}
+                    for k, s in opt.state.items()}
+    params[1].data = mg.ones(5, backend=backend).data  # now its grad (4,) no longer fits
+    with pytest.raises(RuntimeError, match=r"step\(\): nothing was updated: parameter 1 is \(5,\) float32 .*"
+                                           r"its \.grad is \(4,\) float32"):
+        opt.step()
+    np.testing.assert_array_equal(host(params[0]), before[0])
+    for key, buffers in opt.state.items():
+        for buffer_name, value in buffers.items():
+            np.testing.assert_array_equal(host(value), state_before[key][buffer_name])
+
+
+def test_a_broadcastable_wrong_grad_never_reaches_step():
+    p = nn.Parameter(mg.ones(2, 3))
+    with pytest.raises(RuntimeError, match=r"shape \(1,\) to a tensor of shape \(2, 3\)"):
+        p.grad = np.ones(1, dtype=np.float32)
+    assert p.grad is None
+
+
+NAN = float("nan")
+
+
+@pytest.mark.parametrize("name, options, error, match", [
+    ("SGD", {"lr": "0.1"}, TypeError, "SGD: learning rate must be a real number, got str '0.1'"),
+    ("SGD", {"lr": NAN}, ValueError, "SGD: invalid learning rate nan"),
+    ("SGD", {"lr": -1.0}, ValueError, "SGD: invalid learning rate -1.0: it must be >= 0"),
+    ("SGD", {"lr": 0.1, "momentum": -0.5}, ValueError, "invalid momentum -0.5"),
+    ("SGD", {"lr": 0.1, "momentum": NAN}, ValueError, "invalid momentum nan"),
+    ("SGD", {"lr": 0.1, "weight_decay": NAN}, ValueError, "invalid weight_decay nan"),
+    ("SGD", {"lr": mg.tensor(0.1)}, TypeError, r"got Tensor .*tensor\.item\(\)"),
+    ("SGD", {"lr": 0.1, "nesterov": True}, ValueError, "Nesterov"),
+    ("Adam", {"lr": NAN}, ValueError, "Adam: invalid learning rate nan"),
+    ("Adam", {"eps": NAN}, ValueError, "Adam: invalid epsilon nan"),
+    ("Adam", {"eps": -1e-8}, ValueError, "invalid epsilon -1e-08"),
+    ("Adam", {"weight_decay": NAN}, ValueError, "invalid weight_decay nan"),
+    ("Adam", {"betas": (1.0, 0.999)}, ValueError, r"invalid betas 1.0: it must be in \[0.0, 1.0\)"),
+    ("Adam", {"betas": (0.9, NAN)}, ValueError, "invalid betas nan"),
+    ("Adam", {"betas": 0.9}, TypeError, "betas must be a pair"),
+    ("AdamW", {"lr": NAN}, ValueError, "AdamW: invalid learning rate nan"),
+    ("AdamW", {"weight_decay": "0.01"}, TypeError, "AdamW: weight_decay must be a real number"),
+])
+def test_bad_hyperparameters_are_refused_like_torch(name, options, error, match):
+    p = [nn.Parameter(mg.ones(2))]
+    with pytest.raises(error, match=match):
+        getattr(nn.optim, name)(p, **options)
+    with pytest.raises(error, match=match):  # a parameter group is checked the same way
+        defaults = {"lr": 0.1} if name == "SGD" else {}
+        opt = getattr(nn.optim, name)([nn.Parameter(mg.ones(1))], **defaults)
+        opt.add_param_group({"params": p, **options})
+
+
+def test_numpy_scalar_hyperparameters_become_python_numbers():
+    opt = nn.optim.Adam([nn.Parameter(mg.ones(2))], lr=np.float64(0.1), betas=(np.float32(0.5), 0.9))
+    group = opt.param_groups[0]
+    assert type(group["lr"]) is float and type(group["betas"][0]) is float
+
+
+def test_load_state_dict_refuses_bad_hyperparameters_without_changing_anything():
+    params = [nn.Parameter(mg.ones(2))]
+    opt = nn.optim.SGD(params, lr=0.1, momentum=0.9)
+    params[0].grad = mg.ones(2).data
+    opt.step()
+    state = opt.state_dict()
+    state["param_groups"][0]["lr"] = mg.tensor(0.1)  # what an old checkpoint could hold
+    fresh = nn.optim.SGD([nn.Parameter(mg.ones(2))], lr=0.5, momentum=0.9)
+    with pytest.raises(ValueError, match="nothing was changed.*learning rate must be a real number"):
+        fresh.load_state_dict(state)
+    assert fresh.state == {} and fresh.param_groups[0]["lr"] == 0.5

@@ -27,7 +27,7 @@ def with_grads(torch, backend, scale):
 
 
 @pytest.mark.parity
-@pytest.mark.parametrize("norm_type", [2.0, 1.0, 3.0, math.inf])
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, 3.0, math.inf, 0])
 @pytest.mark.parametrize("max_norm", [0.5, 1e3])
 def test_clip_grad_norm_matches_torch(backend, torch, norm_type, max_norm):
     ours, theirs = with_grads(torch, backend, scale=2.0)
@@ -67,3 +67,12 @@ def test_clip_grad_value_matches_torch(backend, torch):
     for p, q in zip(ours, theirs):
         assert type(p.grad) is type(p.data)
         assert_close(p.grad, q.grad, F32)
+
+
+@pytest.mark.parametrize("norm_type, match", [("fro", "must be a number"), (-1.0, "must be >= 0"), (math.nan, "must be >= 0, got nan")])
+def test_clip_grad_norm_refuses_a_bad_norm_type_before_touching_grads(norm_type, match):
+    p = nn.Parameter(mg.zeros(2))
+    p.grad = mg.tensor([3.0, 4.0]).data
+    with pytest.raises(ValueError, match=f"clip_grad_norm_: norm_type {match}"):
+        nn.utils.clip_grad_norm_([p], 1.0, norm_type=norm_type)
+    assert p.grad.tolist() == [3.0, 4.0]

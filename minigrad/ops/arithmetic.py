@@ -45,6 +45,8 @@ class Mul(Op):
 
 
 class Div(Op):
+    saves_output = True  # backward reads the output: writing into it in place is refused
+
     @staticmethod
     def forward(ctx, a, b):
         return a / b
@@ -91,6 +93,7 @@ class PowScalar(Op):
 
 class Pow(Op):
     """a ** b with a tensor exponent."""
+    saves_output = True  # backward reads the output: writing into it in place is refused
 
     @staticmethod
     def forward(ctx, a, b):

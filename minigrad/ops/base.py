@@ -153,6 +153,8 @@ def normalize_axes(axis, ndim: int, op_name: str = "reduction") -> tuple:
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if not isinstance(axis, (tuple, list)) else tuple(axis)
+    if len(axes) == 1 and type(axes[0]) is int and -ndim <= axes[0] < ndim:
+        return (axes[0] % ndim,)  # the common case, checked without a call per axis
     normalized = {check_axis(op_name, a, ndim) for a in axes}
     if len(normalized) != len(axes):
         raise ValueError(f"{op_name}: axis {axis} names an axis twice")

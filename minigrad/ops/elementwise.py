@@ -7,6 +7,8 @@ from .base import Op, constant, floating
 
 
 class Exp(Op):
+    saves_output = True  # backward reads the output: writing into it in place is refused
+
     @staticmethod
     def forward(ctx, x):
         return ctx.xp.exp(x)
@@ -27,6 +29,8 @@ class Log(Op):
 
 
 class Sqrt(Op):
+    saves_output = True  # backward reads the output: writing into it in place is refused
+
     @staticmethod
     def forward(ctx, x):
         return ctx.xp.sqrt(x)
@@ -37,6 +41,8 @@ class Sqrt(Op):
 
 
 class Tanh(Op):
+    saves_output = True  # backward reads the output: writing into it in place is refused
+
     @staticmethod
     def forward(ctx, x):
         return ctx.xp.tanh(x)
@@ -48,6 +54,8 @@ class Tanh(Op):
 
 
 class Sigmoid(Op):
+    saves_output = True  # backward reads the output: writing into it in place is refused
+
     @staticmethod
     def forward(ctx, x):
         # σ(x) = (1 + tanh(x/2)) / 2: no exp, so no overflow at |x| = 1000.

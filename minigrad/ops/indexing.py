@@ -28,6 +28,9 @@ def _is_basic(index) -> bool:
 
 
 class GetItem(Op):
+    # basic indexing views the input's storage (one version counter); integer arrays copy
+    storage_view = staticmethod(lambda kwargs: _is_basic(kwargs["index"]))
+
     @staticmethod
     def forward(ctx, x, index):
         ctx.index = index

@@ -39,6 +39,8 @@ class Stack(Op):
 
 
 class Split(Op):
+    storage_view = True  # the output views the input's storage: one version counter
+
     @staticmethod
     def forward(ctx, x, indices, axis):
         ctx.axis = axis
@@ -107,7 +109,11 @@ def cat(tensors, axis=0):
     if not tensors:
         raise ValueError("cat: expected a non-empty sequence of tensors")
     tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
-    axis = _axis(axis, tensors[0].ndim, "cat")
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise ValueError(f"cat: zero-dimensional tensor (at position {i}) cannot be concatenated; "
+                             "use mg.stack, or reshape it to 1-d first")
+    axis = check_axis("cat", axis, tensors[0].ndim)
     first = tensors[0]
     for i, t in enumerate(tensors[1:], 1):
         if t.ndim != first.ndim or any(

@@ -29,14 +29,16 @@ class Sum(Op):
 
 class _Extreme(Op):
     """max/min as PyTorch's amax/amin: ties share the gradient equally."""
+    saves_output = True  # backward reads the output: writing into it in place is refused
 
     reduce = None
 
     @classmethod
     def forward(cls, ctx, x, axes, keepdims):
         ctx.axes, ctx.keepdims = axes, keepdims
-        if x.size == 0:
-            raise ValueError(f"{cls.__name__.lower()} of an empty tensor has no value")
+        if x.size == 0 and 0 in [x.shape[a] for a in axes]:
+            raise ValueError(f"reducing an axis of length 0 (shape {x.shape}) has no "
+                             "value; PyTorch raises too (use a non-empty axis or mg.where)")
         return getattr(x, cls.reduce)(axis=axes, keepdims=keepdims)
 
     @staticmethod
@@ -57,11 +59,16 @@ class Min(_Extreme):
 
 
 class LogSumExp(Op):
+    saves_output = True  # backward reads the output: writing into it in place is refused
+
     @staticmethod
     def forward(ctx, x, axes, keepdims):
         # log Σ eˣ = m + log Σ e^(x-m) with m = max x: nothing overflows.
         ctx.axes, ctx.keepdims = axes, keepdims
         xp = ctx.xp
+        if x.size == 0 and 0 in [x.shape[a] for a in axes]:  # log Σ over nothing = log 0 = -inf, as PyTorch
+            out = xp.full(keepdims_shape(x.shape, axes), -xp.inf, dtype=x.dtype)
+            return out if keepdims else out.reshape([n for i, n in enumerate(out.shape) if i not in axes])
         m = x.max(axis=axes, keepdims=True)
         m = xp.where(xp.isfinite(m), m, 0)
         out = xp.log(xp.exp(x - m).sum(axis=axes, keepdims=True)) + m
@@ -248,6 +255,7 @@ def logsumexp(x, axis=None, keepdims=False):
 @composite("softmax")
 def softmax(x, axis=-1):
     """e^x / Σ e^x along `axis`, stable through logsumexp."""
+    normalize_axes(axis, x.ndim, "softmax")
     return (x - logsumexp(x, axis, keepdims=True)).exp()
 
 
@@ -255,6 +263,7 @@ def softmax(x, axis=-1):
 @composite("log_softmax")
 def log_softmax(x, axis=-1):
     """x - logsumexp(x) along `axis`: log-probabilities without overflow."""
+    normalize_axes(axis, x.ndim, "log_softmax")
     return x - logsumexp(x, axis, keepdims=True)
 
 
@@ -280,6 +289,8 @@ def _logical_reduction(name):
     def reduction(x, axis=None, keepdims=False):
         """Whether any/all elements are true over `axis` (not differentiable)."""
         xp = _xp(x)
+        if axis is not None:
+            axis = normalize_axes(axis, x.ndim, name) if x.ndim else None
         return constant(xp.asarray(getattr(xp, name)(x.data, axis=axis, keepdims=keepdims)))
 
     reduction.__name__ = name

@@ -13,6 +13,8 @@ def _shape_arg(shape, op_name: str = "reshape") -> tuple:
 
 
 class Reshape(Op):
+    storage_view = True  # the output views the input's storage: one version counter
+
     @staticmethod
     def forward(ctx, x, shape):
         return x.reshape(shape)
@@ -23,6 +25,8 @@ class Reshape(Op):
 
 
 class Transpose(Op):
+    storage_view = True  # the output views the input's storage: one version counter
+
     @staticmethod
     def forward(ctx, x, axes):
         ctx.axes = axes
