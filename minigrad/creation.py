@@ -88,8 +88,6 @@ def arange(start, stop=None, step=1, dtype=None, backend=None, requires_grad=Fal
         is_float = any(isinstance(v, float) for v in (start, stop, step))
         dtype = _backend.get_default_dtype() if is_float else "int64"
     dtype, b = _resolve(dtype, backend)
-    if step == 0:
-        raise ValueError("arange: step must not be 0")
     return _finish(b.xp.arange(start, stop, step, dtype=dtype), requires_grad)
 
 

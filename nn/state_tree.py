@@ -76,6 +76,11 @@ def flatten(state: Any) -> tuple[dict, Any]:
             active.discard(id(value))
 
     def store(value: Any, path: str) -> str:
+        dtype = getattr(value, "dtype", None)  # an array mg.Tensor would refuse: say why here
+        if dtype is not None and not isinstance(value, mg.Tensor) and dtype not in STORABLE:
+            raise TypeError(
+                f"nn.save: {_where(path)} has dtype {dtype}, which a checkpoint cannot hold "
+                f"(store numbers: bool, int or float arrays)")
         array = (value if isinstance(value, mg.Tensor) else mg.Tensor(value)).numpy()
         if array.dtype not in STORABLE:
             raise TypeError(

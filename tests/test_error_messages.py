@@ -35,9 +35,9 @@ def test_axis_errors_are_also_value_errors_as_numpys():
 
 
 ZERO_D = {
-    "cat": (lambda: mg.cat([SCALAR, SCALAR]), ValueError, "cat: zero-dimensional tensor \\(at position 0\\) cannot be concatenated"),
+    "cat": (lambda: mg.cat([SCALAR, SCALAR]), ValueError, "cat: a 0-d \\(zero-dimensional\\) tensor, at position 0, cannot be concatenated"),
     "split": (lambda: mg.split(SCALAR, 1), IndexError, "split: a 0-d tensor has no axis 0"),
-    "swapaxes": (lambda: SCALAR.swapaxes(0, 1), IndexError, "swapaxes: a 0-d tensor has no axis 0"),
+    "swapaxes": (lambda: SCALAR.swapaxes(0, 1), IndexError, "swapaxes: a 0-d tensor has no axis 1"),
     "unsqueeze": (lambda: SCALAR.unsqueeze(2), IndexError, "unsqueeze: axis 2 is out of range"),
     "squeeze": (lambda: SCALAR.squeeze(1), IndexError, "squeeze: a 0-d tensor has no axis 1"),
     "arange": (lambda: mg.arange(0, 5, 0), ValueError, r"arange: step must be nonzero \(got arange\(0, 5, 0\)\)"),

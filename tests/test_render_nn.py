@@ -190,7 +190,7 @@ def test_render_bptt_example(tmp_path):
     assert "ŷ&lt;2&gt;" in svg and "L&lt;3&gt;" in svg and svg.count("W_aa") == 1
     with open(tmp_path / "bptt_lstm_gates.svg", encoding="utf-8") as file:
         svg = file.read()
-    assert all(gate in svg for gate in ("Γu", "Γf", "Γo", "c̃&lt;2&gt;", "c&lt;3&gt;"))
+    assert all(gate in svg for gate in ("Γu", "Γf", "Γo", "c̃&lt;2&gt;", "c&lt;2&gt;", "a&lt;1&gt;"))
     assert metrics["bptt_lstm_long"]["nodes"] <= 250
     assert (tmp_path / "bptt_lstm_long.html").stat().st_size > 10_000
 

@@ -141,6 +141,9 @@ def check_axis(op_name: str, axis, ndim: int, extra: int = 0) -> int:
     axis = as_int(axis, op_name, "axis")
     size = max(ndim + extra, 1)
     if not -size <= axis < size:
+        if ndim == 0 and not extra:
+            raise AxisError(f"{op_name}: a 0-d tensor has no axis {axis} (it has no axes at "
+                            "all); reshape it to 1-d first, e.g. t.reshape(1)")
         raise AxisError(
             f"{op_name}: axis {axis} is out of range for a tensor of {ndim} dimensions "
             f"(expected an axis in [{-size}, {size - 1}])"

@@ -6,7 +6,7 @@ import builtins
 
 from ..keywords import accepts_torch_keywords
 from ..tensor import Tensor
-from .base import Op, as_int, check_axis, lift, reduce_to
+from .base import AxisError, Op, as_int, check_axis, lift, reduce_to
 
 
 class Cat(Op):
@@ -95,10 +95,8 @@ class Minimum(_Pick):
 
 def _axis(axis, ndim, op_name):
     if ndim == 0:
-        raise ValueError(
-            f"{op_name}: a 0-d tensor has no axis to work along; reshape it to (1,) first "
-            "(t.reshape(1))"
-        )
+        raise AxisError(f"{op_name}: a 0-d tensor has no axis {axis} (it has no axes at all); "
+                        "reshape it to 1-d first, e.g. t.reshape(1)")
     return check_axis(op_name, axis, ndim)
 
 
@@ -111,8 +109,8 @@ def cat(tensors, axis=0):
     tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
     for i, t in enumerate(tensors):
         if t.ndim == 0:
-            raise ValueError(f"cat: zero-dimensional tensor (at position {i}) cannot be concatenated; "
-                             "use mg.stack, or reshape it to 1-d first")
+            raise ValueError(f"cat: a 0-d (zero-dimensional) tensor, at position {i}, cannot be "
+                             "concatenated; use mg.stack, or reshape it to 1-d first")
     axis = check_axis("cat", axis, tensors[0].ndim)
     first = tensors[0]
     for i, t in enumerate(tensors[1:], 1):
