@@ -38,3 +38,8 @@ from . import attention, decode
 from .attention import Attention, AttentionMemory
 
 __all__ += ["Attention", "AttentionMemory", "attention", "decode"]
+
+# Data parallelism over processes (MPI, NCCL): nn.parallel.DistributedDataParallel, DistributedSampler.
+from . import parallel
+
+__all__ += ["parallel"]
