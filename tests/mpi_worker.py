@@ -18,10 +18,10 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import minigrad as mg  # noqa: E402
-import minigrad.distributed as dist  # noqa: E402
-import nn  # noqa: E402
-import nn.functional as F  # noqa: E402
+import minigrad as mg
+import minigrad.distributed as dist
+import nn
+import nn.functional as F
 
 N, T, FEATURES, HIDDEN, CLASSES, SHARD = 80, 6, 3, 5, 3, 4
 STEPS_PER_EPOCH = N // (2 * SHARD)  # 10 steps per epoch of two ranks: 20 steps in 2 epochs
@@ -170,11 +170,26 @@ def hangs(comm, arrays: dict, report: dict) -> None:
     dist.allreduce(np.ones(3))
 
 
-SCENARIOS = {"happy": happy, "mismatch": mismatch, "raises": raises, "hangs": hangs}
+def nccl(comm, arrays: dict, report: dict) -> None:
+    """On GPUs: collectives on CuPy tensors and one averaged backward, through NCCL."""
+    r = comm.rank
+    out = dist.allreduce(mg.tensor([r + 1.0, 2.0 * r], backend="cupy"))
+    report["allreduce_sum_cupy"] = [out.backend, out.numpy().tolist()]
+    x, y = data()
+    model = build_model(seed=r, backend="cupy")
+    ddp = nn.parallel.DistributedDataParallel(model)
+    arrays.update({f"init_cupy/{k}": host(v.data) for k, v in model.state_dict().items()})
+    shard = slice(r * SHARD, (r + 1) * SHARD)
+    loss_of(ddp, x[shard], y[shard], "cupy").backward()
+    arrays.update(grads_of(model, "grads_cupy"))
+
+
+SCENARIOS = {"nccl": nccl, "happy": happy, "mismatch": mismatch, "raises": raises, "hangs": hangs}
 
 if __name__ == "__main__":
     scenario, out = sys.argv[1], sys.argv[2]
-    comm = dist.init(timeout=float(os.environ.get("MINIGRAD_DIST_TIMEOUT", 30)))
+    comm = dist.init(backend="cupy" if scenario == "nccl" else None,
+                     timeout=float(os.environ.get("MINIGRAD_DIST_TIMEOUT", "30")))
     arrays, report = {}, {"world_size": comm.world_size, "communicator": comm.name}
     SCENARIOS[scenario](comm, arrays, report)
     np.savez(os.path.join(out, f"rank{comm.rank}.npz"), **arrays)
