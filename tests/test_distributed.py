@@ -36,8 +36,8 @@ def _mpiexec() -> str | None:
     return shutil.which("mpiexec")
 
 
-def run_job(scenario: str, out: Path, timeout_s: float = 30, limit: float = 60, size: int = 2):
-    """Run the worker under mpiexec -n size; returns (completed process, wall seconds)."""
+def mpirun(arguments: list[str], timeout_s: float = 30, limit: float = 60, size: int = 2):
+    """`mpiexec -n size python ARGUMENTS...`; returns (completed process, wall seconds)."""
     mpiexec = _mpiexec()
     missing = mpiexec is None
     try:
@@ -50,14 +50,20 @@ def run_job(scenario: str, out: Path, timeout_s: float = 30, limit: float = 60, 
             pytest.fail(message)
         pytest.skip(message)
     env = dict(os.environ, MINIGRAD_DIST_TIMEOUT=str(timeout_s), OPENBLAS_NUM_THREADS="1",
-               OMP_NUM_THREADS="1", PYTHONPATH=str(ROOT))
-    command = [mpiexec, "-n", str(size), sys.executable, str(ROOT / "tests" / "mpi_worker.py"), scenario, str(out)]
+               OMP_NUM_THREADS="1", PYTHONPATH=str(ROOT), MPLBACKEND="Agg")
+    command = [mpiexec, "-n", str(size), sys.executable, *arguments]
     started = time.monotonic()
     try:
-        done = subprocess.run(command, check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=limit)
+        done = subprocess.run(command, check=False, cwd=ROOT, env=env, capture_output=True, text=True,
+                              timeout=limit)
     except subprocess.TimeoutExpired as exc:
         pytest.fail(f"{' '.join(command)} hung for {limit} s:\n{exc.stdout}\n{exc.stderr}")
     return done, time.monotonic() - started
+
+
+def run_job(scenario: str, out: Path, timeout_s: float = 30, limit: float = 60, size: int = 2):
+    """The worker's `scenario` under mpiexec -n size."""
+    return mpirun([str(ROOT / "tests" / "mpi_worker.py"), scenario, str(out)], timeout_s, limit, size)
 
 
 def ranks(out: Path, size: int = 2) -> list[tuple[dict, dict]]:
@@ -183,3 +189,28 @@ def test_a_collective_that_a_rank_never_joins_times_out(tmp_path):
     assert "rank 0 of 2: allreduce of a float64 array of shape (3,) did not complete within the " \
            "timeout of 2 s" in done.stderr, done.stderr[-3000:]
     assert seconds < 30          # rank 1 sleeps 60 s: the abort ended it
+
+
+EXAMPLES_LIMIT = 600  # seconds: these train real models, on a machine that may be busy
+
+
+def test_digits_sequence_trains_data_parallel(tmp_path):
+    done, _ = mpirun([str(ROOT / "examples" / "digits_sequence.py"), "--small", "--distributed",
+                      "--no-progress", "--out", str(tmp_path)], timeout_s=120, limit=EXAMPLES_LIMIT)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert done.stdout.count("data-parallel over 2 processes (mpi)") == 1   # rank 0 alone logs
+    metrics = json.loads((tmp_path / "digits_sequence_metrics.json").read_text())
+    assert metrics["accuracy"] >= 0.95, metrics                             # chance: 10%
+    assert (tmp_path / "digits_sequence.png").stat().st_size > 1000
+
+
+def test_names_lm_trains_data_parallel(tmp_path):
+    done, _ = mpirun([str(ROOT / "examples" / "names_lm.py"), "--small", "--distributed", "--steps", "60",
+                      "--samples", "5", "--no-progress", "--out", str(tmp_path)], timeout_s=120,
+                     limit=EXAMPLES_LIMIT)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert done.stdout.count("data-parallel over 2 processes (mpi)") == 1
+    metrics = json.loads((tmp_path / "names_lm_metrics.json").read_text())
+    assert metrics["steps"] == 60 and len(metrics["samples"]) == 5
+    assert metrics["heldout_nll"] < 3.0, metrics         # uniform guessing: ln 28 = 3.33 nats/char
+    assert (tmp_path / "names_lm.ckpt.npz").stat().st_size > 1000
