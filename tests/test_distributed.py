@@ -214,3 +214,17 @@ def test_names_lm_trains_data_parallel(tmp_path):
     assert metrics["steps"] == 60 and len(metrics["samples"]) == 5
     assert metrics["heldout_nll"] < 3.0, metrics         # uniform guessing: ln 28 = 3.33 nats/char
     assert (tmp_path / "names_lm.ckpt.npz").stat().st_size > 1000
+
+
+def test_the_distributed_benchmark_reports_throughput_and_bytes(tmp_path):
+    if _mpiexec() is None:
+        mpirun([])  # fails in CI, skips elsewhere, with the install hint
+    out = tmp_path / "bench.json"
+    done = subprocess.run([sys.executable, "-m", "benchmarks.distributed", "--steps", "2", "--warmup", "1",
+                           "--hidden", "16", "--json", str(out)], check=False, cwd=ROOT, capture_output=True,
+                          text=True, timeout=EXAMPLES_LIMIT)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    one, two = json.loads(out.read_text())
+    assert (one["processes"], one["communicator"], two["processes"], two["communicator"]) == (1, "mpi", 2, "mpi")
+    assert one["bytes_allreduced_per_step"] == 0 and two["bytes_allreduced_per_step"] > 0
+    assert two["chars_per_s"] > 0 and "speed-up" in done.stdout
