@@ -43,8 +43,12 @@ class _Bucket:
     def __init__(self, tensors: list[mg.Tensor]):
         self.tensors = tensors
         self.dtype = tensors[0].dtype
-        self.xp = mg.get_array_module(tensors[0].data)
         self.bounds = np.cumsum([0] + [t.size for t in tensors]).tolist()
+
+    @property
+    def xp(self):
+        """The array module of the tensors now (they may have moved since, with `.to()`)."""
+        return mg.get_array_module(self.tensors[0].data)
 
     @property
     def size(self) -> int:
