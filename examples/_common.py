@@ -75,7 +75,8 @@ def add_distributed_argument(p: argparse.ArgumentParser) -> None:
 def init_distributed(args: argparse.Namespace):
     """With --distributed: the job's communicator (minigrad.distributed.init); ranks
     other than 0 print nothing (rank-0-only logging) and, like rank 0, train on their
-    own shard. Without it: None."""
+    own shard. Without it: None. Call it before `setup`: the NCCL communicator
+    chooses this rank's GPU, which must happen before anything is put on one."""
     if not getattr(args, "distributed", False):
         return None
     import minigrad.distributed as dist
@@ -83,7 +84,8 @@ def init_distributed(args: argparse.Namespace):
     comm = dist.init(backend=args.backend)
     if comm.rank != 0:
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the life of the process
-    print(f"data-parallel over {comm.world_size} processes ({comm.name})")
+    print(f"data-parallel over {comm.world_size} process{'es' if comm.world_size != 1 else ''} "
+          f"({comm.name})")
     return comm
 
 

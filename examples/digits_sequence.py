@@ -110,8 +110,8 @@ def build_parser():
 def main(argv: list[str] | None = None) -> dict:
     args = build_parser().parse_args(argv)
     epochs = args.epochs or (12 if args.small else 20)
+    comm = _common.init_distributed(args)   # first: with NCCL it picks this rank's GPU
     rng = _common.setup(args)
-    comm = _common.init_distributed(args)
     timer = _common.Timer()
 
     x_train, x_test, y_train, y_test = load_digits(args.seed)

@@ -257,8 +257,8 @@ def main(argv: list[str] | None = None) -> dict:
     args = build_parser().parse_args(argv)
     hidden = args.hidden or (64 if args.small else 128)
     steps = args.steps or (200 if args.small else 1500)
+    comm = _common.init_distributed(args)   # first: with NCCL it picks this rank's GPU
     rng = _common.setup(args)
-    comm = _common.init_distributed(args)
     timer = _common.Timer()
 
     words = load_names(args.names)
