@@ -6,6 +6,7 @@
     y.backward()          # x.grad == [2., 4.]
 """
 from . import distributed  # noqa: F401  (minigrad.distributed: collectives across processes)
+from .autograd import observe_gradients  # noqa: F401
 from .backend import (  # noqa: F401
     BackendMismatchError,
     BackendUnavailableError,
@@ -35,7 +36,6 @@ from .modes import (  # noqa: F401
     detect_anomaly,
     enable_grad,
     is_grad_enabled,
-    name_scope,
     no_grad,
     set_grad_enabled,
 )
@@ -79,10 +79,20 @@ from .ops import (  # noqa: F401
 from .render import (  # noqa: F401
     GraphvizNotFoundError,
     draw_graph,
-    module_scope,
     record_grad_norms,
     step_grad_norms,
     to_dot,
+)
+from .scopes import (  # noqa: F401
+    ScopeEntry,
+    composite_scope,
+    current_scope,
+    direction_scope,
+    layer_scope,
+    module_scope,
+    name_scope,
+    step_scope,
+    tag,
 )
 from .tensor import Tensor  # noqa: F401
 

@@ -18,10 +18,43 @@ from __future__ import annotations
 from .backend import _BY_ARRAY_TYPE as _ARRAY_TYPES
 from .function import _check_finite, _freed_graph_error
 from .modes import _anomaly, _grad_enabled
+from .walk import consumers_first, gradient_inputs
 
-# Callbacks `observer(node, output_grads)` called as each node's gradients become
-# final; graph rendering uses one to record gradient norms (see `record_grad_norms`).
-_grad_observers: list = []
+_observers: list = []  # what `observe_gradients` registered, in registration order
+
+
+class observe_gradients:
+    """Call `fn(node, grads)` for every graph node as its output gradients become final.
+
+    The one public way to watch a backward pass (graph pictures use it to record
+    gradient norms and the order the nodes ran in). `grads` has one entry per
+    output of `node`: a Tensor, or None where no gradient arrived. Nodes come in
+    the order the engine runs them. Use it as a context manager, or keep the
+    handle and call `.remove()`; it applies to backward passes in every thread.
+
+    >>> seen = []
+    >>> with mg.observe_gradients(lambda node, grads: seen.append(node.op_name)):
+    ...     loss.backward()
+    """
+
+    def __init__(self, fn):
+        if not callable(fn):
+            raise TypeError(f"observe_gradients: expected a callable fn(node, grads), got "
+                            f"{type(fn).__name__}")
+        self.fn = fn
+        _observers.append(fn)
+
+    def remove(self) -> None:
+        """Stop observing (removing twice is harmless)."""
+        if self.fn in _observers:
+            _observers.remove(self.fn)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info) -> bool:
+        self.remove()
+        return False
 
 
 def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=None,
@@ -40,22 +73,6 @@ def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=N
                     inputs, allow_unused)
     finally:
         _grad_enabled.reset(token)
-
-
-def _count_uses(root_nodes) -> dict:
-    uses = {}
-    stack = list(root_nodes)
-    seen = set(stack)
-    while stack:
-        node = stack.pop()
-        for t in node.inputs:
-            parent = t._creator
-            if parent is not None and t._requires_grad:
-                uses[parent] = uses.get(parent, 0) + 1
-                if parent not in seen:
-                    seen.add(parent)
-                    stack.append(parent)
-    return uses
 
 
 def _accumulate(slot: list, index: int, grad, create_graph: bool) -> None:
@@ -107,16 +124,13 @@ def _run(Tensor, roots, root_grads, retain_graph, create_graph, capture, inputs,
             root_nodes.append(node)
         _accumulate(pending[node], root._output_index, grad, create_graph)
 
-    uses = _count_uses(root_nodes)
-    ready = [n for n in root_nodes if uses.get(n, 0) == 0]
     targets = _capture_targets(inputs) if capture else None
     captured = {}
-    observers = _grad_observers
+    observers = _observers
     anomaly = _anomaly.get()
     node_backward = _node_backward_tensors if create_graph else _node_backward_arrays
 
-    while ready:
-        node = ready.pop()
+    for node in consumers_first(root_nodes, gradient_inputs):
         grads = pending.pop(node)[0]
         if node._hooks is not None or node._retained is not None or targets is not None \
                 or observers:
@@ -138,10 +152,6 @@ def _run(Tensor, roots, root_grads, retain_graph, create_graph, capture, inputs,
                     slot[0][t._output_index] = g
             elif g is not None:
                 _accumulate(slot, t._output_index, g, create_graph)
-            count = uses[parent] - 1
-            uses[parent] = count
-            if not count:
-                ready.append(parent)
         if not retain_graph:
             node._release()
 
@@ -186,11 +196,11 @@ def _visit(Tensor, node, grads, create_graph, capture, targets, captured) -> lis
     if targets is not None and node in targets:
         for index, position in targets[node]:
             captured[position] = grads[index]
-    if _grad_observers:
+    if _observers:
         seen = grads if create_graph else [
             None if g is None else Tensor._make(_as_array(g, data), False, None, 0)
             for g, data in zip(grads, node._output_data)]
-        for observer in _grad_observers:
+        for observer in _observers:
             observer(node, seen)
     return grads
 

@@ -24,7 +24,8 @@ from .backend import (
     dtype_of_python_scalar,
     get_backend,
 )
-from .modes import _anomaly, _grad_enabled, _scope
+from .modes import _anomaly, _grad_enabled
+from .scopes import _scope
 
 
 class Function:
@@ -146,6 +147,7 @@ Function._freed = False
 Function._hooks = None
 Function._retained = None
 Function._scope = ()
+Function._roles = None  # output index -> course label (mg.tag), for pictures
 Function._versions = None  # input versions at recording time; None: all were 0
 
 Tensor = None  # minigrad.tensor sets these two once Tensor exists (no import cycle)

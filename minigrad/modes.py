@@ -1,4 +1,6 @@
-"""Switches that change how ops record the graph: grad mode, anomaly detection, scopes.
+"""Switches that change how ops record the graph: grad mode and anomaly detection.
+
+Scopes (where an op was recorded) live in `minigrad.scopes`.
 
 Each is a context variable (as Chainer keeps its config thread-local), so a
 `no_grad()` in one thread or asyncio task never leaks into another.
@@ -10,7 +12,6 @@ from contextvars import ContextVar
 
 _grad_enabled: ContextVar[bool] = ContextVar("minigrad_grad_enabled", default=True)
 _anomaly: ContextVar[bool] = ContextVar("minigrad_detect_anomaly", default=False)
-_scope: ContextVar[tuple] = ContextVar("minigrad_scope", default=())
 
 
 def is_grad_enabled() -> bool:
@@ -88,30 +89,3 @@ class detect_anomaly:
 
 def is_anomaly_enabled() -> bool:
     return _anomaly.get()
-
-
-class name_scope:
-    """Tags every op created inside with a path (module, layer, direction, time step).
-
-    Graph rendering groups nodes by these paths: `group="timestep"` draws one
-    cluster per step of an unrolled recurrent layer.
-
-    >>> with mg.name_scope("encoder"), mg.name_scope("t=3"):
-    ...     h = cell(x, h)
-    """
-
-    def __init__(self, name: str):
-        self.name = str(name)
-        self._tokens = []
-
-    def __enter__(self):
-        self._tokens.append(_scope.set(_scope.get() + (self.name,)))
-        return self
-
-    def __exit__(self, *exc_info):
-        _scope.reset(self._tokens.pop())
-        return False
-
-
-def current_scope() -> tuple:
-    return _scope.get()

@@ -15,6 +15,7 @@ from helpers import host
 import minigrad as mg
 from minigrad import autograd
 from minigrad.render.dot import PALETTE
+from minigrad.render.norms import backward_position, recorded_norms
 
 # -- graphs to draw, and what a walk of them must find ------------------------------------
 
@@ -180,7 +181,7 @@ def scoped_rnn(steps=4, layers=2, bidirectional=True, hidden=3, features=2, batc
             h = c = mg.zeros(batch, hidden)
             hs = [None] * steps
             order = range(steps) if direction == "forward" else range(steps - 1, -1, -1)
-            with mg.name_scope(f"layer{layer}"), mg.name_scope(direction):
+            with mg.layer_scope(layer), mg.direction_scope(direction):
                 for t in order:
                     with mg.name_scope(f"t={t}"):
                         z = inputs[t] @ w_x + h @ w_h
@@ -317,18 +318,19 @@ def test_step_window_hides_inputs_and_heads_of_hidden_steps():
 
 def test_record_grad_norms_stores_device_norms_and_uninstalls():
     (loss,) = mlp()
-    before = list(autograd._grad_observers)
+    before = list(autograd._observers)
     with mg.record_grad_norms():
         loss.backward()
-    assert autograd._grad_observers == before
-    norms = loss.grad_fn._grad_norms
+    assert autograd._observers == before
+    norms = recorded_norms(loss.grad_fn)
     assert len(norms) == 1 and float(host(norms[0])) == pytest.approx(1.0)
+    assert backward_position(loss.grad_fn) == 0  # the root's node runs first
 
 
 def test_without_recording_nothing_is_stored():
     (loss,) = mlp()
     loss.backward()
-    assert not hasattr(loss.grad_fn, "_grad_norms")
+    assert recorded_norms(loss.grad_fn) is None
 
 
 def test_recording_never_goes_to_the_host_during_backward():
@@ -338,7 +340,7 @@ def test_recording_never_goes_to_the_host_during_backward():
     loss = (x.tanh() * 3.0).sum()
     with mg.record_grad_norms():
         loss.backward()
-    assert type(loss.grad_fn._grad_norms[0]).__name__ == "StrictArray"
+    assert type(recorded_norms(loss.grad_fn)[0]).__name__ == "StrictArray"
     dot = parse_dot(mg.to_dot(loss, show_grads=True))
     assert all("‖g‖" in n.label for n in dot.of_kind("op"))
 

@@ -269,28 +269,31 @@ def test_one_input_matmul_per_sequence_and_one_recurrent_matmul_per_step(cell):
     output, _ = layer(mg.randn(steps, 2, INPUT), mg.randn(2, HIDDEN) if cell != "LSTMCell"
                       else (mg.randn(2, HIDDEN), mg.randn(2, HIDDEN)))
     matmuls = [node for node in graph_nodes(output.sum()) if node.op_name == "MatMul"]
-    per_step = [node for node in matmuls if node._scope and node._scope[-1].startswith("t=")]
+    per_step = [node for node in matmuls if node._scope and node._scope[-1].kind == "step"]
     outside = [node for node in matmuls if node not in per_step]
-    assert len(outside) == 1 and outside[0]._scope == ("forward",)
+    assert len(outside) == 1 and outside[0]._scope == (mg.ScopeEntry("direction", "forward"),)
     assert tuple(outside[0].inputs[0].shape) == (steps * 2, INPUT)  # the whole sequence at once
-    assert sorted(node._scope[-1] for node in per_step) == sorted(f"t={t}" for t in range(steps))
+    assert sorted(node._scope[-1].index for node in per_step) == list(range(steps))
 
 
 @pytest.mark.parametrize("fused", [True, False])
 def test_scopes_name_layer_direction_and_real_time_step(fused):
     lstm = nn.LSTM(INPUT, HIDDEN, num_layers=2, bidirectional=True, fused=fused)
     output, _ = lstm(mg.randn(3, 1, INPUT))
-    scopes = {node._scope for node in graph_nodes(output.sum())}
+    scopes = {tuple(map(str, node._scope)) for node in graph_nodes(output.sum())}
+    kinds = {tuple(e.kind for e in node._scope) for node in graph_nodes(output.sum())}
     for layer in ("layer0", "layer1"):
         for direction in ("forward", "reverse"):
             for t in range(3):
                 assert (layer, direction, f"t={t}") in scopes
+    assert ("layer", "direction", "step") in kinds
     assert not any(len(scope) > 3 for scope in scopes)
     # the reverse direction runs t=2 first: its t=2 step starts from the initial state
     # (fused: one LSTMStep node per step, taking (x<t> projected, h, c, W_hh))
     step_op, h_input = ("LSTMStep", 1) if fused else ("MatMul", 0)
     reverse_first = [node for node in graph_nodes(output.sum())
-                     if node._scope == ("layer0", "reverse", "t=2") and node.op_name == step_op]
+                     if tuple(map(str, node._scope)) == ("layer0", "reverse", "t=2")
+                     and node.op_name == step_op]
     assert len(reverse_first) == 1 and reverse_first[0].inputs[h_input]._creator is None
 
 

@@ -11,8 +11,7 @@
 See docs/rendering.md.
 """
 from .dot import GraphvizNotFoundError, draw_graph, to_dot
-from .graph import module_scope
 from .norms import record_grad_norms, step_grad_norms
 
-__all__ = ["GraphvizNotFoundError", "draw_graph", "module_scope", "record_grad_norms",
+__all__ = ["GraphvizNotFoundError", "draw_graph", "record_grad_norms",
            "step_grad_norms", "to_dot"]

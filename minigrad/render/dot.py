@@ -317,12 +317,12 @@ def _cluster_lines(drawn: list, clusters: dict, writer) -> list:
             continue
         ids[path] = len(ids)
         kind = classify(path[-1])
-        label = path[-1]
+        label = str(path[-1])
         if kind == "module":  # a module's dotted path, as in named_parameters()
-            label = ".".join(entry for entry in path if classify(entry) == "module")
+            label = ".".join(str(entry) for entry in path if classify(entry) == "module")
         style = _CLUSTER_STYLE[kind]
         lines.append(f"{pad}subgraph cluster_{ids[path]} {{\n")
-        lines.append(f'{pad}\tgraph [label={_quote(label)} tooltip={_quote("/".join(path))} '
+        lines.append(f'{pad}\tgraph [label={_quote(label)} tooltip={_quote("/".join(map(str, path)))} '
                      f'{style} fontsize=9 fontcolor="#505050"]\n')
         lines += [pad + "\t" + writer.node(vertex) for vertex in members[path]]
         stack.append((path, depth, True))
@@ -332,11 +332,10 @@ def _cluster_lines(drawn: list, clusters: dict, writer) -> list:
 
 
 def _natural_key(path: tuple):
-    label = path[-1]
-    kind = classify(label)
-    digits = "".join(ch for ch in label if ch.isdigit() or ch == "-")
-    number = int(digits) if kind in ("step", "layer") and digits.lstrip("-").isdigit() else 0
-    return (kind == "step", number, label)
+    entry = path[-1]
+    kind = classify(entry)
+    number = entry.index if kind in ("step", "layer") and entry.index is not None else 0
+    return (kind == "step", number, str(entry))
 
 
 def _quote(text: str) -> str:
@@ -358,7 +357,7 @@ def _scope_text(scope: tuple) -> str:
     if text is None:
         if len(_SCOPE_TEXT) > 10_000:
             _SCOPE_TEXT.clear()
-        text = _SCOPE_TEXT[scope] = "/".join(scope)
+        text = _SCOPE_TEXT[scope] = "/".join(str(e) for e in scope if e.kind != "op")
     return text
 
 

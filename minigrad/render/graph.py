@@ -1,70 +1,43 @@
 """The graph a picture is drawn from: a walk from the roots, then what to leave out.
 
-`collect` walks the recorded graph back from the roots, iteratively (a stack, no
-recursion), and returns its vertices (one per op node and one per leaf tensor) and
+`collect` walks the recorded graph back from the roots with the engine's walker
+(`minigrad.walk`, iterative, consumers first) and returns its vertices (one per op node and one per leaf tensor) and
 its edges (one per op input, drawn from the input to the op that consumes it).
 `collapse` then hides what a picture cannot show: the middle steps of long
 recurrent sequences become one "… N steps …" marker per layer and direction, and
 `max_nodes` keeps only the vertices nearest the roots. Everything is linear in the
 size of the graph.
 
-Scopes (`mg.name_scope`) give each op a path such as
-`("encoder", "layer0", "reverse", "t=3")`. Recurrent layers tag their ops with
-`layer<i>`, a direction (`forward`/`reverse`) and `t=<step>`; every other entry is a
-module path or a user's scope.
+Scopes (`minigrad.scopes`) give each op a path of typed entries, such as
+module "encoder" > layer 0 > direction "reverse" > step 3; pictures read the
+entries' kinds, never their names.
 """
 from __future__ import annotations
 
-import contextlib
-import re
-
-from ..modes import _scope, name_scope
-
-_STEP = re.compile(r"t=(-?\d+)$")
-_LAYER = re.compile(r"layer\d+$")
-_DIRECTIONS = frozenset({"forward", "reverse", "backward"})
+from ..scopes import ScopeEntry
+from ..walk import consumers_first, input_nodes
 
 OP, PARAM, INPUT, CONST, MARKER = "op", "param", "input", "const", "marker"
 
+# Scope entries a picture clusters by; "op" entries (one composite call) and plain
+# user scopes count as modules for `group="module"`.
+_CLUSTER_KIND = {"module": "module", "scope": "module", "layer": "layer",
+                 "direction": "direction", "step": "step"}
 
-def classify(entry: str) -> str:
+
+def classify(entry) -> str:
     """What a scope entry names: "step", "layer", "direction" or "module"."""
-    if _STEP.match(entry):
-        return "step"
-    if entry in _DIRECTIONS:
-        return "direction"
-    if _LAYER.match(entry):
-        return "layer"
-    return "module"
+    return _CLUSTER_KIND.get(entry.kind, "module")
 
 
 _step_cache: dict = {}
-_recurrent_cache: dict = {}
-
-
-def module_scope(name: str):
-    """The scope a module call opens: `mg.name_scope(name)`, except inside a recurrent
-    layer, whose own layer/direction/step scopes already say where an op belongs
-    (the wrappers and cells that run it add no names there).
-
-    nn.Module.__call__ uses it with the module's attribute name, so nested calls
-    build the module path ("encoder", "rnn") that `group="module"` draws.
-    """
-    scope = _scope.get()
-    inside = _recurrent_cache.get(scope)
-    if inside is None:
-        inside = any(classify(entry) != "module" for entry in scope)
-        if len(_recurrent_cache) > 10_000:
-            _recurrent_cache.clear()
-        _recurrent_cache[scope] = inside
-    return contextlib.nullcontext() if inside else name_scope(name)
 
 
 def step_of(scope: tuple):
     """(group, t) for an op inside a time step, else None.
 
-    `group` is the scope up to the innermost `t=…` entry: one recurrent layer and
-    direction; `t` the step number.
+    `group` is the scope up to the innermost step entry: one recurrent layer and
+    direction; `t` the step's time index.
     """
     try:
         return _step_cache[scope]
@@ -72,9 +45,8 @@ def step_of(scope: tuple):
         pass
     result = None
     for position in range(len(scope) - 1, -1, -1):
-        match = _STEP.match(scope[position])
-        if match:
-            result = (scope[:position], int(match.group(1)))
+        if scope[position].kind == "step":
+            result = (scope[:position], scope[position].index)
             break
     if len(_step_cache) > 100_000:
         _step_cache.clear()
@@ -96,6 +68,7 @@ def cluster_path(scope: tuple, group: str | None) -> tuple:
     """
     if not group or not scope:
         return ()
+    scope = tuple(entry for entry in scope if entry.kind != "op")
     kinds = [classify(entry) for entry in scope]
     first = next((i for i, kind in enumerate(kinds) if kind != "module"), None)
     if first is None:
@@ -104,12 +77,14 @@ def cluster_path(scope: tuple, group: str | None) -> tuple:
     inner = tuple(entry for entry, kind in zip(scope[first:], kinds[first:]) if kind in keep)
     if group == "module":
         return scope[:first] + inner
-    return ((".".join(scope[:first]),) if first else ()) + inner
+    if not first:
+        return inner
+    return (ScopeEntry("module", ".".join(map(str, scope[:first]))),) + inner
 
 
 def step_label(group: tuple) -> str:
     """A recurrent layer's name for users: "layer0/forward", "encoder.rnn/layer1/reverse"."""
-    return "/".join(cluster_path(group, "timestep"))
+    return "/".join(map(str, cluster_path(group, "timestep")))
 
 
 class Vertex:
@@ -175,12 +150,12 @@ def param_names(params) -> dict:
 
 
 def collect(root, names: dict) -> Graph:
-    """Walk the graph back from `root` (a Tensor or a list of them), iteratively."""
+    """The graph that computed `root` (a Tensor or a list of them): one vertex per op
+    node, in the walker's order (consumers first), and one per leaf tensor."""
     roots = _as_roots(root)
     graph = Graph()
     op_index: dict = {}
     leaf_index: dict = {}
-    stack = []
 
     def leaf(tensor) -> int:
         index = leaf_index.get(id(tensor))
@@ -190,34 +165,19 @@ def collect(root, names: dict) -> Graph:
             index = leaf_index[id(tensor)] = vertex.index
         return index
 
+    root_nodes = [r._creator for r in roots if r._creator is not None]
+    for node in consumers_first(root_nodes, input_nodes):
+        op_index[node] = graph.add(OP, node, node._scope).index
     for r in roots:
-        node = r._creator
-        if node is None:
-            index = leaf(r)
-        else:
-            index = op_index.get(node)
-            if index is None:
-                index = op_index[node] = graph.add(OP, node, getattr(node, "_scope", ())).index
-                stack.append(node)
+        index = leaf(r) if r._creator is None else op_index[r._creator]
         graph.vertices[index].is_root = True
         if index not in graph.roots:
             graph.roots.append(index)
-
-    vertices, edges = graph.vertices, graph.edges
-    while stack:
-        node = stack.pop()
-        consumer = op_index[node]
+    edges = graph.edges
+    for node, consumer in list(op_index.items()):
         for tensor in node.inputs:
             parent = tensor._creator
-            if parent is None:
-                source = leaf(tensor)
-            else:
-                source = op_index.get(parent)
-                if source is None:
-                    source = op_index[parent] = len(vertices)
-                    vertices.append(Vertex(source, OP, parent, getattr(parent, "_scope", ())))
-                    stack.append(parent)
-            edges.append((source, consumer))
+            edges.append((leaf(tensor) if parent is None else op_index[parent], consumer))
     return graph
 
 
@@ -260,7 +220,7 @@ def collapse(graph: Graph, max_nodes: int | None = None, max_steps: int | None =
     for source, target in graph.edges:
         producers[target].append(source)
         consumers[source].append(target)
-    order = _consumers_first(graph, consumers, producers)
+    order = list(range(n))  # collect() numbers vertices consumers first
     groups = _step_groups(graph)
 
     hidden = [-1] * n
@@ -294,21 +254,6 @@ def collapse(graph: Graph, max_nodes: int | None = None, max_steps: int | None =
             seen.add((s, t))
         edges.append((s, t))
     return View(graph, hidden, edges, markers)
-
-
-def _consumers_first(graph: Graph, consumers: list, producers: list) -> list:
-    """Vertex indices, each after every vertex that consumes it (roots first)."""
-    remaining = [len(c) for c in consumers]
-    ready = [i for i, count in enumerate(remaining) if count == 0]
-    order = []
-    while ready:
-        index = ready.pop()
-        order.append(index)
-        for source in producers[index]:
-            remaining[source] -= 1
-            if remaining[source] == 0:
-                ready.append(source)
-    return order
 
 
 def _step_groups(graph: Graph) -> dict:

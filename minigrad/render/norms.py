@@ -1,20 +1,24 @@
 """Gradient norms: recorded during backward when asked, read back per node or per step.
 
-`record_grad_norms()` installs an observer in the backward engine that stores, on
-each graph node, the norm of every output gradient as a 0-d backend array: two
-small kernels per node, no host sync during backward, nothing kept when not asked.
+`record_grad_norms()` watches backward through the engine's public observer API
+(`mg.observe_gradients`) and keeps, per graph node, the norm of every output
+gradient as a 0-d backend array: two small kernels per node, no host sync during
+backward, nothing kept when not asked.
 `draw_graph(..., show_grads=True)` colours nodes by these norms, and
 `step_grad_norms(root)` reads them per time step of each recurrent layer:
 ‖∂L/∂a<t>‖, the curve that shows a gradient vanishing.
 """
 from __future__ import annotations
 
+import itertools
 import math
+import weakref
 
 import numpy as np
 
-from .. import autograd
+from ..autograd import observe_gradients
 from ..backend import backend_of_array
+from ..walk import consumers_first, input_nodes
 from .graph import OP, collect, step_label, step_of
 
 
@@ -27,29 +31,48 @@ def array_norm(array):
     return xp.asarray(xp.sqrt(flat.dot(flat)))
 
 
-def _observe(node, grads) -> None:
-    node._grad_norms = tuple(None if g is None else array_norm(g.data) for g in grads)
+# What record_grad_norms saw, per graph node, for as long as the node lives: the norm of
+# each output gradient (0-d backend arrays) and the node's position in the backward run.
+_NORMS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_ORDER: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def recorded_norms(node):
+    """The recorded ‖grad‖ of each output of `node` (0-d arrays or None), or None."""
+    return _NORMS.get(node)
+
+
+def backward_position(node):
+    """When the engine ran `node`'s backward in the recorded pass (0, 1, ...), or None."""
+    return _ORDER.get(node)
 
 
 class record_grad_norms:
-    """Record gradient norms on the graph's nodes during every backward() inside.
+    """Record gradient norms of the graph's nodes during every backward() inside.
 
     >>> with mg.record_grad_norms():
     ...     loss.backward()
     >>> mg.draw_graph(loss, show_grads=True)      # nodes coloured by ‖grad‖
     >>> mg.step_grad_norms(loss)                  # ‖∂L/∂a<t>‖ per recurrent layer
 
-    The norms are kept on the nodes (one 0-d array per output), so they live as
-    long as the graph. The recording applies to backward passes in every thread.
+    It watches the pass through the engine's public `mg.observe_gradients`: per
+    node, the norm of each output gradient as a 0-d array on the node's backend
+    (two small kernels, no host sync during backward) and the order the nodes
+    ran in (the HTML viewer replays it). What it keeps lives as long as the graph.
     Leaves need no recording: their norms come from `.grad`.
     """
 
     def __enter__(self):
-        autograd._grad_observers.append(_observe)
+        self._position = itertools.count()
+        self._handle = observe_gradients(self._observe)
         return self
 
+    def _observe(self, node, grads) -> None:
+        _NORMS[node] = tuple(None if g is None else array_norm(g.data) for g in grads)
+        _ORDER[node] = next(self._position)
+
     def __exit__(self, *exc_info) -> bool:
-        autograd._grad_observers.remove(_observe)
+        self._handle.remove()
         return False
 
 
@@ -75,7 +98,7 @@ def vertex_norms(vertices) -> dict:
     arrays, owners = [], []
     for vertex in vertices:
         if vertex.kind == OP:
-            for norm in getattr(vertex.obj, "_grad_norms", None) or ():
+            for norm in _NORMS.get(vertex.obj) or ():
                 if norm is not None:
                     arrays.append(norm)
                     owners.append(vertex.index)
@@ -136,7 +159,7 @@ def step_grad_norms(root, which: str = "hidden") -> dict:
     arrays, owners = [], []
     for step, outputs in chosen.items():
         for node, index in outputs:
-            norms = getattr(node, "_grad_norms", None)
+            norms = _NORMS.get(node)
             if norms is not None and norms[index] is not None:
                 arrays.append(norms[index])
                 owners.append(step)
@@ -185,13 +208,8 @@ def _last_computed(outputs: set, external: set, steps: dict, step) -> set:
 
 
 def _ancestors_in_step(node, steps: dict, step) -> set:
-    seen = set()
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        for tensor in current.inputs:
-            parent = tensor._creator
-            if parent is not None and parent not in seen and steps.get(parent) == step:
-                seen.add(parent)
-                stack.append(parent)
-    return seen
+    """The nodes of `step` that `node` is computed from (through the one walker)."""
+    def parents(current):
+        return [p for p in input_nodes(current) if steps.get(p) == step]
+
+    return set(consumers_first([node], parents)) - {node}

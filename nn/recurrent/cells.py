@@ -46,6 +46,7 @@ class RecurrentCell(Module):
 
     fold_hidden_bias = True
     state_parts = 1  # the state is one Tensor h; LSTM's is the pair (h, c)
+    state_roles = ("a",)  # the course's names of the state's parts (a<t>; LSTM a<t>, c<t>)
     fused = False  # True: one graph node per step (see fused.py)
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool, gates: int,
@@ -115,9 +116,11 @@ class RecurrentCell(Module):
         return ProjectSteps.apply(flat_inputs, self.weight_ih, *biases, steps=steps, sweep=sweep,
                                   **options)
 
-    def zero_state(self, like: mg.Tensor) -> Any:
-        """Zeros of the state's structure for a batch like `like` (batch, ...)."""
-        h = mg.zeros(like.shape[0], self.hidden_size, dtype=like.dtype, backend=like.backend)
+    def zero_state(self, like: mg.Tensor, batch: int | None = None) -> Any:
+        """Zeros of the state's structure for a batch like `like` (batch, ...), in its
+        dtype and backend; `batch` overrides the batch size."""
+        batch = like.shape[0] if batch is None else batch
+        h = mg.zeros(batch, self.hidden_size, dtype=like.dtype, backend=like.backend)
         return h if self.state_parts == 1 else tuple(h if i == 0 else mg.zeros_like(h)
                                                      for i in range(self.state_parts))
 
@@ -177,7 +180,8 @@ class RNNCell(RecurrentCell):
             h = self.zero_state(projected)
         # a<t> = tanh(Waa a<t-1> + Wax x<t> + ba); Wax x<t> + ba is `projected`
         pre_activation = projected + h @ self.weight_hh.T
-        return pre_activation.tanh() if self.nonlinearity == "tanh" else pre_activation.relu()
+        a = pre_activation.tanh() if self.nonlinearity == "tanh" else pre_activation.relu()
+        return mg.tag(a, "a<t>")
 
     def _fused_class(self) -> type:
         return RNNCell
@@ -224,6 +228,7 @@ class GRUCell(RecurrentCell):
                          dtype, backend)
         self.variant = variant
         self._check_fused(fused, "variant='minimal'" if variant == "minimal" else None)
+        self.state_roles = ("c",)  # the course's GRU calls its state c<t> (= a<t>)
         # b_hn sits inside r * (...) in the full GRU, so it cannot join the projection.
         self.fold_hidden_bias = variant == "minimal"
         self.reset_parameters()
@@ -238,17 +243,19 @@ class GRUCell(RecurrentCell):
             recurrent = recurrent + self.bias_hh
         input_r, input_z, input_n = mg.split(projected, 3, axis=1)
         hidden_r, hidden_z, hidden_n = mg.split(recurrent, 3, axis=1)
-        reset = (input_r + hidden_r).sigmoid()                # Γr
+        reset = mg.tag((input_r + hidden_r).sigmoid(), "Γr")  # Γr
         keep = (input_z + hidden_z).sigmoid()                 # z = 1 - Γu
-        candidate = (input_n + reset * hidden_n).tanh()       # c~<t>
-        return (1 - keep) * candidate + keep * h              # c<t> = Γu*c~<t> + (1-Γu)*c<t-1>
+        update = mg.tag(1 - keep, "Γu")                       # Γu
+        candidate = mg.tag((input_n + reset * hidden_n).tanh(), "c̃<t>")  # c~<t>
+        return mg.tag(update * candidate + keep * h, "c<t>")  # c<t> = Γu*c~<t> + (1-Γu)*c<t-1>
 
     def _minimal_step(self, projected: mg.Tensor, c_prev: mg.Tensor) -> mg.Tensor:
         gates = projected + c_prev @ self.weight_hh.T         # W[c<t-1>, x<t>] + b, rows u, c~
         update_pre, candidate_pre = mg.split(gates, 2, axis=1)
-        update = update_pre.sigmoid()                         # Γu
-        candidate = candidate_pre.tanh()                      # c~<t>
-        return update * candidate + (1 - update) * c_prev     # c<t> = Γu*c~<t> + (1-Γu)*c<t-1>
+        update = mg.tag(update_pre.sigmoid(), "Γu")           # Γu
+        candidate = mg.tag(candidate_pre.tanh(), "c̃<t>")      # c~<t>
+        c = update * candidate + (1 - update) * c_prev        # c<t> = Γu*c~<t> + (1-Γu)*c<t-1>
+        return mg.tag(c, "c<t>")
 
     def _fused_class(self) -> type:
         return GRUCell
@@ -293,6 +300,7 @@ class LSTMCell(RecurrentCell):
     """
 
     state_parts = 2
+    state_roles = ("a", "c")
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  peephole: bool = False, forget_bias: float | None = None, *,
@@ -323,14 +331,14 @@ class LSTMCell(RecurrentCell):
         if self.peephole:
             i = i + self.weight_ci * c_prev
             f = f + self.weight_cf * c_prev
-        update = i.sigmoid()                                  # Γu
-        forget = f.sigmoid()                                  # Γf
-        candidate = g.tanh()                                  # c~<t>
-        c = update * candidate + forget * c_prev              # c<t> = Γu*c~<t> + Γf*c<t-1>
+        update = mg.tag(i.sigmoid(), "Γu")                    # Γu
+        forget = mg.tag(f.sigmoid(), "Γf")                    # Γf
+        candidate = mg.tag(g.tanh(), "c̃<t>")                  # c~<t>
+        c = mg.tag(update * candidate + forget * c_prev, "c<t>")  # c<t> = Γu*c~<t> + Γf*c<t-1>
         if self.peephole:
             o = o + self.weight_co * c
-        output_gate = o.sigmoid()                             # Γo
-        h = output_gate * c.tanh()                            # a<t> = Γo * tanh(c<t>)
+        output_gate = mg.tag(o.sigmoid(), "Γo")               # Γo
+        h = mg.tag(output_gate * c.tanh(), "a<t>")            # a<t> = Γo * tanh(c<t>)
         return h, c
 
     def _fused_class(self) -> type:

@@ -229,6 +229,28 @@ class LSTMStep(_Step):
     """One LSTM step, fused. Inputs: the projected input (batch, 4H), a<t-1>, c<t-1>, W_hh.
     Outputs: (a<t>, c<t>)."""
 
+    # What a picture shows of the step (mg.draw_graph(view="bptt", expand="gates")):
+    # the course's names of the inputs and outputs, and the gates inside with what
+    # each reads. Their values come from what forward saved (`parts_values`).
+    input_roles = ("x<t>", "a<t-1>", "c<t-1>", None)
+    output_roles = ("a<t>", "c<t>")
+    parts = (("Γu", "σ", ("x<t>", "a<t-1>")),
+             ("Γf", "σ", ("x<t>", "a<t-1>")),
+             ("c̃<t>", "tanh", ("x<t>", "a<t-1>")),
+             ("Γo", "σ", ("x<t>", "a<t-1>")),
+             ("c<t>", "Γu∗c̃<t> + Γf∗c<t-1>", ("Γu", "c̃<t>", "Γf", "c<t-1>")),
+             ("a<t>", "Γo∗tanh(c<t>)", ("Γo", "c<t>")))
+
+    @staticmethod
+    def parts_values(ctx) -> dict:
+        """role -> array of each gate, from the saved gates (empty once they were freed)."""
+        if ctx._freed or not ctx._saved:
+            return {}
+        gates = ctx._saved[0]
+        hidden = gates.shape[1] // 4
+        return {role: gates[:, k * hidden:(k + 1) * hidden]
+                for k, role in enumerate(("Γu", "Γf", "c̃<t>", "Γo"))}
+
     @staticmethod
     def forward(ctx, projected, h_prev, c_prev, weight_hh, sweep, t):
         xp = ctx.xp
@@ -290,6 +312,22 @@ class LSTMStep(_Step):
 class GRUStep(_Step):
     """One GRU step, fused. Inputs: the projected input W_i x<t> + b_i (batch, 3H), a<t-1>,
     W_hh, and b_hh when the cell has biases. Output: a<t>."""
+
+    # For pictures (see LSTMStep): the course's GRU, whose state is c<t>.
+    input_roles = ("x<t>", "c<t-1>", None, None)
+    output_roles = ("c<t>",)
+    parts = (("Γr", "σ", ("x<t>", "c<t-1>")),
+             ("Γu", "1 − σ(z)", ("x<t>", "c<t-1>")),
+             ("c̃<t>", "tanh", ("x<t>", "c<t-1>", "Γr")),
+             ("c<t>", "Γu∗c̃<t> + (1−Γu)∗c<t-1>", ("Γu", "c̃<t>", "c<t-1>")))
+
+    @staticmethod
+    def parts_values(ctx) -> dict:
+        if ctx._freed or not ctx._saved:
+            return {}
+        gates, candidate = ctx._saved[0], ctx._saved[1]
+        hidden = candidate.shape[1]
+        return {"Γr": gates[:, :hidden], "Γu": 1.0 - gates[:, hidden:], "c̃<t>": candidate}
 
     @staticmethod
     def forward(ctx, projected, h_prev, weight_hh, *bias_hh, sweep, t):
@@ -354,6 +392,14 @@ class GRUStep(_Step):
 class RNNStep(_Step):
     """One vanilla RNN step, fused: a<t> = g(projected + a<t-1> W_hhᵀ), g = tanh or relu.
     Inputs: the projected input (batch, H), a<t-1>, W_hh."""
+
+    input_roles = ("x<t>", "a<t-1>", None)  # for pictures (see LSTMStep)
+    output_roles = ("a<t>",)
+    parts = (("a<t>", "g(Waa a<t-1> + Wax x<t> + ba)", ("x<t>", "a<t-1>")),)
+
+    @staticmethod
+    def parts_values(ctx) -> dict:
+        return {}
 
     @staticmethod
     def forward(ctx, projected, h_prev, weight_hh, sweep, t, relu):

@@ -9,8 +9,9 @@ loop does own:
   a fused cell (`fused=True`) runs the whole sequence through `fused_steps`;
 - variable lengths: padded steps (t ≥ length) keep the state and output zeros,
   so a reverse pass starts at each sequence's own last step;
-- scopes for graph pictures: each direction in `forward`/`reverse`, each step in
-  `t=<index>` (the real time index, also when running in reverse).
+- scopes for graph pictures: each direction in a direction scope, each step in a
+  step scope with its real time index t (also when running in reverse), and the
+  initial state tagged a<0> (c<0>) for the BPTT view.
 """
 from __future__ import annotations
 
@@ -65,6 +66,19 @@ def _stepper(cell: Module, sequence: mg.Tensor):
     return lambda t, state: cell(inputs[t], state)
 
 
+def _initial_state(cell: Module, state: Any, sequence: mg.Tensor) -> Any:
+    """The state before the first step: zeros when none is given and the cell can make
+    them, tagged with the cell's state names at t = 0 (a<0>, c<0>) for pictures."""
+    if state is None and isinstance(cell, RecurrentCell):
+        state = cell.zero_state(sequence, batch=sequence.shape[1])
+    roles = getattr(cell, "state_roles", None)
+    if state is not None and roles:
+        parts = state if isinstance(state, tuple) else (state,)
+        for part, role in zip(parts, roles):
+            mg.tag(part, f"{role}<0>")
+    return state
+
+
 class Recurrent(Module):
     """Runs `cell` over a sequence: `forward(x, hx=None, lengths=None) -> (output, state)`.
 
@@ -117,7 +131,7 @@ class Recurrent(Module):
         parts = self.cell.state_parts if isinstance(self.cell, RecurrentCell) else None
         state = checks.initial_state(hx, batch, self.hidden_size, unbatched, parts,
                                      tuple(x.shape), self.batch_first, who)
-        with mg.name_scope("reverse" if self.reverse else "forward"):
+        with mg.direction_scope("reverse" if self.reverse else "forward"):
             outputs, state = self._run(sequence, state, lengths)
             output = mg.stack(outputs, axis=0)
         if unbatched:
@@ -132,12 +146,13 @@ class Recurrent(Module):
         cell = self.cell
         steps = sequence.shape[0]
         advance = _stepper(cell, sequence)
+        state = _initial_state(cell, state, sequence)
         shortest = steps if lengths is None else min(lengths)
         masks = checks.step_masks(lengths, steps, sequence) if shortest < steps else None
         outputs = [None] * steps
         order = range(steps - 1, -1, -1) if self.reverse else range(steps)
         for t in order:
-            with mg.name_scope(f"t={t}"):
+            with mg.step_scope(t):
                 new_state = advance(t, state)
                 output = hidden_of(new_state)
                 if t >= shortest:  # some sequences have ended: they keep their state, output 0

@@ -81,7 +81,7 @@ class Stack(Module):
             raise ValueError(f"Stack: hx must be a list with one state per layer ({count}), got {got}")
         states = []
         for index, (layer, layer_hx) in enumerate(zip(self.layers, hx)):
-            with mg.name_scope(f"layer{index}"):
+            with mg.layer_scope(index):
                 if index > 0 and self.dropout > 0 and self.training:
                     with mg.name_scope("dropout"):
                         x = F.dropout(x, self.dropout, training=True)

@@ -1,0 +1,171 @@
+"""Where an op was recorded, and what it means: typed scope entries and role tags.
+
+Every recorded node keeps the scope it was created in (`node._scope`, a tuple of
+`ScopeEntry`). An entry has a *kind*, so pictures never parse names back:
+
+    module      an nn.Module call, by the attribute name it is registered under
+    layer       a layer of a deep recurrent network (index l: a[l]<t>)
+    direction   "forward" or "reverse" of a bidirectional layer
+    step        one time step of an unrolled recurrent layer (index t)
+    op          one call of a composite op (a loss, softmax): pictures draw it as one box
+    scope       anything else a user names with `mg.name_scope`
+
+A *role* says what a tensor is in the course's notation: cells tag the tensors they
+compute (`mg.tag(h, "a<t>")`, `mg.tag(forget, "Γf")`) and the BPTT view of the
+renderer labels the step's boxes with them. `<t>` in a role stands for the step.
+Tags live on the graph node, so they cost nothing when no graph is recorded.
+"""
+from __future__ import annotations
+
+import contextlib
+import itertools
+from contextvars import ContextVar
+from typing import NamedTuple
+
+_scope: ContextVar[tuple] = ContextVar("minigrad_scope", default=())
+
+KINDS = ("module", "layer", "direction", "step", "op", "scope")
+
+
+class ScopeEntry(NamedTuple):
+    """One level of a scope path: its kind, its name and, for layers, steps and composite
+    op calls, an index (the layer number, the time index t, the call number)."""
+
+    kind: str
+    name: str
+    index: int | None = None
+
+    def __str__(self) -> str:
+        if self.kind == "step":
+            return f"t={self.index}"
+        if self.kind == "layer":
+            return f"layer{self.index}"
+        return self.name
+
+
+class _Push:
+    """A context manager (and decorator-free helper) that appends one entry to the scope."""
+
+    __slots__ = ("_tokens", "entry")
+
+    def __init__(self, entry: ScopeEntry):
+        self.entry = entry
+        self._tokens = []
+
+    def __enter__(self):
+        self._tokens.append(_scope.set(_scope.get() + (self.entry,)))
+        return self
+
+    def __exit__(self, *exc_info):
+        _scope.reset(self._tokens.pop())
+        return False
+
+
+class name_scope(_Push):
+    """Tags every op created inside with a named scope (for `group="module"` pictures).
+
+    >>> with mg.name_scope("attention"):
+    ...     context = (weights * values).sum(axis=0)
+
+    `name` may also be a `ScopeEntry`. The string "t=<int>" is shorthand for
+    `mg.step_scope(<int>)`, so a hand-written time loop is drawn one step per column.
+    """
+
+    def __init__(self, name):
+        if isinstance(name, ScopeEntry):
+            entry = name
+        else:
+            name = str(name)
+            step = _step_shorthand(name)
+            entry = ScopeEntry("step", name, step) if step is not None else ScopeEntry("scope", name)
+        super().__init__(entry)
+        self.name = str(entry)
+
+
+def _step_shorthand(name: str) -> int | None:
+    if name.startswith("t="):
+        digits = name[2:]
+        if digits.lstrip("-").isdigit():
+            return int(digits)
+    return None
+
+
+def step_scope(t: int) -> _Push:
+    """The scope of time step `t` of an unrolled recurrent layer (one column of the BPTT view)."""
+    return _Push(ScopeEntry("step", f"t={int(t)}", int(t)))
+
+
+def layer_scope(index: int) -> _Push:
+    """The scope of layer `index` of a deep recurrent network (one row of the BPTT view)."""
+    return _Push(ScopeEntry("layer", f"layer{int(index)}", int(index)))
+
+
+def direction_scope(name: str) -> _Push:
+    """The scope of one direction ("forward" or "reverse") of a recurrent layer."""
+    if name not in ("forward", "reverse"):
+        raise ValueError(f"direction_scope: expected 'forward' or 'reverse', got {name!r}")
+    return _Push(ScopeEntry("direction", name))
+
+
+_RECURRENT_KINDS = frozenset({"layer", "direction", "step"})
+_module_entries: dict = {}
+
+
+def module_scope(name: str):
+    """The scope an `nn.Module` call opens: its attribute name, kind "module".
+
+    Inside a time step the cell's and wrappers' names add nothing a picture needs
+    (the layer, direction and step already say where an op belongs), so there no
+    entry is pushed and the step's scope tuples stay shared.
+    """
+    scope = _scope.get()
+    if scope and scope[-1].kind in _RECURRENT_KINDS:
+        return contextlib.nullcontext()
+    entry = _module_entries.get(name)
+    if entry is None:
+        entry = _module_entries[name] = ScopeEntry("module", name)
+    return _Push(entry)
+
+
+_calls = itertools.count()
+
+
+def composite_scope(op_name: str) -> _Push:
+    """One call of a composite op (cross_entropy, softmax...): drawn as one box in the
+    BPTT view. Each call gets its own index, so two calls are two boxes."""
+    return _Push(ScopeEntry("op", op_name, next(_calls)))
+
+
+def current_scope() -> tuple:
+    """The scope path new ops are recorded in: a tuple of `ScopeEntry`."""
+    return _scope.get()
+
+
+def tag(tensor, role: str):
+    """Name what `tensor` is in the course's notation, for pictures; returns `tensor`.
+
+    `role` is a label such as "a<t>", "c<t>", "c̃<t>", "Γf", "ŷ<t>", "L<t>"; `<t>`
+    is replaced by the time step the picture shows. On a computed tensor the tag is
+    kept on its graph node (nothing happens when no graph is recorded); a leaf
+    without a name takes it as its name (a<0>, the initial state).
+    """
+    node = tensor._creator
+    if node is None:
+        if tensor.name is None:
+            tensor.name = role
+        return tensor
+    roles = node._roles
+    if roles is None:
+        roles = node._roles = {}
+    roles.setdefault(tensor._output_index, role)
+    return tensor
+
+
+def role_of(node, index: int = 0) -> str | None:
+    """The role of output `index` of a graph node: tagged with `tag`, or declared by its
+    op class (`output_roles`, as fused recurrent steps do); None if neither."""
+    roles = node._roles
+    if roles is not None and index in roles:
+        return roles[index]
+    declared = getattr(type(node), "output_roles", None)
+    return declared[index] if declared is not None and index < len(declared) else None

@@ -1,0 +1,58 @@
+"""The one graph walker: every node reachable from the roots, each after all its consumers.
+
+HIPS autograd's child counting, iteratively (no recursion, so a graph a million
+nodes deep works): count how many consumers each node has, then hand a node out
+once all of them have been handed out. The backward engine runs each node as it
+is handed out (its output gradients are then final); the renderer and the
+gradient-norm readers use the same order to draw and to read the graph.
+
+`parents(node)` says which nodes feed `node`, once per use: backward follows only
+inputs that require grad, pictures follow every input.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+
+
+def count_consumers(roots: Iterable, parents: Callable) -> dict:
+    """node -> how many uses of its outputs the walk from `roots` will meet."""
+    counts: dict = {}
+    stack = list(roots)
+    seen = set(stack)
+    while stack:
+        node = stack.pop()
+        for parent in parents(node):
+            counts[parent] = counts.get(parent, 0) + 1
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    return counts
+
+
+def consumers_first(roots: Iterable, parents: Callable) -> Iterator:
+    """Yield each node reachable from `roots` after every node that consumes it.
+
+    A node is yielded once all its consumers have been yielded *and resumed past*,
+    so a caller may act on a node (run its backward) before its parents come up.
+    """
+    roots = list(dict.fromkeys(roots))
+    counts = count_consumers(roots, parents)
+    ready = [root for root in roots if not counts.get(root)]
+    while ready:
+        node = ready.pop()
+        yield node
+        for parent in parents(node):
+            count = counts[parent] - 1
+            counts[parent] = count
+            if not count:
+                ready.append(parent)
+
+
+def input_nodes(node) -> list:
+    """Every node that feeds `node`, once per input (for pictures)."""
+    return [t._creator for t in node.inputs if t._creator is not None]
+
+
+def gradient_inputs(node) -> list:
+    """The nodes `node` sends a gradient to, once per input that requires grad."""
+    return [t._creator for t in node.inputs if t._creator is not None and t._requires_grad]
