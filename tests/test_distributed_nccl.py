@@ -20,59 +20,12 @@ from typing import ClassVar
 import mpi_worker as W
 import numpy as np
 import pytest
+from thread_world import Aborted, ThreadCommunicator, ThreadWorld
 
 import minigrad as mg
 import nn
-from minigrad.distributed.base import Communicator
 from minigrad.distributed.nccl import NcclCommunicator
 from minigrad.strict_backend import StrictArray
-
-
-class Aborted(RuntimeError):
-    pass
-
-
-class ThreadWorld:
-    """`size` ranks in threads, exchanging values through shared slots."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self.barrier = threading.Barrier(size, timeout=20)
-        self.slots = [None] * size
-
-    def exchange(self, rank: int, value) -> list:
-        self.slots[rank] = value
-        self.barrier.wait()
-        values = list(self.slots)
-        self.barrier.wait()
-        return values
-
-
-class ThreadCommunicator(Communicator):
-    """The host-side communicator of a ThreadWorld (MPI's part under NCCL)."""
-
-    name = "threads"
-
-    def __init__(self, world: ThreadWorld, rank: int, timeout: float = 20):
-        super().__init__(rank, world.size, timeout)
-        self.world = world
-
-    def _allreduce(self, array, op):
-        assert isinstance(array, np.ndarray), type(array)
-        reduce = {"sum": np.add, "max": np.maximum, "min": np.minimum}[op]
-        return functools.reduce(reduce, self.world.exchange(self.rank, array.copy()))
-
-    def _broadcast(self, array, src):
-        array[...] = self.world.exchange(self.rank, array.copy())[src]
-
-    def _allgather(self, array):
-        return np.stack(self.world.exchange(self.rank, array.copy()))
-
-    def _barrier(self):
-        self.world.exchange(self.rank, None)
-
-    def abort(self, message):
-        raise Aborted(message)
 
 
 class StrictDevice:

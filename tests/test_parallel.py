@@ -188,3 +188,55 @@ def test_init_rejects_unknown_communicators(monkeypatch):
     monkeypatch.setitem(dist._current, "communicator", None)
     with pytest.raises(ValueError, match="unknown communicator 'gloo'"):
         dist.init("gloo")
+
+
+# ---------------------------------------------------------------------------- two ranks as threads
+PRESETS = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
+OPTIMIZERS = {
+    "sgd": lambda p: nn.optim.SGD(p, lr=0.1),
+    "sgd-nesterov": lambda p: nn.optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True, weight_decay=1e-3),
+    "adam": lambda p: nn.optim.Adam(p, lr=0.02, weight_decay=1e-3),
+    "adamw": lambda p: nn.optim.AdamW(p, lr=0.02, weight_decay=0.1),
+}
+
+
+class Reader(nn.Module):
+    def __init__(self, preset: str):
+        super().__init__()
+        self.rnn = PRESETS[preset](3, 4, num_layers=2, bidirectional=True, batch_first=True)
+        self.head = nn.Linear(8, 3)
+
+    def forward(self, x):
+        return self.head(self.rnn(x)[0][:, -1])
+
+
+@pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
+@pytest.mark.parametrize("preset", sorted(PRESETS))
+def test_two_ranks_train_like_one_process_with_every_preset_and_optimizer(preset, optimizer):
+    from thread_world import ThreadCommunicator, ThreadWorld, run_ranks
+
+    mg.set_default_dtype("float64")
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((5, 8, 6, 3)), rng.integers(0, 3, (5, 8))   # 5 steps of 8 sequences
+    models = []
+    for seed in (0, 1, 0):                          # rank 0, rank 1 (other weights), the reference
+        mg.manual_seed(seed)
+        models.append(Reader(preset))
+
+    def train(model, comm, part):
+        trainer = nn.parallel.DistributedDataParallel(model, communicator=comm) if comm else model
+        opt = OPTIMIZERS[optimizer](model.parameters())
+        for step in range(5):
+            loss = nn.functional.cross_entropy(trainer(mg.tensor(x[step, part])), mg.tensor(y[step, part]))
+            opt.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 0.5)
+            opt.step()
+        return {name: p.numpy() for name, p in model.named_parameters()}
+
+    world = ThreadWorld(2)
+    ranks = run_ranks(lambda r: train(models[r], ThreadCommunicator(world, r), slice(4 * r, 4 * r + 4)))
+    reference = train(models[2], None, slice(0, 8))
+    for name, value in reference.items():
+        for got in ranks:
+            np.testing.assert_allclose(got[name], value, rtol=1e-9, atol=1e-12, err_msg=name)
