@@ -179,7 +179,9 @@ def test_init_alone_is_the_single_process_communicator(monkeypatch):
     assert not dist.launched_by_mpi()
     comm = dist.init()
     assert comm.name == "single" and (dist.get_rank(), dist.get_world_size()) == (0, 1)
-    assert dist.init() is comm and dist.is_initialized()
+    assert dist.init() is comm and dist.init("single") is comm and dist.is_initialized()
+    with pytest.raises(RuntimeError, match="already has the 'single' communicator"):
+        dist.init("mpi")
     monkeypatch.setenv("PMI_SIZE", "2")
     assert dist.launched_by_mpi()
 

@@ -55,15 +55,20 @@ def launched_by_mpi() -> bool:
 
 def init(communicator: str | None = None, backend: str | None = None,
          timeout: float | None = None) -> Communicator:
-    """Create this process's communicator (once; later calls return the same one).
+    """Create this process's communicator (once: later calls return it, and asking then
+    for another kind raises RuntimeError).
 
     `communicator`: "mpi", "nccl", "single", or None to choose (MPI when launched by
     mpiexec, NCCL then if `backend` is "cupy"; otherwise single). `timeout` in seconds
     bounds every collective. Raises ImportError naming the package to install when
     mpi4py, an MPI library or NCCL is missing.
     """
-    if _current["communicator"] is not None:
-        return _current["communicator"]
+    current = _current["communicator"]
+    if current is not None:
+        if communicator is not None and communicator != current.name:
+            raise RuntimeError(f"init({communicator!r}): this process already has the {current.name!r} "
+                               "communicator; init() makes one per process")
+        return current
     if timeout is None:
         timeout = float(os.environ.get("MINIGRAD_DIST_TIMEOUT", DEFAULT_TIMEOUT))
     if communicator is None:
