@@ -174,6 +174,7 @@ def test_collective_errors_name_the_call(call, error, match):
 
 
 def test_init_alone_is_the_single_process_communicator(monkeypatch):
+    monkeypatch.setitem(dist._current, "communicator", None)   # restored afterwards
     for name in ("PMI_RANK", "PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_RANK"):
         monkeypatch.delenv(name, raising=False)
     assert not dist.launched_by_mpi()
