@@ -97,6 +97,7 @@ def install_excepthook(comm: Communicator) -> None:
 
     def abort_job(kind, value, traceback):
         previous(kind, value, traceback)
+        sys.stderr.flush()
         comm.abort(f"raised {kind.__name__}: {value}")
 
     sys.excepthook = abort_job

@@ -17,6 +17,10 @@ import numpy as np
 from ..backend import NUMPY
 from .base import DEFAULT_TIMEOUT, Communicator, host_copy, print_to_stderr
 
+# How long an aborting rank waits after printing why, so that mpiexec forwards the
+# message (and the traceback before it) before it tears the job down.
+ABORT_GRACE_SECONDS = 0.5
+
 
 def load_mpi():
     """mpi4py's MPI module, or an ImportError saying how to install it."""
@@ -78,6 +82,7 @@ class MpiCommunicator(Communicator):
 
     def abort(self, message: str) -> NoReturn:
         print_to_stderr(self._abort_message(message) + "\nAborting the job (MPI_Abort).")
+        time.sleep(ABORT_GRACE_SECONDS)  # mpiexec drops output it has not forwarded yet when it kills
         self.comm.Abort(1)
         raise SystemExit(1)  # pragma: no cover - Abort does not return
 
