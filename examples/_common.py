@@ -58,11 +58,51 @@ def setup(args: argparse.Namespace) -> np.random.Generator:
 
 def progress(iterable: Iterable | None = None, total: int | None = None, desc: str = "",
              disable: bool = False):
-    """A tqdm bar (to stderr); the examples show the running loss in its postfix."""
+    """A tqdm bar (to stderr); the examples show the running loss in its postfix.
+    In a distributed job only rank 0 shows one."""
     from tqdm.auto import tqdm
 
-    return tqdm(iterable, total=total, desc=desc, disable=disable, dynamic_ncols=True,
-                mininterval=0.5, leave=True)
+    return tqdm(iterable, total=total, desc=desc, disable=disable or not is_main_process(),
+                dynamic_ncols=True, mininterval=0.5, leave=True)
+
+
+# ---- data-parallel runs (`mpiexec -n 2 python examples/<name>.py --distributed`)
+def add_distributed_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--distributed", action="store_true",
+                   help="data-parallel over the processes of `mpiexec -n N` (NCCL with --backend cupy)")
+
+
+def init_distributed(args: argparse.Namespace):
+    """With --distributed: the job's communicator (minigrad.distributed.init); ranks
+    other than 0 print nothing (rank-0-only logging) and, like rank 0, train on their
+    own shard. Without it: None. Call it before `setup`: the NCCL communicator
+    chooses this rank's GPU, which must happen before anything is put on one."""
+    if not getattr(args, "distributed", False):
+        return None
+    import minigrad.distributed as dist
+
+    comm = dist.init(backend=args.backend)
+    if comm.rank != 0:
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the life of the process
+    print(f"data-parallel over {comm.world_size} process{'es' if comm.world_size != 1 else ''} "
+          f"({comm.name})")
+    return comm
+
+
+def is_main_process() -> bool:
+    """True alone, and on rank 0 of a distributed job: the one that logs and writes files."""
+    import minigrad.distributed as dist
+
+    return not dist.is_initialized() or dist.get_rank() == 0
+
+
+def even_batches(batches: list, comm) -> list:
+    """The first n batches, n the fewest any rank has: every rank then takes the same
+    number of steps (and collectives), whatever its shard's size."""
+    if comm is None:
+        return batches
+    fewest = int(comm.allreduce(np.array([len(batches)]), "min")[0])
+    return batches[:fewest]
 
 
 class Smoother:

@@ -14,6 +14,7 @@ The held-out 20% (stratified, seeded) should be classified ≥ 95% correctly.
     python examples/digits_sequence.py                 # GRU, about 6 s on 2 CPU cores
     python examples/digits_sequence.py --cell lstm
     python examples/digits_sequence.py --small         # the CI setting
+    mpiexec -n 2 python examples/digits_sequence.py --distributed   # data-parallel, 2 processes
 
 Outputs in --out (default examples/out): digits_sequence.png, digits_sequence_metrics.json.
 """
@@ -102,12 +103,14 @@ def build_parser():
     p.add_argument("--epochs", type=int, default=None, help="passes over the data (default 20, small 12)")
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--lr", type=float, default=1e-2)
+    _common.add_distributed_argument(p)
     return p
 
 
 def main(argv: list[str] | None = None) -> dict:
     args = build_parser().parse_args(argv)
     epochs = args.epochs or (12 if args.small else 20)
+    comm = _common.init_distributed(args)   # first: with NCCL it picks this rank's GPU
     rng = _common.setup(args)
     timer = _common.Timer()
 
@@ -116,7 +119,16 @@ def main(argv: list[str] | None = None) -> dict:
     model = RowReader(args.cell, args.hidden, args.layers).to(args.backend)
     print(model)
     optimizer = nn.optim.Adam(model.parameters(), lr=args.lr)
-    steps_per_epoch = (len(x_train) + args.batch - 1) // args.batch
+    # --distributed: each rank reads its shard of every epoch (batch / world_size images a
+    # step) and DistributedDataParallel averages the gradients, so a step is the same as
+    # one process taking the whole batch.
+    trainer, batch, sampler = model, args.batch, None
+    if comm is not None:
+        trainer = nn.parallel.DistributedDataParallel(model)
+        sampler = nn.parallel.DistributedSampler(x_train, seed=args.seed)
+        batch = args.batch // comm.world_size
+    shard_size = len(sampler) if sampler else len(x_train)
+    steps_per_epoch = (shard_size + batch - 1) // batch
     bar = _common.progress(total=epochs * steps_per_epoch, desc=f"{args.cell} digits",
                            disable=args.no_progress)
     smooth = _common.Smoother()
@@ -124,11 +136,13 @@ def main(argv: list[str] | None = None) -> dict:
     for epoch in range(epochs):
         for group in optimizer.param_groups:    # halve the rate for the last third
             group["lr"] = args.lr * (0.5 if epoch >= 2 * epochs // 3 else 1.0)
-        order = rng.permutation(len(x_train))
+        if sampler is not None:
+            sampler.set_epoch(epoch)
+        order = sampler.indices() if sampler else rng.permutation(len(x_train))
         total = 0.0
-        for start in range(0, len(order), args.batch):
-            index = order[start:start + args.batch]
-            logits = model(mg.tensor(x_train[index], backend=args.backend))
+        for start in range(0, len(order), batch):
+            index = order[start:start + batch]
+            logits = trainer(mg.tensor(x_train[index], backend=args.backend))
             loss = F.cross_entropy(logits, mg.tensor(y_train[index], backend=args.backend))
             optimizer.zero_grad()
             loss.backward()
@@ -140,11 +154,13 @@ def main(argv: list[str] | None = None) -> dict:
             bar.update()
         accuracy = float(np.mean(predict(model, x_test, args.backend) == y_test))
         history["epoch"].append(epoch + 1)
-        history["loss"].append(total / len(x_train))
+        history["loss"].append(total / len(order))
         history["accuracy"].append(accuracy)
         bar.set_postfix(loss=f"{smooth.value / (1 - smooth.beta ** smooth.count):.4f}",
                         held_out=f"{accuracy:.3f}", refresh=False)
     bar.close()
+    if not _common.is_main_process():                   # rank 0 evaluates and writes the files
+        return {}
 
     predicted = predict(model, x_test, args.backend)
     accuracy = float(np.mean(predicted == y_test))

@@ -23,6 +23,7 @@ figure with gradient norms (names_lm_bptt.svg) and the interactive viewer
     python examples/names_lm.py --cell gru --temperature 0.8
     python examples/names_lm.py --resume --steps 300 # continue from the checkpoint
     python examples/names_lm.py --score Harry Hermione Xqzt
+    mpiexec -n 2 python examples/names_lm.py --distributed   # data-parallel, 2 processes
 
 Outputs in --out (default examples/out): names_lm_loss.png, names_lm_bptt.svg,
 names_lm_bptt.html,
@@ -104,6 +105,18 @@ def stream_batches(words: list[str], vocab: Vocabulary, batch_size: int, bptt: i
     y = stream[1: columns * batch_size + 1].reshape(batch_size, columns).T
     for start in range(0, columns - 1, bptt):
         yield x[start:start + bptt], y[start:start + bptt]
+
+
+def epoch_batches(words: list[str], vocab: Vocabulary, batch_size: int, bptt: int,
+                  rng: np.random.Generator, sampler=None, comm=None):
+    """One epoch of `stream_batches`; with --distributed, of this rank's shard of the names
+    (`sampler`), batch_size / world_size columns each, cut to the fewest chunks of any rank."""
+    if sampler is None:
+        return stream_batches(words, vocab, batch_size, bptt, rng)
+    shard = [words[i] for i in sampler]
+    sampler.set_epoch(sampler.epoch + 1)
+    chunks = list(stream_batches(shard, vocab, batch_size // comm.world_size, bptt, rng))
+    return _common.even_batches(chunks, comm)
 
 
 # ---------------------------------------------------------------------------- model
@@ -249,6 +262,7 @@ def build_parser():
     p.add_argument("--score", nargs="*", default=["Harry", "Hermione", "Emma", "Xqzt"],
                    help="names whose log-probability to print")
     p.add_argument("--resume", action="store_true", help="continue from <out>/names_lm.ckpt.npz")
+    _common.add_distributed_argument(p)
     return p
 
 
@@ -256,6 +270,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = build_parser().parse_args(argv)
     hidden = args.hidden or (64 if args.small else 128)
     steps = args.steps or (200 if args.small else 1500)
+    comm = _common.init_distributed(args)   # first: with NCCL it picks this rank's GPU
     rng = _common.setup(args)
     timer = _common.Timer()
 
@@ -282,6 +297,9 @@ def main(argv: list[str] | None = None) -> dict:
         rng = np.random.default_rng([args.seed, done_steps])
         print(f"resumed from {checkpoint} at step {done_steps}")
 
+    # --distributed: same model on every rank (checked, then rank 0's weights), averaged gradients
+    trainer = nn.parallel.DistributedDataParallel(model) if comm else model
+    sampler = nn.parallel.DistributedSampler(train, seed=args.seed) if comm else None
     print(f"{len(train)} training names, {len(held_out)} held out, vocabulary of {len(vocab)}: "
           f"{''.join(vocab.itos[2:])} + <EOS>, <UNK>")
     print(model)
@@ -301,11 +319,12 @@ def main(argv: list[str] | None = None) -> dict:
     model.train()
     while step < steps:
         state = None                                   # a fresh stream each epoch
-        for x, y in stream_batches(train, vocab, args.batch, args.bptt, rng):
+        for x, y in epoch_batches(train, vocab, args.batch, args.bptt, rng, sampler, comm):
             for group in optimizer.param_groups:       # cosine decay to 5% of lr
                 group["lr"] = args.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * step / steps)))
-            logits, state = model(mg.tensor(x, backend=args.backend), state)
-            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), mg.tensor(y, backend=args.backend).reshape(-1))
+            logits, state = trainer(mg.tensor(x, backend=args.backend), state)
+            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]),
+                                   mg.tensor(y, backend=args.backend).reshape(-1))
             optimizer.zero_grad()
             loss.backward()                            # BPTT through this chunk only
             nn.utils.clip_grad_norm_(params, args.clip)
@@ -326,6 +345,8 @@ def main(argv: list[str] | None = None) -> dict:
     bar.close()
     done_steps += steps
     model.eval()
+    if not _common.is_main_process():                   # rank 0 evaluates and writes the files
+        return {}
 
     nn.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "step": done_steps,
              "vocab": vocab.itos, "config": config, "history": history}, checkpoint)

@@ -5,6 +5,7 @@
     y = (x ** 2).sum()
     y.backward()          # x.grad == [2., 4.]
 """
+from . import distributed  # noqa: F401  (minigrad.distributed: collectives across processes)
 from .autograd import observe_gradients  # noqa: F401
 from .backend import (  # noqa: F401
     BackendMismatchError,

@@ -172,6 +172,7 @@ def _run(Tensor, roots, root_grads, retain_graph, create_graph, capture, inputs,
             leaf._grad += grad.data if create_graph else grad
 
     if not capture:
+        _run_post_accumulate_hooks(leaves)
         return None
     result = []
     for position, t in enumerate(inputs):
@@ -205,6 +206,14 @@ def _visit(Tensor, node, grads, create_graph, capture, targets, captured) -> lis
         for observer in _observers:
             observer(node, seen)
     return grads
+
+
+def _run_post_accumulate_hooks(leaves: dict) -> None:
+    """After every leaf's `.grad` is written: `register_post_accumulate_grad_hook`'s hooks."""
+    for leaf, _, _ in list(leaves.values()):
+        if leaf._post_accumulate_hooks:
+            for fn in list(leaf._post_accumulate_hooks):
+                fn(leaf)
 
 
 def _accumulate_leaf(leaves: dict, leaf, grad, create_graph: bool) -> None:

@@ -58,6 +58,7 @@ class Tensor:
         "_grad",
         "_hooks",
         "_output_index",
+        "_post_accumulate_hooks",
         "_requires_grad",
         "_version",
         "name",
@@ -72,6 +73,7 @@ class Tensor:
         self._output_index = 0
         self._version = [0]
         self._hooks = None
+        self._post_accumulate_hooks = None
         self.name = None
         self._requires_grad = False
         if requires_grad:
@@ -88,6 +90,7 @@ class Tensor:
         t._output_index = index
         t._version = [0]
         t._hooks = None
+        t._post_accumulate_hooks = None
         t.name = None
         return t
 
@@ -406,6 +409,27 @@ class Tensor:
                 node._hooks = {}
             node._hooks.setdefault(self._output_index, []).append(fn)
 
+    def register_post_accumulate_grad_hook(self, fn) -> HookHandle:
+        """Call fn(tensor) after a backward has written this leaf's `.grad` (PyTorch's name).
+
+        The engine calls these hooks once per backward that reached the leaf, after
+        every leaf's `.grad` of that backward is final, so a hook may read all of them
+        (`nn.parallel.DistributedDataParallel` averages gradients across processes
+        here). `mg.grad` writes no `.grad` and calls none. Returns a handle whose
+        `remove()` unregisters the hook.
+        """
+        if self._creator is not None:
+            raise RuntimeError(
+                "register_post_accumulate_grad_hook: only leaf tensors accumulate .grad; "
+                "use register_hook on a non-leaf"
+            )
+        if not self._requires_grad:
+            raise RuntimeError("register_post_accumulate_grad_hook: this tensor does not require grad")
+        if self._post_accumulate_hooks is None:
+            self._post_accumulate_hooks = []
+        self._post_accumulate_hooks.append(fn)
+        return HookHandle(self._post_accumulate_hooks, fn)
+
     # -- operators --------------------------------------------------------------------
     def __add__(self, other): return ops.add(self, other)
     def __radd__(self, other): return ops.add(other, self)
@@ -618,6 +642,17 @@ class Tensor:
     def unflatten(self, axis, sizes): return ops.unflatten(self, axis, sizes)
     @torch_keywords
     def narrow(self, axis, start, length): return ops.narrow(self, axis, start, length)
+
+
+class HookHandle:
+    """What registering a hook returns: `remove()` unregisters it (again is a no-op)."""
+
+    def __init__(self, hooks: list, fn):
+        self._hooks, self._fn = hooks, fn
+
+    def remove(self) -> None:
+        if self._fn in self._hooks:
+            self._hooks.remove(self._fn)
 
 
 def _inplace(tensor: Tensor, other, name: str, op):

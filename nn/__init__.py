@@ -75,3 +75,8 @@ from .normalization import LayerNorm
 __all__ += list(_activation_layers.MODULES) + [
     "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "L1Loss", "LayerNorm", "MSELoss", "NLLLoss",
 ]
+
+# Data parallelism over processes (MPI, NCCL): nn.parallel.DistributedDataParallel, DistributedSampler.
+from . import parallel
+
+__all__ += ["parallel"]
