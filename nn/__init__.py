@@ -38,3 +38,11 @@ from . import attention, decode
 from .attention import Attention, AttentionMemory
 
 __all__ += ["Attention", "AttentionMemory", "attention", "decode"]
+
+# Audio and sequence outputs: 1-D convolution, batch norm, pooling, CTC.
+from .conv import Conv1d
+from .ctc import CTCLoss
+from .normalization import BatchNorm1d
+from .pooling import AvgPool1d, MaxPool1d
+
+__all__ += ["AvgPool1d", "BatchNorm1d", "CTCLoss", "Conv1d", "MaxPool1d"]

@@ -161,3 +161,8 @@ def dropout(x: mg.Tensor, p: float = 0.5, training: bool = True) -> mg.Tensor:
         return x * 0.0
     keep = mg.rand(x.shape, dtype=x.dtype, backend=x.backend) >= p
     return mg.where(keep, x * (1.0 / (1.0 - p)), 0.0)
+
+
+# Convolution, pooling, batch norm and CTC live in their own modules (audio models).
+from .ctc import ctc_loss  # noqa: F401
+from .functional_conv import avg_pool1d, batch_norm, conv1d, max_pool1d  # noqa: F401
