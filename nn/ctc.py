@@ -138,7 +138,8 @@ class CTCLossFunction(mg.Function):
             beta[t] = current
             nxt = current
         # Occupancy γ<t>(s) = α β / (ŷ P), in probability space; summed per class c.
-        log_occupancy = alpha + beta - emit + nll.reshape(1, batch, 1)
+        finite_nll = xp.where(infinite, xp.zeros_like(nll), nll)  # the infinite ones: NaN below
+        log_occupancy = alpha + beta - emit + finite_nll.reshape(1, batch, 1)
         log_occupancy = xp.where(xp.isfinite(log_occupancy), log_occupancy, neg_inf)
         occupancy = xp.exp(log_occupancy) * alive
         one_hot = (ext.reshape(batch, ext_len, 1) == xp.arange(classes).reshape(1, 1, classes))
