@@ -28,14 +28,14 @@ import sys
 from dataclasses import dataclass
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import _common  # noqa: E402  (sets one BLAS thread before NumPy loads)
-import audio_data  # noqa: E402
-import numpy as np  # noqa: E402
+import _common
+import audio_data
+import numpy as np
 
-import minigrad as mg  # noqa: E402
-import nn  # noqa: E402
-import nn.functional as F  # noqa: E402
-from nn.decode import ctc_beam_search, ctc_greedy_decode  # noqa: E402
+import minigrad as mg
+import nn
+import nn.functional as F
+from nn.decode import ctc_beam_search, ctc_greedy_decode
 
 DIGITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 BLANK = 0  # label 0 is the blank, label d + 1 the digit d
@@ -123,7 +123,7 @@ def transcribe(model: SpeechRecognizer, corpus: list[Utterance], backend: str, b
             greedy += ctc_greedy_decode(log_probs, lengths, blank=BLANK)
             beam += [h.tokens for h in ctc_beam_search(log_probs, lengths, beam_width, blank=BLANK)]
     model.train()
-    to_text = lambda labels: " ".join(DIGITS[t - 1] for t in labels)  # noqa: E731
+    to_text = lambda labels: " ".join(DIGITS[t - 1] for t in labels)
     return [to_text(g) for g in greedy], [to_text(b) for b in beam], first
 
 

@@ -29,13 +29,13 @@ import sys
 from dataclasses import dataclass
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import _common  # noqa: E402  (sets one BLAS thread before NumPy loads)
-import audio_data  # noqa: E402
-import numpy as np  # noqa: E402
+import _common
+import audio_data
+import numpy as np
 
-import minigrad as mg  # noqa: E402
-import nn  # noqa: E402
-import nn.functional as F  # noqa: E402
+import minigrad as mg
+import nn
+import nn.functional as F
 
 TRIGGER = "activate"
 NEGATIVES = ["activity", "motivate", "captivate", "active", "cactus", "banana", "seven", "hello"]
