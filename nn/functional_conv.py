@@ -6,11 +6,11 @@ gather and one matmul: the window of x under output step j, taps k = 0..K-1,
     cols[n, c, k, j] = x_pad[n, c, j·stride + k·dilation]
 
 and the output is y[n, o, j] = Σ_{c,k} W[o, c, k] · cols[n, c, k, j] + b[o], a matmul
-over the (c, k) axis, one per group. The gather is integer-array indexing with an
-index built on the input's backend, so it runs unchanged on NumPy and CuPy (no
-stride tricks, which CuPy and the strict backend do not share). Backward is the
-adjoint: the matmul's two products, then col2im, which adds each tap's slice of the
-gathered gradient back into x (a loop over the K taps, never over positions).
+over the (c, k) axis, one per group. Tap k of every window is one strided slice of
+x_pad, so the gather is K slice copies (a loop over the taps, never over positions;
+faster than one integer-array gather, and no stride tricks, which CuPy and the
+strict backend do not share). Backward is the adjoint: the matmul's two products,
+then col2im, which adds each tap's slice of the gathered gradient back into x.
 
 `conv1d` is one first-order `mg.Function` (its backward is written by hand on
 arrays): `mg.grad(..., create_graph=True)` through it raises, as for any Function.
@@ -89,9 +89,13 @@ class Conv1dFunction(mg.Function):
         out_channels, group_channels, kernel_size = weight.shape
         x_pad = _pad(xp, x, left, right)
         length_out = (x_pad.shape[-1] - dilation * (kernel_size - 1) - 1) // stride + 1
-        index = _window_index(xp, kernel_size, length_out, stride, dilation)
+        # im2col: tap k of every window is one strided slice of x_pad (a loop over taps).
+        cols = xp.empty(x_pad.shape[:2] + (kernel_size, length_out), dtype=x.dtype)
+        span = stride * (length_out - 1) + 1
+        for k in range(kernel_size):
+            cols[:, :, k, :] = x_pad[:, :, k * dilation:k * dilation + span:stride]
         # cols (N, g, Cg·K, L_out); weight (g, Og, Cg·K); one batched matmul per group.
-        cols = x_pad[:, :, index].reshape(batch, groups, group_channels * kernel_size, length_out)
+        cols = cols.reshape(batch, groups, group_channels * kernel_size, length_out)
         w = weight.reshape(groups, out_channels // groups, group_channels * kernel_size)
         out = xp.matmul(w, cols).reshape(batch, out_channels, length_out)
         if bias:
@@ -114,8 +118,11 @@ class Conv1dFunction(mg.Function):
             grad_w = xp.matmul(g, cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape(weight.shape)
         if x._requires_grad:
             w = weight.data.reshape(groups, out_channels // groups, group_channels * kernel_size)
-            grad_cols = xp.matmul(w.transpose(0, 2, 1), g)  # (N, g, Cg·K, L_out)
-            grad_cols = grad_cols.reshape(batch, groups * group_channels, kernel_size, length_out)
+            # ∂L/∂cols = Wᵀ g: one matmul per group over all N·L_out columns at once.
+            g_columns = g.transpose(1, 2, 0, 3).reshape(groups, out_channels // groups, batch * length_out)
+            grad_cols = xp.matmul(w.transpose(0, 2, 1), g_columns)  # (g, Cg·K, N·L_out)
+            grad_cols = grad_cols.reshape(groups * group_channels, kernel_size, batch, length_out)
+            grad_cols = grad_cols.transpose(2, 0, 1, 3)  # (N, C, K, L_out)
             grad_pad = xp.zeros(padded_shape, dtype=grad_out.dtype)
             span = stride * (length_out - 1) + 1
             for k in range(kernel_size):  # col2im: tap k read x_pad[k·d + j·stride]

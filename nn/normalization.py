@@ -50,14 +50,16 @@ class BatchNorm1d(Module):
             raise ValueError(f"{self!r} expects (N, {self.num_features}) or (N, {self.num_features}, L) "
                              f"input, got shape {tuple(x.shape)}")
         momentum = 0.0 if self.momentum is None else self.momentum
-        if self.training and self.track_running_stats:
-            self.num_batches_tracked.data = self.num_batches_tracked.data + 1
-            if self.momentum is None:
-                momentum = 1.0 / self.num_batches_tracked.item()
+        track = self.training and self.track_running_stats
+        if track and self.momentum is None:  # the cumulative average over the batches seen
+            momentum = 1.0 / (self.num_batches_tracked.item() + 1)
         # Batch statistics in training, and always without running ones (PyTorch).
         use_batch = self.training or not self.track_running_stats
-        return batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
-                          use_batch, momentum, self.eps)
+        out = batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                         use_batch, momentum, self.eps)
+        if track:  # counted only once the batch went through (a failed call changes nothing)
+            self.num_batches_tracked.data = self.num_batches_tracked.data + 1
+        return out
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "

@@ -208,8 +208,11 @@ def test_batchnorm1d_state_dict_loads_from_torch(torch):
     assert_close(layer(mg.tensor(x)), reference(torch.tensor(x)), np.float32)
 
 
-def test_batchnorm1d_errors():
+def test_batchnorm1d_errors_change_nothing():
+    layer = nn.BatchNorm1d(3)
     with pytest.raises(ValueError, match="more than 1 value per channel"):
-        nn.BatchNorm1d(3)(mg.zeros(1, 3))
+        layer(mg.zeros(1, 3))
+    assert layer.num_batches_tracked.item() == 0
+    assert host(layer.running_var).tolist() == [1.0, 1.0, 1.0]
     with pytest.raises(ValueError, match=r"expects \(N, 3\)"):
         nn.BatchNorm1d(3)(mg.zeros(4, 2))

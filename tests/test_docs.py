@@ -49,7 +49,7 @@ def test_mkdocs_build_strict(tmp_path):
     assert "<autoref" not in api  # every cross-reference resolved to a link
 
 
-@pytest.mark.parametrize("page", ["getting-started.md", "engine.md"])
+@pytest.mark.parametrize("page", ["getting-started.md", "engine.md", "audio.md"])
 def test_tutorial_code_runs(page, monkeypatch):
     """Every ```python block of the page, in order, in one namespace (as a reader would)."""
     monkeypatch.chdir(ROOT)
