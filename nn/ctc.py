@@ -87,16 +87,16 @@ class CTCLossFunction(mg.Function):
         t_len = input_lengths.reshape(1, batch, 1)
         alive = xp.arange(steps).reshape(steps, 1, 1) < t_len  # (T, N, 1)
 
-        alpha = xp.full((steps, batch, ext_len), -float("inf"), dtype=dtype)
-        alpha[0, :, :2] = emit[0, :, :2]
+        # α with two -inf columns in front, so s-1 and s-2 are plain slices: α<t>(s) is
+        # column s + 2. A forbidden jump from s-2 adds -inf (log 0).
+        jump_allowed = xp.where(skip, xp.asarray(0.0, dtype=dtype), neg_inf)
+        padded = xp.full((steps, batch, ext_len + 2), -float("inf"), dtype=dtype)
+        padded[0, :, 2:4] = emit[0, :, :2]
         for t in range(1, steps):
-            prev = alpha[t - 1]
-            stay_or_step = prev.copy()
-            stay_or_step[:, 1:] = xp.logaddexp(prev[:, 1:], prev[:, :-1])
-            jump = xp.full(prev.shape, -float("inf"), dtype=dtype)
-            jump[:, 2:] = prev[:, :-2]
-            step = xp.logaddexp(stay_or_step, xp.where(skip, jump, neg_inf)) + emit[t]
-            alpha[t] = xp.where(alive[t], step, prev)  # finished sequences keep α<T_n>
+            prev = padded[t - 1]
+            step = xp.logaddexp(xp.logaddexp(prev[:, 2:], prev[:, 1:-1]), prev[:, :-2] + jump_allowed)
+            padded[t, :, 2:] = xp.where(alive[t], step + emit[t], prev[:, 2:])  # ended: keep α<T_n>
+        alpha = padded[:, :, 2:]
         ext_len_n = 2 * target_lengths + 1  # S'_n, (N,)
         end = alpha[steps - 1, xp.arange(batch), ext_len_n - 1]
         before = alpha[steps - 1, xp.arange(batch), xp.maximum(ext_len_n - 2, 0)]
@@ -123,20 +123,17 @@ class CTCLossFunction(mg.Function):
         positions = xp.arange(ext_len).reshape(1, ext_len)
         ends = (positions == s_len - 1) | (positions == s_len - 2)
         # β<t>(s) mirrors α: it may jump from s+2 to s where α may jump from s to s+2.
-        skip_back = xp.zeros((batch, ext_len), dtype=bool)
-        skip_back[:, :-2] = skip[:, 2:]
-        beta = xp.full((steps, batch, ext_len), -float("inf"), dtype=dtype)
-        nxt = xp.full((batch, ext_len), -float("inf"), dtype=dtype)
+        # Two -inf columns at the back: β<t>(s) is column s.
+        jump_allowed = xp.full((batch, ext_len), -float("inf"), dtype=dtype)
+        jump_allowed[:, :-2] = xp.where(skip[:, 2:], xp.asarray(0.0, dtype=dtype), neg_inf)
+        start = xp.where(ends, xp.asarray(0.0, dtype=dtype), neg_inf)  # β<T_n>(s): only the two ends
+        padded = xp.full((steps + 1, batch, ext_len + 2), -float("inf"), dtype=dtype)
         for t in range(steps - 1, -1, -1):
-            stay_or_step = nxt.copy()
-            stay_or_step[:, :-1] = xp.logaddexp(nxt[:, :-1], nxt[:, 1:])
-            jump = xp.full(nxt.shape, -float("inf"), dtype=dtype)
-            jump[:, :-2] = nxt[:, 2:]
-            step = xp.logaddexp(stay_or_step, xp.where(skip_back, jump, neg_inf)) + emit[t]
-            start = xp.where(ends, emit[t], neg_inf)
-            current = xp.where(t_last == t, start, xp.where(t_last > t, step, neg_inf))
-            beta[t] = current
-            nxt = current
+            nxt = padded[t + 1]
+            step = xp.logaddexp(xp.logaddexp(nxt[:, :-2], nxt[:, 1:-1]), nxt[:, 2:] + jump_allowed)
+            step = xp.where(t_last == t, start, xp.where(t_last > t, step, neg_inf))
+            padded[t, :, :-2] = step + emit[t]
+        beta = padded[:steps, :, :-2]
         # Occupancy γ<t>(s) = α β / (ŷ P), in probability space; summed per class c.
         finite_nll = xp.where(infinite, xp.zeros_like(nll), nll)  # the infinite ones: NaN below
         log_occupancy = alpha + beta - emit + finite_nll.reshape(1, batch, 1)
