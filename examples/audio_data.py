@@ -68,22 +68,13 @@ def _speak(text: str, voice: str, speed: int, pitch: int, ssml: bool) -> np.ndar
 
 def _split_at_pauses(wave: np.ndarray, pause_seconds: float = 0.15, quiet: float = 1e-3) -> list[np.ndarray]:
     """The stretches of `wave` between silences longer than `pause_seconds`."""
-    loud = np.abs(wave) > quiet
-    pieces, start, silent_run = [], None, 0
-    for i, is_loud in enumerate(loud):
-        if is_loud:
-            if start is None:
-                start = i
-            silent_run = 0
-            end = i
-        elif start is not None:
-            silent_run += 1
-            if silent_run > pause_seconds * RATE:
-                pieces.append(wave[start:end + 1])
-                start = None
-    if start is not None:
-        pieces.append(wave[start:end + 1])
-    return pieces
+    loud = np.flatnonzero(np.abs(wave) > quiet)
+    if len(loud) == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(loud) > pause_seconds * RATE)  # a long quiet gap follows
+    starts = np.concatenate([loud[:1], loud[breaks + 1]])
+    ends = np.concatenate([loud[breaks], loud[-1:]])
+    return [wave[a:b + 1] for a, b in zip(starts, ends)]
 
 
 def speak_words(words: Sequence[str], voice: str, speed: int, pitch: int) -> dict[str, np.ndarray]:
