@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 from test_examples import Run  # the same runner
@@ -72,3 +73,33 @@ def test_number_words_beam_bleu_at_least_greedy(runs):
     assert m["bleu_beam"] >= m["bleu_greedy"], m
     assert m["bleu_beam"] == m[f"bleu_beam_alpha_{m['alpha']}"], m
     assert (run.out / "number_words.png").stat().st_size > 10_000
+
+
+def test_example_models_train_on_the_strict_backend(monkeypatch):
+    """The examples' models and losses never hand a device array to NumPy."""
+    import sys
+
+    import numpy as np
+
+    import minigrad as mg
+    import nn.functional as F
+    from nn.decode import ctc_beam_search, ctc_greedy_decode
+
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent.parent / "examples"))
+    import speech_recognition
+    import trigger_word
+
+    rng = np.random.default_rng(0)
+    speech = speech_recognition.SpeechRecognizer(32, 16, 8, 0.1).to("strict")
+    lengths = [speech_recognition.steps_after_conv(n) for n in (40, 35, 30)]
+    log_probs = speech(mg.tensor(rng.normal(size=(3, 32, 40)).astype(np.float32), backend="strict"), lengths)
+    loss = F.ctc_loss(log_probs, mg.tensor([1, 2, 3, 4, 5], backend="strict"), lengths, [2, 2, 1])
+    loss.backward()
+    assert log_probs.backend == "strict" and type(speech.conv.weight.grad) is type(speech.conv.weight.data)
+    assert len(ctc_greedy_decode(log_probs, lengths)) == len(ctc_beam_search(log_probs.detach(), lengths)) == 3
+    detector = trigger_word.TriggerDetector(24, 8, 8, 0.2).to("strict")
+    logits = detector(mg.tensor(rng.normal(size=(2, 24, 50)).astype(np.float32), backend="strict"))
+    F.binary_cross_entropy_with_logits(logits, mg.zeros(50, 2, backend="strict")).backward()
+    assert logits.shape == (50, 2) and type(detector.norm.weight.grad) is type(detector.norm.weight.data)
+    for name in ("speech_recognition", "trigger_word", "audio_data", "_common"):
+        sys.modules.pop(name, None)
