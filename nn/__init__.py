@@ -80,3 +80,11 @@ __all__ += list(_activation_layers.MODULES) + [
 from . import parallel
 
 __all__ += ["parallel"]
+
+# Audio and sequence outputs: 1-D convolution, batch norm, pooling, CTC.
+from .conv import Conv1d
+from .ctc import CTCLoss
+from .normalization import BatchNorm1d
+from .pooling import AvgPool1d, MaxPool1d
+
+__all__ += ["AvgPool1d", "BatchNorm1d", "CTCLoss", "Conv1d", "MaxPool1d"]

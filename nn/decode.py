@@ -405,3 +405,7 @@ def error_analysis(step: Step, state: Any, references: Sequence[Sequence[int]],
         else:
             verdicts.append("search" if ref_score > out_score else "model")
     return ErrorAnalysis(verdicts, reference_scores, output_scores, alpha)
+
+
+# CTC outputs (speech): best-path and prefix beam search, in their own module.
+from .ctc_decode import CTCHypothesis, collapse, ctc_beam_search, ctc_greedy_decode  # noqa: F401

@@ -350,3 +350,7 @@ def tanh(x: mg.Tensor) -> mg.Tensor:
 
 one_hot = mg.one_hot
 pad = mg.pad
+
+# Convolution, pooling, batch norm and CTC live in their own modules (audio models).
+from .ctc import ctc_loss  # noqa: F401
+from .functional_conv import avg_pool1d, batch_norm, conv1d, max_pool1d  # noqa: F401

@@ -1,8 +1,12 @@
-"""Layer normalisation and vector normalisation, PyTorch's signatures.
+"""Normalisation layers, PyTorch's signatures: layer norm, vector norm, batch norm.
 
 layer_norm: y = (x - μ) / √(σ² + ε) · γ + β over the last len(normalized_shape) axes, with
 the biased variance σ² (as PyTorch). `nn.LayerNorm` holds γ (`weight`, ones) and β
 (`bias`, zeros) of shape `normalized_shape`.
+
+`nn.BatchNorm1d`, the course's batch norm: z̃ = γ · (z - μ) / sqrt(σ² + ε) + β, with μ and
+σ² taken over the mini-batch in training and over an exponential average of the
+mini-batches at test time (see `nn.functional_conv.batch_norm`).
 """
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from typing import Any
 
 import minigrad as mg
 
+from .functional_conv import batch_norm
 from .module import Module, Parameter
 
 
@@ -76,3 +81,54 @@ class LayerNorm(Module):
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
                 f"elementwise_affine={self.elementwise_affine}")
+
+class BatchNorm1d(Module):
+    """torch.nn.BatchNorm1d(num_features, eps=1e-5, momentum=0.1, affine=True,
+    track_running_stats=True) for (N, C) or (N, C, L) inputs.
+
+    Parameters `weight` (γ, ones) and `bias` (β, zeros) when `affine`; buffers
+    `running_mean` (zeros), `running_var` (ones) and `num_batches_tracked` when
+    `track_running_stats`, so a PyTorch state_dict loads as is. `momentum=None`
+    uses the cumulative average 1/num_batches_tracked, as PyTorch.
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = True, track_running_stats: bool = True, dtype: Any = None,
+                 backend: str | None = None):
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        if affine:
+            self.weight = Parameter(mg.ones(num_features, dtype=dtype, backend=backend))
+            self.bias = Parameter(mg.zeros(num_features, dtype=dtype, backend=backend))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", mg.zeros(num_features, dtype=dtype, backend=backend))
+            self.register_buffer("running_var", mg.ones(num_features, dtype=dtype, backend=backend))
+            self.register_buffer("num_batches_tracked", mg.tensor(0, backend=backend))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def forward(self, x: mg.Tensor) -> mg.Tensor:
+        if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
+            raise ValueError(f"{self!r} expects (N, {self.num_features}) or (N, {self.num_features}, L) "
+                             f"input, got shape {tuple(x.shape)}")
+        momentum = 0.0 if self.momentum is None else self.momentum
+        track = self.training and self.track_running_stats
+        if track and self.momentum is None:  # the cumulative average over the batches seen
+            momentum = 1.0 / (self.num_batches_tracked.item() + 1)
+        # Batch statistics in training, and always without running ones (PyTorch).
+        use_batch = self.training or not self.track_running_stats
+        out = batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                         use_batch, momentum, self.eps)
+        if track:  # counted only once the batch went through (a failed call changes nothing)
+            self.num_batches_tracked.data = self.num_batches_tracked.data + 1
+        return out
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"track_running_stats={self.track_running_stats}")

@@ -50,7 +50,7 @@ def test_mkdocs_build_strict(tmp_path):
 
 
 @pytest.mark.parametrize("page", ["getting-started.md", "engine.md", "coming-from-micrograd.md",
-                                  "coming-from-pytorch.md"])
+                                  "coming-from-pytorch.md", "audio.md"])
 def test_tutorial_code_runs(page, monkeypatch):
     """Every ```python block of the page, in order, in one namespace (as a reader would)."""
     monkeypatch.chdir(ROOT)
