@@ -14,14 +14,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 
 
-def count_consumers(roots: Iterable, parents: Callable) -> dict:
-    """node -> how many uses of its outputs the walk from `roots` will meet."""
+def count_consumers(roots: Iterable, parents: Callable, keep: dict | None = None) -> dict:
+    """node -> how many uses of its outputs the walk from `roots` will meet. With `keep`,
+    each node's parents are also stored there, so a walk need not ask twice."""
     counts: dict = {}
     stack = list(roots)
     seen = set(stack)
     while stack:
         node = stack.pop()
-        for parent in parents(node):
+        feeding = parents(node)
+        if keep is not None:
+            keep[node] = feeding
+        for parent in feeding:
             counts[parent] = counts.get(parent, 0) + 1
             if parent not in seen:
                 seen.add(parent)
@@ -36,12 +40,13 @@ def consumers_first(roots: Iterable, parents: Callable) -> Iterator:
     so a caller may act on a node (run its backward) before its parents come up.
     """
     roots = list(dict.fromkeys(roots))
-    counts = count_consumers(roots, parents)
+    feeding: dict = {}
+    counts = count_consumers(roots, parents, feeding)
     ready = [root for root in roots if not counts.get(root)]
     while ready:
         node = ready.pop()
         yield node
-        for parent in parents(node):
+        for parent in feeding.pop(node):
             count = counts[parent] - 1
             counts[parent] = count
             if not count:

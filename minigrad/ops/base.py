@@ -71,18 +71,18 @@ def lift(op_name: str, a, b) -> tuple:
         if isinstance(b, Tensor):
             if a._data.dtype == b._data.dtype:
                 return a, b
-        elif type(b) is float and a.data.dtype.kind == "f":  # the common `x * 0.5`
-            return a, constant(_ARRAY_TYPES[type(a.data)].xp.asarray(b, dtype=a.data.dtype))
-    elif type(a) is float and isinstance(b, Tensor) and b.data.dtype.kind == "f":
-        return constant(_ARRAY_TYPES[type(b.data)].xp.asarray(a, dtype=b.data.dtype)), b
+        elif type(b) is float and a._data.dtype.kind == "f":  # the common `x * 0.5`
+            return a, constant(_ARRAY_TYPES[type(a._data)].xp.asarray(b, dtype=a._data.dtype))
+    elif type(a) is float and isinstance(b, Tensor) and b._data.dtype.kind == "f":
+        return constant(_ARRAY_TYPES[type(b._data)].xp.asarray(a, dtype=b._data.dtype)), b
     a, b = _as_tensors(_Named(op_name), (a, b), Tensor)
-    a_dtype, b_dtype = a.data.dtype, b.data.dtype
+    a_dtype, b_dtype = a._data.dtype, b._data.dtype
     if a_dtype != b_dtype:
         target = result_dtype(a_dtype, b_dtype)
         if a_dtype.kind not in "fc" and target.kind in "fc":
-            a = constant(a.data.astype(target))
+            a = constant(a._data.astype(target))
         if b_dtype.kind not in "fc" and target.kind in "fc":
-            b = constant(b.data.astype(target))
+            b = constant(b._data.astype(target))
     return a, b
 
 
