@@ -28,7 +28,7 @@ from .dot import PALETTE, _Writer
 from .graph import collect
 from .graph import param_names as _param_names
 
-LARGE = 400  # more steps than this: every step starts closed (gates hidden)
+LARGE = 48  # more step boxes than this: every step starts closed (its gates hidden)
 
 
 def to_html(root, path=None, *, params=None, show_grads: bool | None = None,
@@ -44,7 +44,8 @@ def to_html(root, path=None, *, params=None, show_grads: bool | None = None,
     - view: "bptt" (the only layout the viewer draws; the op-level graph is
       `mg.draw_graph(view="ops")`).
     - expand: "gates" opens every step at first; None opens them when there are at
-      most a few hundred steps.
+      most 48 step boxes (a larger graph starts with its steps closed: one click
+      opens a step).
     - the other options of `draw_graph` (show_shapes, group, rankdir, max_nodes,
       max_steps) are accepted and ignored: the viewer lays out, collapses and zooms
       by itself.
@@ -113,14 +114,14 @@ def diagram_model(diagram, show_grads, expand) -> dict:
                 "row": box.row, "col": box.column, "step": box.step, "role": box.role,
                 "level": _level(box)}
         if norm is not None and math.isfinite(norm):
-            item["grad"] = norm
+            item["grad"] = _short(norm)
             item["color"] = _color(norm, writer)
         stats = _stats(box.arrays[0]) if box.arrays else None
         if stats:
             item["stats"] = stats
         if box.params:
-            item["params"] = [[name, list(map(int, t.shape)),
-                               norms.get(("param", id(t)))] for name, t in box.params]
+            item["params"] = [[name, list(map(int, t.shape)), _short_or_none(norms.get(("param", id(t))))]
+                              for name, t in box.params]
         nodes = diagram.nodes_of(box)
         ops = sorted({node.op_name for node in nodes})
         if ops:
@@ -135,20 +136,21 @@ def diagram_model(diagram, show_grads, expand) -> dict:
     for link in diagram.links:
         norm = norms.get(("link", link.source, link.target))
         if norm is not None and math.isfinite(norm):
-            links.append([link.source, link.target, kinds[link.kind], norm, _color(norm, writer)])
+            links.append([link.source, link.target, kinds[link.kind], _short(norm),
+                          _color(norm, writer)])
         else:
             links.append([link.source, link.target, kinds[link.kind], None, None])
     heat = [[None] * len(diagram.times) for _ in diagram.rows]
     for box in diagram.boxes.values():
         if box.kind == "step" and box.id in norms:
-            heat[box.row][box.column] = norms[box.id]
+            heat[box.row][box.column] = _short_or_none(norms[box.id])
     steps = len(diagram.times)
     return {
         "boxes": boxes, "links": links, "rows": diagram.rows,
         "times": [diagram.course_time(c) for c in range(steps)],
         "heat": heat, "order": [box_id for _, box_id in sorted(order)],
         "palette": list(PALETTE), "scale": writer.scale,
-        "open": expand == "gates" or (expand is None and steps <= LARGE // max(1, len(diagram.rows))),
+        "open": expand == "gates" or (expand is None and steps * len(diagram.rows) <= LARGE),
     }
 
 
@@ -161,16 +163,26 @@ def _stats(array) -> dict | None:
     stats = {"shape": list(map(int, host.shape)), "dtype": str(host.dtype)}
     if host.size and host.dtype.kind in "fiub":
         values = host.astype(np.float64)
-        stats.update(mean=float(values.mean()), std=float(values.std()),
-                     min=float(values.min()), max=float(values.max()))
+        stats.update(mean=_short(values.mean()), std=_short(values.std()),
+                     min=_short(values.min()), max=_short(values.max()))
     return stats
+
+
+def _short_or_none(value):
+    return None if value is None or not math.isfinite(value) else _short(value)
+
+
+def _short(value) -> float:
+    """Four significant digits: what a tooltip shows, in a quarter of the page's bytes."""
+    return float(f"{float(value):.4g}")
 
 
 def _page(model: dict, title: str) -> str:
     folder = resources.files(__package__).joinpath("viewer")
     script = folder.joinpath("viewer.js").read_text(encoding="utf-8")
     style = folder.joinpath("viewer.css").read_text(encoding="utf-8")
-    data = json.dumps(model, separators=(",", ":"), allow_nan=False, default=_plain)
+    data = json.dumps(model, separators=(",", ":"), allow_nan=False, default=_plain,
+                      ensure_ascii=False)
     data = data.replace("</", "<\\/")  # no "</script>" inside the JSON
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{_html.escape(title)}</title><style>{style}</style></head><body>"

@@ -395,6 +395,7 @@ class RNNStep(_Step):
 
     input_roles = ("x<t>", "a<t-1>", None)  # for pictures (see LSTMStep)
     output_roles = ("a<t>",)
+    saves_output = True  # backward reads a<t>: writing into it in place must be caught
     parts = (("a<t>", "g(Waa a<t-1> + Wax x<t> + ba)", ("x<t>", "a<t-1>")),)
 
     @staticmethod

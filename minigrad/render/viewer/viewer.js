@@ -420,7 +420,9 @@
   }
 
   render();
+  timings.render = performance.now() - t0;
   fit();
+  timings.fit = performance.now() - t0;
   requestAnimationFrame(function () {
     var api = window.minigradViewer = {
       firstPaintMs: performance.now(), scriptMs: performance.now() - t0, timings: timings,
