@@ -69,7 +69,7 @@ def worker(steps: int, warmup: int, hidden: int) -> None:
         spent[0] = 0.0
         start = time.perf_counter()
         logits, state = ddp(mg.tensor(x), state)
-        loss = F.cross_entropy(logits, mg.tensor(y))
+        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), mg.tensor(y).reshape(-1))
         optimizer.zero_grad()
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)

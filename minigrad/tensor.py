@@ -100,17 +100,21 @@ class Tensor:
     # them bumps it, and backward compares it with the value each node recorded.
     @property
     def data(self):
-        """The backend array. Assigning to it (`p.data -= lr * p.grad`) counts as an
-        in-place change, so a graph that used the old values refuses to backpropagate."""
+        """The backend array. Assignable, micrograd's way: `a.data = 3.0` or `p.data = [..]`
+        (a Python number, list or NumPy scalar becomes an array of this tensor's dtype and
+        backend), or a backend array or Tensor, whose own shape, dtype and backend are kept
+        (as PyTorch allows). `p.data -= lr * p.grad` updates in place. Either way it counts
+        as an in-place change, so a graph that used the old values refuses to backpropagate."""
         return self._data
 
     @data.setter
-    def data(self, array) -> None:
-        if array is self._data:  # `t.data += 1`: the shared storage changed in place
+    def data(self, value) -> None:
+        if value is self._data:  # `t.data += 1`: the shared storage changed in place
             self._version[0] += 1
         else:  # new storage: views of the old one are unaffected
             self._version = [self._version[0] + 1]
-        self._data = array
+            value = _coerce_data(self, value)
+        self._data = value
 
     @property
     def grad(self):
@@ -121,17 +125,6 @@ class Tensor:
     def grad(self, value) -> None:
         self._grad = None if value is None else _checked_grad(self, value)
 
-    @property
-    def data(self):
-        """The backend array. Assignable, micrograd's way: `a.data = 3.0` or `p.data = [..]`
-        (a Python number, list or NumPy scalar becomes an array of this tensor's dtype and
-        backend), or a backend array or Tensor, whose own shape, dtype and backend are kept
-        (as PyTorch allows). `p.data -= lr * p.grad` updates in place."""
-        return self._data
-
-    @data.setter
-    def data(self, value) -> None:
-        self._data = _coerce_data(self, value)
 
     @property
     def requires_grad(self) -> bool:
