@@ -457,6 +457,13 @@ class _Builder:
                     columns.add(box.column)
             if v.kind == INPUT and users and all(c in self.bridged for c in users):
                 continue  # drawn as the x<t> boxes of the steps that read it
+            targets = {self.unit.get(c) for c in users}
+            if v.kind == INPUT and len(targets) == 1:
+                box = self.boxes.get(next(iter(targets)))
+                if box is not None and box.kind == "composite":  # a loss's labels y<t>, masks
+                    self.unit[v.index] = box.id
+                    box.vertices.append(v.index)
+                    continue
             in_steps = any(c in self.step or c in self.splits or c in self.bridged for c in users)
             if v.kind == PARAM and (in_steps or len(columns) > 1):
                 row = min((r for r in rows if r is not None), default=None)
