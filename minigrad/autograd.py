@@ -18,6 +18,7 @@ from __future__ import annotations
 from .backend import _BY_ARRAY_TYPE as _ARRAY_TYPES
 from .function import _check_finite, _freed_graph_error
 from .modes import _anomaly, _grad_enabled
+from .sparse import RowSparseGrad, add_into
 
 # Callbacks `observer(node, output_grads)` called as each node's gradients become
 # final; graph rendering uses one to record gradient norms (see `record_grad_norms`).
@@ -68,7 +69,11 @@ def _accumulate(slot: list, index: int, grad, create_graph: bool) -> None:
     if current is None:
         grads[index] = grad
     elif owned[index] and not create_graph:
-        current += grad  # our own fresh sum: add in place
+        try:
+            current += grad  # our own fresh sum: add in place
+        except TypeError:  # a dense sum meeting a RowSparseGrad (minigrad.sparse)
+            if add_into(current, grad) is None:
+                raise
         grads[index] = current  # (a NumPy scalar is rebound, not changed in place)
     else:
         grads[index] = current + grad
@@ -79,12 +84,14 @@ def _as_array(grad, like):
     """`grad` as an array of `like`'s type (NumPy turns 0-d results into scalars)."""
     if type(grad) is type(like):
         return grad
+    if type(grad) is RowSparseGrad:  # mg.grad returns Tensors: a sparse gradient densifies
+        return grad.to_dense()
     return _ARRAY_TYPES[type(like)].xp.asarray(grad)
 
 
 def _fresh(grad, owned: bool, like):
     """An array of `like`'s type that nobody else holds: `grad` itself if we made it."""
-    if type(grad) is type(like):
+    if type(grad) is type(like) or type(grad) is RowSparseGrad:
         return grad if owned else grad.copy()
     return _ARRAY_TYPES[type(like)].xp.asarray(grad)  # a new 0-d array from a scalar
 
@@ -156,7 +163,12 @@ def _run(Tensor, roots, root_grads, retain_graph, create_graph, capture, inputs,
             leaf.grad = _fresh(grad.data, owned[0], leaf.data) if create_graph else \
                 _fresh(grad, owned[0], leaf.data)
         else:
-            leaf.grad += grad.data if create_graph else grad
+            grad = grad.data if create_graph else grad
+            try:
+                leaf.grad += grad
+            except TypeError:  # a dense .grad meeting a RowSparseGrad (minigrad.sparse)
+                if add_into(leaf.grad, grad) is None:
+                    raise
 
     if not capture:
         return None

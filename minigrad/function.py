@@ -25,6 +25,7 @@ from .backend import (
     get_backend,
 )
 from .modes import _anomaly, _grad_enabled, _scope
+from .sparse import RowSparseGrad
 
 
 class Function:
@@ -214,6 +215,8 @@ def _check_finite(op_name: str, phase: str, arrays) -> None:
     for array in arrays:
         if array is None or array.dtype.kind not in "fc":
             continue
+        if type(array) is RowSparseGrad:  # an embedding's sparse gradient: check its rows
+            array = array.values
         xp = backend_of_array(array).xp
         if not xp.isfinite(array).all().item():
             raise FloatingPointError(

@@ -161,3 +161,7 @@ def dropout(x: mg.Tensor, p: float = 0.5, training: bool = True) -> mg.Tensor:
         return x * 0.0
     keep = mg.rand(x.shape, dtype=x.dtype, backend=x.backend) >= p
     return mg.where(keep, x * (1.0 / (1.0 - p)), 0.0)
+
+
+# -- word vectors (nn/lookup.py): the embedding lookup and cosine similarity -------------
+from .lookup import cosine_similarity, embedding  # noqa: E402, F401
