@@ -88,5 +88,5 @@ from .tensor import Tensor  # noqa: F401
 __version__ = "0.1.0"
 
 # Embedding lookups with PyTorch's padding_idx / sparse options, and their row-sparse gradient.
-from .ops.embedding import embedding  # noqa: F401, E402
-from .sparse import RowSparseGrad  # noqa: F401, E402
+from .ops.embedding import embedding  # noqa: F401
+from .sparse import RowSparseGrad  # noqa: F401

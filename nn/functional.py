@@ -164,4 +164,4 @@ def dropout(x: mg.Tensor, p: float = 0.5, training: bool = True) -> mg.Tensor:
 
 
 # -- word vectors (nn/lookup.py): the embedding lookup and cosine similarity -------------
-from .lookup import cosine_similarity, embedding  # noqa: E402, F401
+from .lookup import cosine_similarity, embedding  # noqa: F401

@@ -90,7 +90,7 @@ class Optimizer:
     def _check_grad(self, param: Parameter, group: dict) -> None:
         """Raise if this optimizer cannot apply `param.grad` (a sparse one, by default)."""
         if isinstance(param.grad, mg.RowSparseGrad):
-            raise RuntimeError(
+            raise RuntimeError(  # noqa: TRY004 - PyTorch's error type for this
                 f"{type(self).__name__} does not support sparse gradients, please consider "
                 "SparseAdam instead (nn.optim.SparseAdam, or nn.optim.SGD without momentum), "
                 "or build the embedding with sparse=False"

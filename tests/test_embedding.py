@@ -117,8 +117,8 @@ def test_sparse_gradients_accumulate_across_backward_calls(backend, first):
     weight = rng.standard_normal((6, 2))
     w = mg.tensor(weight, requires_grad=True, backend=backend)
     idx = rng.integers(0, 6, size=4)
-    sparse_term = lambda: F.embedding(mg.tensor(idx, backend=backend), w, sparse=True).sum()  # noqa: E731
-    dense_term = lambda: (w * 2.0).sum()  # noqa: E731
+    sparse_term = lambda: F.embedding(mg.tensor(idx, backend=backend), w, sparse=True).sum()
+    dense_term = lambda: (w * 2.0).sum()
     for term in ([sparse_term, dense_term] if first == "sparse" else [dense_term, sparse_term]) + [sparse_term]:
         term().backward()
     expected = np.full_like(weight, 2.0)
