@@ -2,6 +2,10 @@
 
 gensim's wheel ships its test corpora (`gensim/test/test_data/`), among them:
 - `lee_background.cor`: 300 Australian news articles (the Lee corpus, ~60k words);
+- `enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2`: a dump of
+  the first English Wikipedia articles (Anarchism, Autism, Albedo, ..., ~470k words
+  in 106 articles once redirects and markup are gone; gensim's own wiki parser
+  strips the markup);
 - `alldata-id-10.txt`: 10 IMDB movie reviews (~2.8k words, unlabelled here);
 - `pang_lee_polarity.cor`: 200 movie-review sentences of Pang & Lee's sentence
   polarity data, 100 labelled positive and 100 negative by their source reviews;
@@ -37,9 +41,33 @@ def tokenize(text: str) -> list[str]:
     return TOKEN.findall(text.lower())
 
 
-def documents() -> list[list[str]]:
-    """The pre-training text: the Lee news articles and the 10 IMDB reviews, one token list each."""
+WIKI = "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2"
+
+
+def wikipedia(max_articles: int | None = None) -> list[list[str]]:
+    """The Wikipedia articles of gensim's test dump as token lists (redirects, talk pages
+    and stubs under 50 words left out)."""
+    import bz2
+
+    from gensim.corpora.wikicorpus import extract_pages, filter_wiki
+
     docs = []
+    with bz2.open(data_file(WIKI)) as f:
+        for title, text, _ in extract_pages(f):
+            if text.lower().startswith("#redirect") or ":" in title:
+                continue
+            words = tokenize(filter_wiki(text))
+            if len(words) > 50:
+                docs.append(words)
+            if max_articles is not None and len(docs) >= max_articles:
+                break
+    return docs
+
+
+def documents(wiki_articles: int | None = None) -> list[list[str]]:
+    """The pre-training text, one token list per document: the Lee news articles, the 10
+    IMDB reviews and (`wiki_articles` > 0, or None for all) the Wikipedia articles."""
+    docs = [] if wiki_articles == 0 else wikipedia(wiki_articles)
     with open(data_file("lee_background.cor"), encoding="utf-8") as f:
         docs += [tokenize(line) for line in f if line.strip()]
     with open(data_file("alldata-id-10.txt"), encoding="utf-8") as f:

@@ -97,12 +97,13 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--embeddings", default=None,
                    help="word_embeddings.py's tables (default <out>/word_embeddings.safetensors)")
     p.add_argument("--train", type=int, default=60, help="labelled training sentences per split")
-    p.add_argument("--splits", type=int, default=None, help="random splits averaged (default 10, small 4)")
-    p.add_argument("--steps", type=int, default=150)
+    p.add_argument("--splits", type=int, default=None, help="random splits averaged (default 10, small 2)")
+    p.add_argument("--steps", type=int, default=None, help="Adam steps per model (default 150, small 80)")
     p.add_argument("--hidden", type=int, default=32)
     p.add_argument("--lr", type=float, default=0.02)
     args = p.parse_args(argv)
-    args.splits = args.splits or (4 if args.small else 10)
+    args.splits = args.splits or (2 if args.small else 10)
+    args.steps = args.steps or (80 if args.small else 150)
     rng = _common.setup(args)
     path = args.embeddings or os.path.join(args.out, "word_embeddings.safetensors")
     if not os.path.exists(path):

@@ -3,9 +3,10 @@
 The course's embedding matrix E holds one vector e_j per word j of the vocabulary
 (e_j = E o_j, o_j the one-hot vector; here `nn.Embedding`'s weight, one row per
 word). Both models learn it from which words occur near which, on real English
-text that gensim's wheel ships (300 news articles of the Lee corpus and 10 IMDB
-reviews, ~62k words; see _text.py), lower-cased, words seen fewer than 3 times
-cut to <unk>; a tenth of the documents is held out.
+text that gensim's wheel ships (see _text.py): 106 Wikipedia articles, 300 news
+articles of the Lee corpus and 10 IMDB reviews, ~530k words (--small: the news
+and reviews only, ~62k), lower-cased, words seen fewer than 3 times cut to
+<unk>; a tenth of the documents is held out.
 
 Skip-gram with negative sampling (Mikolov et al. 2013), as in the course: a
 context word c and a target t within a window of it form a positive pair (y = 1),
@@ -28,8 +29,8 @@ and, for skip-gram, the held-out negative-sampling loss against the best
 context-free model (the unigram baseline: P(y = 1 | t) from the sampling rates
 alone), and the training throughput in words per second.
 
-    python examples/word_embeddings.py            # about a minute on 2 CPU cores
-    python examples/word_embeddings.py --small    # the CI setting, ~15 s
+    python examples/word_embeddings.py            # a few minutes on 2 CPU cores
+    python examples/word_embeddings.py --small    # the CI setting, ~20 s
 
 Outputs in --out: word_embeddings_pca.png, word_embeddings.safetensors (the two
 learned tables, for sentiment.py and debias.py), word_embeddings_vocab.txt,
@@ -130,7 +131,7 @@ def unigram_baseline_loss(t: np.ndarray, negatives: np.ndarray, unigram: np.ndar
     A positive target is drawn from the unigram distribution P, each of the k
     negatives from the noise distribution Q, so P(y = 1 | t) = P(t) / (P(t) + k Q(t)).
     """
-    p = unigram / (unigram + k * noise)
+    p = unigram / np.maximum(unigram + k * noise, 1e-300)  # (<unk>, never drawn, gets 0)
     return float(np.mean(-np.log(p[t]) - np.log1p(-p[negatives]).sum(axis=1)))
 
 
@@ -291,19 +292,22 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--dim", type=int, default=50)
     p.add_argument("--window", type=int, default=4)
     p.add_argument("--negatives", type=int, default=5, help="k, negatives per positive pair")
-    p.add_argument("--epochs", type=int, default=None, help="skip-gram epochs (default 6, small 2)")
+    p.add_argument("--epochs", type=int, default=None, help="skip-gram epochs (default 3, small 2)")
     p.add_argument("--batch", type=int, default=1024)
     p.add_argument("--lr", type=float, default=0.01)
-    p.add_argument("--glove-epochs", type=int, default=None, help="default 40, small 15")
+    p.add_argument("--glove-epochs", type=int, default=None, help="default 15, small 10")
     p.add_argument("--glove-batch", type=int, default=8192)
     p.add_argument("--glove-lr", type=float, default=0.03)
     p.add_argument("--x-max", type=float, default=10.0, help="x_max of f (100 in the paper, for far larger corpora)")
+    p.add_argument("--wiki", type=int, default=None,
+                   help="Wikipedia articles added to the news (default all 106, small 0)")
     args = p.parse_args(argv)
-    args.epochs = args.epochs or (2 if args.small else 6)
-    args.glove_epochs = args.glove_epochs or (15 if args.small else 40)
+    args.wiki = args.wiki if args.wiki is not None else (0 if args.small else None)
+    args.epochs = args.epochs or (2 if args.small else 3)
+    args.glove_epochs = args.glove_epochs or (10 if args.small else 15)
     rng = _common.setup(args)
 
-    docs = documents()
+    docs = documents(args.wiki)
     order = rng.permutation(len(docs))
     n_heldout = len(docs) // 10
     heldout_raw = [docs[k] for k in order[:n_heldout]]

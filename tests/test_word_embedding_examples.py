@@ -68,11 +68,14 @@ def test_skip_gram_beats_the_unigram_baseline_and_glove_fits(runs):
         assert (out / produced).stat().st_size > 1000
 
 
-def test_pretrained_embeddings_are_read_by_sentiment(runs):
-    out, m, _ = runs["sentiment"]
-    for key in ("acc_avg_random", "acc_avg_pretrained", "acc_lstm_random", "acc_lstm_pretrained"):
-        assert 0.0 <= m[key] <= 1.0, m
-    assert m["word_coverage"] > 0.5, m
+def test_sentiment_trains_all_four_models_on_the_pretrained_vocabulary(runs):
+    out, m, log = runs["sentiment"]
+    # Only that the four ran on real sentences: on this corpus none beats chance reliably
+    # (see the example's docstring), so no accuracy is asserted here.
+    assert {"acc_avg_random", "acc_avg_pretrained", "acc_lstm_random", "acc_lstm_pretrained"} <= set(m), m
+    assert m["test_sentences"] == 200 - m["train_sentences"] and m["splits"] == 2, m
+    assert m["word_coverage"] > 0.5, m                  # the news vocabulary covers most review words
+    assert "lstm_pretrained" in log
     assert (out / "sentiment.png").stat().st_size > 1000
 
 
