@@ -30,7 +30,7 @@ def data_file(name: str) -> str:
     spec = importlib.util.find_spec("gensim")
     if spec is None or not spec.submodule_search_locations:
         raise SystemExit("these examples read the corpora gensim ships: pip install -e '.[examples]'")
-    path = os.path.join(list(spec.submodule_search_locations)[0], "test", "test_data", name)
+    path = os.path.join(next(iter(spec.submodule_search_locations)), "test", "test_data", name)
     if not os.path.exists(path):
         raise SystemExit(f"gensim is installed but has no {name}; reinstall it: pip install -e '.[examples]'")
     return path

@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> dict:
     with open(os.path.join(os.path.dirname(path), "word_embeddings_vocab.txt"), encoding="utf-8") as f:
         index = {w: i for i, w in enumerate(f.read().split("\n")[: table.shape[0]])}
     unit = table / (table * table).sum(axis=-1, keepdims=True).sqrt()
-    row = lambda w: unit[index[w]]  # noqa: E731
+    row = lambda w: unit[index[w]]
     pairs = [(a, b) for a, b in DEFINITIONAL if a in index and b in index]
     definitional = {w for pair in pairs for w in pair}
     occupations = [w for w in OCCUPATIONS if w in index and w not in definitional]

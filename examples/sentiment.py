@@ -80,7 +80,7 @@ def encode(sentences, index) -> tuple[np.ndarray, list[int]]:
 
 def train_and_score(model, x, lengths, y, train, test, args) -> float:
     optimizer = nn.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=args.lr)
-    as_tensor = lambda a: mg.tensor(a, backend=args.backend)  # noqa: E731
+    as_tensor = lambda a: mg.tensor(a, backend=args.backend)
     xb, lb, yb = as_tensor(x[train]), [lengths[i] for i in train], as_tensor(y[train])
     for _ in range(args.steps):
         loss = F.cross_entropy(model(xb, lb), yb)

@@ -143,7 +143,7 @@ def train_skipgram(args, rng, train_docs, heldout_docs, vocab):
     model = SkipGram(V, args.dim, args.backend)
     optimizer = nn.optim.SparseAdam(model.parameters(), lr=args.lr)
     words = sum(len(d) for d in train_docs)
-    as_tensor = lambda a: mg.tensor(a, backend=args.backend)  # noqa: E731
+    as_tensor = lambda a: mg.tensor(a, backend=args.backend)
     timer, curve, step = _common.Timer(), [], 0
     bar = _common.progress(total=args.epochs, desc="skip-gram", disable=args.no_progress)
     smooth = _common.Smoother()
@@ -170,7 +170,7 @@ def train_skipgram(args, rng, train_docs, heldout_docs, vocab):
     baseline = unigram_baseline_loss(t, negatives, unigram, noise, k)
     return model, {"sgns_heldout_loss": heldout, "unigram_heldout_loss": baseline,
                    "words_per_second": words * args.epochs / seconds, "sgns_seconds": seconds,
-                   "heldout_pairs": int(len(c))}, curve
+                   "heldout_pairs": len(c)}, curve
 
 
 # -- GloVe --------------------------------------------------------------------------------
@@ -209,7 +209,7 @@ def train_glove(args, rng, train_docs, vocab):
     log_x = np.log(x)
     model = GloVe(len(vocab), args.dim, args.backend)
     optimizer = nn.optim.SparseAdam(model.parameters(), lr=args.glove_lr)
-    as_tensor = lambda a, dtype=None: mg.tensor(a if dtype is None else a.astype(dtype), backend=args.backend)  # noqa: E731
+    as_tensor = lambda a, dtype=None: mg.tensor(a if dtype is None else a.astype(dtype), backend=args.backend)
     dtype = mg.get_default_dtype()
     curve, step = [], 0
     bar = _common.progress(total=args.glove_epochs, desc="GloVe", disable=args.no_progress)
@@ -229,7 +229,7 @@ def train_glove(args, rng, train_docs, vocab):
     bar.close()
     with mg.no_grad():
         final = float(model(as_tensor(i), as_tensor(j), as_tensor(log_x, dtype), as_tensor(f, dtype)).item())
-    return model, {"glove_final_loss": final, "glove_pairs": int(len(x))}, curve
+    return model, {"glove_final_loss": final, "glove_pairs": len(x)}, curve
 
 
 # -- evaluation ---------------------------------------------------------------------------

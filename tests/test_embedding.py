@@ -329,3 +329,24 @@ def test_cosine_similarity_gradcheck_and_errors(backend):
         F.cosine_similarity(a, b[:2])
     with pytest.raises(ValueError, match="dim 2 is out of range"):
         F.cosine_similarity(a, b, dim=2)
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, float("inf")])
+def test_clipping_sparse_gradients_matches_torch(backend, torch, norm_type):
+    rng = np.random.default_rng(9)
+    weight = rng.standard_normal((10, 3)).astype(np.float32)
+    idx = np.array([1, 4, 1, 7])
+    ours = nn.Embedding.from_pretrained(mg.tensor(weight.copy(), backend=backend), freeze=False, sparse=True)
+    # torch's clipping refuses sparse gradients: it is the oracle on the dense ones
+    theirs = torch.nn.Embedding.from_pretrained(torch.tensor(weight), freeze=False)
+    (ours(mg.tensor(idx, backend=backend)) ** 2).sum().backward()
+    (theirs(torch.tensor(idx)) ** 2).sum().backward()
+    total = nn.utils.clip_grad_norm_(ours.parameters(), 0.5, norm_type=norm_type)
+    expected = torch.nn.utils.clip_grad_norm_(theirs.parameters(), 0.5, norm_type=norm_type)
+    assert_close(total, expected, np.float32)
+    assert isinstance(ours.weight.grad, mg.RowSparseGrad)
+    assert_close(ours.weight.grad.to_dense(), theirs.weight.grad, np.float32)
+    nn.utils.clip_grad_value_(ours.parameters(), 0.1)
+    torch.nn.utils.clip_grad_value_(theirs.parameters(), 0.1)
+    assert_close(ours.weight.grad.to_dense(), theirs.weight.grad, np.float32)
