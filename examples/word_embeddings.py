@@ -21,7 +21,8 @@ per occurrence), and the vectors fit log X_ij by weighted least squares:
     J = Σ_{i,j: X_ij > 0} f(X_ij) (θ_iᵀ e_j + b_i + b'_j - log X_ij)²,
     f(x) = (x / x_max)^(3/4) below x_max, 1 above.
 
-Every table is an `nn.Embedding(sparse=True)` trained by `nn.optim.SparseAdam`,
+Every table is an `nn.Embedding(sparse=True)` trained by `nn.optim.SparseAdam`
+(for skip-gram with word2vec's learning rate falling linearly to zero),
 so a step costs what its batch touches, not the vocabulary. Reported for both:
 nearest neighbours of probe words, the analogy questions of Mikolov et al. whose
 four words are all in the vocabulary (a:b :: c:? by the nearest e to e_b - e_a + e_c),
@@ -147,9 +148,13 @@ def train_skipgram(args, rng, train_docs, heldout_docs, vocab):
     timer, curve, step = _common.Timer(), [], 0
     bar = _common.progress(total=args.epochs, desc="skip-gram", disable=args.no_progress)
     smooth = _common.Smoother()
+    pairs_per_epoch = len(skipgram_pairs(train_docs, args.window, np.random.default_rng(0))[0])
+    total_steps = args.epochs * -(-pairs_per_epoch // args.batch)
     for _ in range(args.epochs):
         centres, targets = skipgram_pairs(train_docs, args.window, rng)
         for batch in batches(len(centres), args.batch, rng):
+            # word2vec's schedule: the rate falls linearly to (nearly) zero over training
+            optimizer.param_groups[0]["lr"] = args.lr * max(1.0 - step / total_steps, 1e-4)
             negatives = rng.choice(V, size=(len(batch), k), p=noise)
             loss = model(as_tensor(centres[batch]), as_tensor(targets[batch]), as_tensor(negatives))
             optimizer.zero_grad()
@@ -292,10 +297,10 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--dim", type=int, default=50)
     p.add_argument("--window", type=int, default=4)
     p.add_argument("--negatives", type=int, default=5, help="k, negatives per positive pair")
-    p.add_argument("--epochs", type=int, default=None, help="skip-gram epochs (default 3, small 2)")
+    p.add_argument("--epochs", type=int, default=None, help="skip-gram epochs (default 2)")
     p.add_argument("--batch", type=int, default=1024)
     p.add_argument("--lr", type=float, default=0.01)
-    p.add_argument("--glove-epochs", type=int, default=None, help="default 15, small 10")
+    p.add_argument("--glove-epochs", type=int, default=None, help="GloVe epochs (default 10)")
     p.add_argument("--glove-batch", type=int, default=8192)
     p.add_argument("--glove-lr", type=float, default=0.03)
     p.add_argument("--x-max", type=float, default=10.0, help="x_max of f (100 in the paper, for far larger corpora)")
@@ -303,8 +308,8 @@ def main(argv: list[str] | None = None) -> dict:
                    help="Wikipedia articles added to the news (default all 106, small 0)")
     args = p.parse_args(argv)
     args.wiki = args.wiki if args.wiki is not None else (0 if args.small else None)
-    args.epochs = args.epochs or (2 if args.small else 3)
-    args.glove_epochs = args.glove_epochs or (10 if args.small else 15)
+    args.epochs = args.epochs or 2
+    args.glove_epochs = args.glove_epochs or 10
     rng = _common.setup(args)
 
     docs = documents(args.wiki)
