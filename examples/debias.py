@@ -60,14 +60,17 @@ def equalize(e1: mg.Tensor, e2: mg.Tensor, g: mg.Tensor) -> tuple[mg.Tensor, mg.
     return out[0], out[1]
 
 
-def distance_gaps(pairs, neutral: mg.Tensor) -> float:
+def distances(pairs, neutral: mg.Tensor) -> tuple[np.ndarray, np.ndarray]:
+    """‖ν - e_w1‖ and ‖ν - e_w2‖ for every pair (rows) and neutral word ν (columns)."""
+    d1 = mg.stack([((neutral - e1) ** 2).sum(axis=-1).sqrt() for e1, _ in pairs])
+    d2 = mg.stack([((neutral - e2) ** 2).sum(axis=-1).sqrt() for _, e2 in pairs])
+    return _common.host(d1), _common.host(d2)
+
+
+def distance_gap(pairs, neutral: mg.Tensor) -> float:
     """max over pairs and neutral words of | ‖ν - e_w1‖ - ‖ν - e_w2‖ |."""
-    gap = 0.0
-    for e1, e2 in pairs:
-        d1 = ((neutral - e1) ** 2).sum(axis=-1).sqrt()
-        d2 = ((neutral - e2) ** 2).sum(axis=-1).sqrt()
-        gap = max(gap, float((d1 - d2).abs().max().item()))
-    return gap
+    d1, d2 = distances(pairs, neutral)
+    return float(np.max(np.abs(d1 - d2)))
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -99,8 +102,8 @@ def main(argv: list[str] | None = None) -> dict:
     after = _common.host(F.cosine_similarity(debiased, g.unsqueeze(0), dim=1))
     originals = [(row(a), row(b)) for a, b in pairs]
     equalized = [equalize(e1, e2, g) for e1, e2 in originals]
-    gap_before = distance_gaps(originals, debiased)
-    gap_after = distance_gaps(equalized, debiased)
+    gap_before = distance_gap(originals, debiased)
+    gap_after = distance_gap(equalized, debiased)
 
     print(f"bias direction from {len(pairs)} pairs: {', '.join(f'{a}-{b}' for a, b in pairs)}")
     print(f"{'word':>14}  cos(e, g) before   after")
@@ -112,15 +115,25 @@ def main(argv: list[str] | None = None) -> dict:
 
     plt = _common.pyplot()
     order = np.argsort(before)
-    fig, ax = plt.subplots(figsize=(7.5, 0.22 * len(occupations) + 1.6), dpi=110)
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12.5, 0.22 * len(occupations) + 1.6), dpi=110,
+                                  gridspec_kw={"width_ratios": [1.2, 1]})
     positions = np.arange(len(occupations))
     ax.barh(positions - 0.2, before[order], height=0.4, label="before", color="#d62728")
-    ax.barh(positions + 0.2, after[order], height=0.4, label="after neutralize", color="#2ca02c")
+    ax.barh(positions + 0.2, after[order], height=0.4, label="after neutralize (all ~1e-17)", color="#2ca02c")
     ax.set_yticks(positions, [occupations[k] for k in order], fontsize=7)
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_xlabel(f"cosine with the bias direction g ({pairs[0][0]} − {pairs[0][1]} side > 0)")
-    ax.set_title("occupation words before and after neutralizing")
-    ax.legend()
+    ax.set_title("occupation words: cos(e, g)")
+    ax.legend(loc="best")
+    for label, pair_vectors, color in (("before", originals, "#d62728"), ("after equalize", equalized, "#2ca02c")):
+        d1, d2 = distances(pair_vectors, debiased)
+        ax2.scatter(d1.ravel(), d2.ravel(), s=8, alpha=0.6, color=color, label=label)
+    low, high = ax2.get_xlim()
+    ax2.plot([low, high], [low, high], color="black", linewidth=0.8)
+    ax2.set_xlabel(f"distance from a neutralized word to the first of a pair ({pairs[0][0]}, ...)")
+    ax2.set_ylabel(f"... to the second ({pairs[0][1]}, ...)")
+    ax2.set_title("equalized pairs are equally far from every neutral word")
+    ax2.legend()
     fig.tight_layout()
     fig.savefig(os.path.join(args.out, "debias.png"))
     plt.close(fig)
