@@ -213,6 +213,10 @@ clamp = clip  # PyTorch's name
 
 __version__ = "0.1.0"
 
+# Embedding lookups with PyTorch's padding_idx / sparse options, and their row-sparse gradient.
+from .ops.embedding import embedding  # noqa: F401
+from .sparse import RowSparseGrad  # noqa: F401
+
 
 def __getattr__(name: str):
     """`from minigrad import nn` (and `mg.nn`): the top-level `nn` package itself, the same

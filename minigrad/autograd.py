@@ -21,6 +21,7 @@ from .backend import _BY_ARRAY_TYPE as _ARRAY_TYPES
 from .backend import BackendMismatchError
 from .function import _check_finite, _freed_graph_error
 from .modes import _anomaly, _grad_enabled
+from .sparse import RowSparseGrad, add_into
 from .walk import consumers_first, gradient_inputs
 
 _observers: list = []  # what `observe_gradients` registered, in registration order
@@ -88,7 +89,11 @@ def _accumulate(slot: list, index: int, grad, create_graph: bool) -> None:
     if current is None:
         grads[index] = grad
     elif owned[index] and not create_graph:
-        current += grad  # our own fresh sum: add in place
+        try:
+            current += grad  # our own fresh sum: add in place
+        except TypeError:  # a dense sum meeting a RowSparseGrad (minigrad.sparse)
+            if add_into(current, grad) is None:
+                raise
         grads[index] = current  # (a NumPy scalar is rebound, not changed in place)
     else:
         grads[index] = current + grad
@@ -99,12 +104,14 @@ def _as_array(grad, like):
     """`grad` as an array of `like`'s type (NumPy turns 0-d results into scalars)."""
     if type(grad) is type(like):
         return grad
+    if type(grad) is RowSparseGrad:  # mg.grad returns Tensors: a sparse gradient densifies
+        return grad.to_dense()
     return _ARRAY_TYPES[type(like)].xp.asarray(grad)
 
 
 def _fresh(grad, owned: bool, like):
     """An array of `like`'s type that nobody else holds: `grad` itself if we made it."""
-    if type(grad) is type(like):
+    if type(grad) is type(like) or type(grad) is RowSparseGrad:
         return grad if owned else grad.copy()
     return _ARRAY_TYPES[type(like)].xp.asarray(grad)  # a new 0-d array from a scalar
 
@@ -169,7 +176,12 @@ def _run(Tensor, roots, root_grads, retain_graph, create_graph, capture, inputs,
             leaf._grad = _fresh(grad.data, owned[0], leaf._data) if create_graph else \
                 _fresh(grad, owned[0], leaf._data)
         else:
-            leaf._grad += grad.data if create_graph else grad
+            grad = grad.data if create_graph else grad
+            try:
+                leaf._grad += grad
+            except TypeError:  # a dense .grad meeting a RowSparseGrad (minigrad.sparse)
+                if add_into(leaf._grad, grad) is None:
+                    raise
 
     if not capture:
         _run_post_accumulate_hooks(leaves)

@@ -26,6 +26,7 @@ from .backend import (
 )
 from .modes import _anomaly, _grad_enabled
 from .scopes import _scope
+from .sparse import RowSparseGrad
 
 
 class Function:
@@ -249,6 +250,8 @@ def _check_finite(op_name: str, phase: str, arrays) -> None:
     for array in arrays:
         if array is None or array.dtype.kind not in "fc":
             continue
+        if type(array) is RowSparseGrad:  # an embedding's sparse gradient: check its rows
+            array = array.values
         xp = backend_of_array(array).xp
         if not xp.isfinite(array).all().item():
             raise FloatingPointError(

@@ -162,6 +162,8 @@ class StrictArray:
 
 def _binary(op):
     def forward(self, other):
+        if getattr(other, "__array_priority__", 0) > 100:  # CuPy's rule: it defers to
+            return NotImplemented  # such operands (minigrad.sparse.RowSparseGrad)
         return _wrap(op(self._array, _unwrap(other, False)))
 
     def reflected(self, other):

@@ -354,3 +354,6 @@ pad = mg.pad
 # Convolution, pooling, batch norm and CTC live in their own modules (audio models).
 from .ctc import ctc_loss  # noqa: F401
 from .functional_conv import avg_pool1d, batch_norm, conv1d, max_pool1d  # noqa: F401
+
+# -- word vectors (nn/lookup.py): the embedding lookup and cosine similarity -------------
+from .lookup import cosine_similarity, embedding  # noqa: F401

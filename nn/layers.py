@@ -71,14 +71,19 @@ class Linear(Module):
 class Embedding(Module):
     """A lookup table: row `i` of `weight` (num_embeddings, embedding_dim) for index `i`.
 
+    In the course's notation `weight` is the embedding matrix E (one row e_j per word
+    j, i.e. Eᵀ of the course's column layout), and `embedding(j)` is e_j = E o_j.
     Indices are any integer Tensor (or list / array); the output has their shape
     plus `embedding_dim`. Repeated indices accumulate their gradients. With
     `padding_idx`, that row starts at zero and receives no gradient, as in PyTorch.
+    With `sparse=True` the gradient of `weight` is a `mg.RowSparseGrad` of the
+    looked-up rows (see `minigrad.sparse`), for `nn.optim.SGD` or `nn.optim.SparseAdam`.
     Weights are N(0, 1), as in PyTorch.
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
-                 dtype: Any = None, backend: str | None = None):
+                 max_norm: float | None = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+                 sparse: bool = False, dtype: Any = None, backend: str | None = None):
         super().__init__()
         num_embeddings = _count("Embedding", "num_embeddings", num_embeddings)
         embedding_dim = _count("Embedding", "embedding_dim", embedding_dim)
@@ -86,11 +91,46 @@ class Embedding(Module):
             if not -num_embeddings <= padding_idx < num_embeddings:
                 raise ValueError(f"padding_idx {padding_idx} is out of range for {num_embeddings} embeddings")
             padding_idx = padding_idx % num_embeddings
+        if max_norm is not None or scale_grad_by_freq:
+            raise NotImplementedError("nn.Embedding: max_norm and scale_grad_by_freq are not implemented")
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
         self.padding_idx = padding_idx
+        self.sparse = bool(sparse)
         self.weight = Parameter(mg.zeros(num_embeddings, embedding_dim, dtype=dtype, backend=backend))
         self.reset_parameters()
+
+    @classmethod
+    def from_pretrained(cls, embeddings: Any, freeze: bool = True, padding_idx: int | None = None,
+                        max_norm: float | None = None, norm_type: float = 2.0,
+                        scale_grad_by_freq: bool = False, sparse: bool = False) -> Embedding:
+        """An Embedding whose weight is `embeddings` (a 2-D Tensor or array), as PyTorch.
+
+        The weight shares `embeddings`' array (no copy, so fine-tuning changes it, as
+        in PyTorch); `freeze=True` makes it `requires_grad=False`. The padding row
+        keeps its pretrained values (it only receives no gradient).
+        """
+        tensor = embeddings if isinstance(embeddings, mg.Tensor) else mg.Tensor(embeddings)
+        data = tensor.data
+        shape = tuple(data.shape)
+        if len(shape) != 2:
+            raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-D (num_embeddings, "
+                             f"embedding_dim), got shape {shape}")
+        layer = cls.__new__(cls)
+        Module.__init__(layer)
+        if padding_idx is not None:
+            if not -shape[0] <= padding_idx < shape[0]:
+                raise ValueError(f"padding_idx {padding_idx} is out of range for {shape[0]} embeddings")
+            padding_idx %= shape[0]
+        if max_norm is not None or scale_grad_by_freq:
+            raise NotImplementedError("nn.Embedding: max_norm and scale_grad_by_freq are not implemented")
+        layer.num_embeddings, layer.embedding_dim = shape
+        layer.padding_idx = padding_idx
+        layer.sparse = bool(sparse)
+        weight = Parameter(tensor, requires_grad=not freeze)
+        weight.data = data  # the very array given, as PyTorch's from_pretrained shares it
+        layer.weight = weight
+        return layer
 
     def reset_parameters(self) -> None:
         init.normal_(self.weight)
@@ -100,19 +140,13 @@ class Embedding(Module):
 
     @mg.composite("Embedding")
     def forward(self, indices: Any) -> mg.Tensor:
-        indices = F._as_index_tensor(indices, self.weight.backend, "Embedding")
-        F._check_index_range(indices, self.num_embeddings, f"{self!r}", ignore_index=None)
-        rows = self.weight[indices]
-        if self.padding_idx is not None:
-            # Same values, but the padding positions take theirs from a detached copy,
-            # so the padding row never receives gradient.
-            is_padding = (indices == self.padding_idx).unsqueeze(-1)
-            rows = mg.where(is_padding, rows.detach(), rows)
-        return rows
+        return F.embedding(indices, self.weight, self.padding_idx, sparse=self.sparse)
 
     def extra_repr(self) -> str:
         text = f"{self.num_embeddings}, {self.embedding_dim}"
-        return text + (f", padding_idx={self.padding_idx}" if self.padding_idx is not None else "")
+        if self.padding_idx is not None:
+            text += f", padding_idx={self.padding_idx}"
+        return text + (", sparse=True" if self.sparse else "")
 
 
 class Dropout(Module):

@@ -1,4 +1,4 @@
-"""Optimizers: SGD (momentum, Nesterov, weight decay), Adam and AdamW.
+"""Optimizers: SGD (momentum, Nesterov, weight decay), Adam, AdamW and SparseAdam.
 
 Updates run on the raw backend arrays (`p.data`, `p.grad`, state buffers) with
 the array module of each parameter, so a step records no graph and never leaves
@@ -89,6 +89,9 @@ class Optimizer:
         if closure is not None:
             with mg.enable_grad():
                 loss = closure()
+        for group in self.param_groups:  # refuse before changing anything
+            for param in group["params"]:
+                self._check_grad(param, group)
         work, problems = [], []
         index = -1
         for group in self.param_groups:
@@ -98,7 +101,13 @@ class Optimizer:
                 if grad is None:
                     continue
                 data = param.data
-                if type(grad) is not type(data) or grad.shape != data.shape or grad.dtype != data.dtype:
+                sparse = isinstance(grad, mg.RowSparseGrad)  # its rows: checked by _check_grad
+                if sparse and tuple(grad.shape) != tuple(data.shape):
+                    problems.append(f"parameter {index} is {_describe(data)} but its sparse .grad has "
+                                    f"shape {tuple(grad.shape)}")
+                    continue
+                if not sparse and (type(grad) is not type(data) or grad.shape != data.shape
+                                   or grad.dtype != data.dtype):
                     problems.append(f"parameter {index} is {_describe(data)} but its .grad is {_describe(grad)}")
                     continue
                 state = self._state_for(param)
@@ -113,6 +122,15 @@ class Optimizer:
         for param, group, state in work:
             self._update(param, group, state)
         return loss
+
+    def _check_grad(self, param: Parameter, group: dict) -> None:
+        """Raise if this optimizer cannot apply `param.grad` (a sparse one, by default)."""
+        if isinstance(param.grad, mg.RowSparseGrad):
+            raise RuntimeError(  # noqa: TRY004 - PyTorch's error type for this
+                f"{type(self).__name__} does not support sparse gradients, please consider "
+                "SparseAdam instead (nn.optim.SparseAdam, or nn.optim.SGD without momentum), "
+                "or build the embedding with sparse=False"
+            )
 
     def _state_for(self, param: Parameter) -> dict:
         """The parameter's state, moved along if the module was moved (`module.to`) since."""
@@ -254,8 +272,19 @@ class SGD(Optimizer):
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError("SGD: Nesterov momentum needs momentum > 0 and dampening = 0")
 
+    def _check_grad(self, param: Parameter, group: dict) -> None:
+        if isinstance(param.grad, mg.RowSparseGrad) and (group["momentum"] or group["weight_decay"]):
+            raise RuntimeError(
+                "SGD: a sparse gradient (nn.Embedding(sparse=True)) is applied to its rows only, "
+                "which momentum and weight_decay (updates of every row) would defeat; use "
+                "momentum=0 and weight_decay=0 for this parameter group, or sparse=False"
+            )
+
     def _update(self, param: Parameter, group: dict, state: dict) -> None:
         grad = param.grad
+        if isinstance(grad, mg.RowSparseGrad):  # p[rows] -= lr * g[rows]: only the touched rows
+            grad.add_to_(param.data, alpha=-group["lr"])
+            return
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * param.data
         momentum = group["momentum"]
@@ -339,3 +368,51 @@ class AdamW(Adam):
                  amsgrad: bool = False):
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                          amsgrad=amsgrad, decoupled_weight_decay=True)
+
+
+class SparseAdam(Optimizer):
+    """Adam for sparse gradients (nn.Embedding(sparse=True)), PyTorch's SparseAdam.
+
+    The "lazy" Adam: only the rows a step's gradient touches update their moments
+    and their parameters; the others keep theirs untouched until they next appear.
+    For the touched rows (duplicates summed first), with t the step count:
+    m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g²;
+    p -= lr sqrt(1 - b2^t) / (1 - b1^t) · m / (sqrt(v) + eps).
+    Dense gradients are refused, as PyTorch does.
+    """
+
+    def __init__(self, params: Iterable[Parameter] | Iterable[dict], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, maximize: bool = False):
+        if not (0.0 <= betas[0] < 1.0 and 0.0 <= betas[1] < 1.0):
+            raise ValueError(f"SparseAdam: betas must be in [0, 1), got {betas}")
+        if eps <= 0:
+            raise ValueError(f"SparseAdam: eps must be > 0, got {eps}")
+        super().__init__(params, {"lr": lr, "betas": tuple(betas), "eps": eps, "maximize": maximize})
+
+    def _check_grad(self, param: Parameter, group: dict) -> None:
+        if param.grad is not None and not isinstance(param.grad, mg.RowSparseGrad):
+            raise RuntimeError(
+                "SparseAdam does not support dense gradients, please consider Adam instead "
+                "(or build the embedding with sparse=True)"
+            )
+
+    def _update(self, param: Parameter, group: dict, state: dict) -> None:
+        xp = mg.get_array_module(param.data)
+        if not state:
+            state["step"] = 0
+            state["exp_avg"] = xp.zeros_like(param.data)
+            state["exp_avg_sq"] = xp.zeros_like(param.data)
+        state["step"] += 1
+        step = state["step"]
+        beta1, beta2 = group["betas"]
+        grad = param.grad.coalesce()
+        rows, g = grad.indices, grad.values
+        if group["maximize"]:
+            g = -g
+        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+        m = exp_avg[rows] * beta1 + (1 - beta1) * g
+        v = exp_avg_sq[rows] * beta2 + (1 - beta2) * g * g
+        exp_avg[rows] = m
+        exp_avg_sq[rows] = v
+        step_size = group["lr"] * math.sqrt(1 - beta2 ** step) / (1 - beta1 ** step)
+        param.data[rows] -= (step_size * (m / (xp.sqrt(v) + group["eps"]))).astype(param.data.dtype)

@@ -20,6 +20,24 @@ def _with_grads(parameters: mg.Tensor | Iterable[mg.Tensor]) -> list[mg.Tensor]:
     return [param for param in parameters if param.grad is not None]
 
 
+def _grad_values(param: mg.Tensor):
+    """The array holding the gradient's entries: `.grad`, or a sparse gradient's rows
+    (coalesced first, so each entry of the dense gradient appears once)."""
+    grad = param.grad
+    if isinstance(grad, mg.RowSparseGrad):
+        grad = param.grad = grad.coalesce()
+        return grad.values
+    return grad
+
+
+def _set_grad_values(param: mg.Tensor, values) -> None:
+    grad = param.grad
+    if isinstance(grad, mg.RowSparseGrad):
+        param.grad = mg.RowSparseGrad(grad.indices, values, grad.shape)
+    else:
+        param.grad = values
+
+
 def clip_grad_norm_(parameters: mg.Tensor | Iterable[mg.Tensor], max_norm: float,
                     norm_type: float = 2.0) -> mg.Tensor:
     """Scale all gradients together so their global `norm_type` norm is at most `max_norm`.
@@ -34,7 +52,8 @@ def clip_grad_norm_(parameters: mg.Tensor | Iterable[mg.Tensor], max_norm: float
     params = _with_grads(parameters)
     if not params:
         return mg.Tensor(0.0)
-    xp = mg.get_array_module(params[0].grad)
+    grads = [_grad_values(param) for param in params]
+    xp = mg.get_array_module(grads[0])
     try:
         norm_type = float(norm_type)
     except (TypeError, ValueError):
@@ -44,27 +63,28 @@ def clip_grad_norm_(parameters: mg.Tensor | Iterable[mg.Tensor], max_norm: float
     if norm_type == 0:
         # PyTorch takes the 0-"norm" (count of non-zeros) of the per-parameter 0-norms:
         # the number of parameters whose gradient is not all zero.
-        dtype = params[0].grad.dtype
-        total = functools.reduce(lambda a, b: a + b, [xp.any(param.grad != 0).astype(dtype) for param in params])
+        dtype = grads[0].dtype
+        total = functools.reduce(lambda a, b: a + b, [xp.any(grad != 0).astype(dtype) for grad in grads])
     elif math.isinf(norm_type):
-        per_param = [xp.max(xp.abs(param.grad)) if param.grad.size else xp.zeros(()) for param in params]
+        per_param = [xp.max(xp.abs(grad)) if grad.size else xp.zeros(()) for grad in grads]
         total = functools.reduce(xp.maximum, per_param)
     else:
-        per_param = [xp.sum(xp.abs(param.grad) ** norm_type) for param in params]
+        per_param = [xp.sum(xp.abs(grad) ** norm_type) for grad in grads]
         total = functools.reduce(lambda a, b: a + b, per_param) ** (1.0 / norm_type)
     scale = xp.minimum(max_norm / (total + 1e-6), 1.0)
-    for param in params:
+    for param, grad in zip(params, grads):
         # A new array rather than an in-place product: the engine may share a grad array
         # with the graph. asarray keeps 0-d results arrays (NumPy would return scalars).
-        param.grad = xp.asarray(param.grad * scale.astype(param.grad.dtype))
+        _set_grad_values(param, xp.asarray(grad * scale.astype(grad.dtype)))
     return mg.Tensor(total)
 
 
 def clip_grad_value_(parameters: mg.Tensor | Iterable[mg.Tensor], clip_value: float) -> None:
     """Clamp every gradient entry into [-clip_value, clip_value]."""
     for param in _with_grads(parameters):
-        xp = mg.get_array_module(param.grad)
-        param.grad = xp.asarray(xp.clip(param.grad, -clip_value, clip_value))
+        grad = _grad_values(param)
+        xp = mg.get_array_module(grad)
+        _set_grad_values(param, xp.asarray(xp.clip(grad, -clip_value, clip_value)))
 
 
 def detach_state(state: Any) -> Any:

@@ -60,7 +60,7 @@ def _environment() -> dict:
     return env
 
 
-EXAMPLE_PACKAGES = ["tqdm", "matplotlib", "names", "faker", "sklearn"]  # the `examples` extra
+EXAMPLE_PACKAGES = ["tqdm", "matplotlib", "names", "faker", "sklearn", "gensim"]  # the `examples` extra
 
 
 @pytest.fixture(scope="module")

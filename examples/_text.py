@@ -1,0 +1,122 @@
+"""Real English text and labelled sentences that a package ships, read offline.
+
+gensim's wheel ships its test corpora (`gensim/test/test_data/`), among them:
+- `lee_background.cor`: 300 Australian news articles (the Lee corpus, ~60k words);
+- `enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2`: a dump of
+  the first English Wikipedia articles (Anarchism, Autism, Albedo, ..., ~470k words
+  in 106 articles once redirects and markup are gone; gensim's own wiki parser
+  strips the markup);
+- `alldata-id-10.txt`: 10 IMDB movie reviews (~2.8k words, unlabelled here);
+- `pang_lee_polarity.cor`: 200 movie-review sentences of Pang & Lee's sentence
+  polarity data, 100 labelled positive and 100 negative by their source reviews;
+- `questions-words.txt`: Mikolov et al.'s 19,544 analogy questions (a:b :: c:d).
+The files are found through the installed package without importing it (gensim's
+import pulls in scipy): nothing is downloaded.
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+from collections import Counter
+
+import numpy as np
+
+TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?")
+
+
+def data_file(name: str) -> str:
+    """The path of one of gensim's shipped test-data files; SystemExit says how to install it."""
+    spec = importlib.util.find_spec("gensim")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("these examples read the corpora gensim ships: pip install -e '.[examples]'")
+    path = os.path.join(next(iter(spec.submodule_search_locations)), "test", "test_data", name)
+    if not os.path.exists(path):
+        raise SystemExit(f"gensim is installed but has no {name}; reinstall it: pip install -e '.[examples]'")
+    return path
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case words (with inner apostrophes: "it's", "don't")."""
+    return TOKEN.findall(text.lower())
+
+
+WIKI = "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2"
+
+
+def wikipedia(max_articles: int | None = None) -> list[list[str]]:
+    """The Wikipedia articles of gensim's test dump as token lists (redirects, talk pages
+    and stubs under 50 words left out)."""
+    import bz2
+
+    from gensim.corpora.wikicorpus import extract_pages, filter_wiki
+
+    docs = []
+    with bz2.open(data_file(WIKI)) as f:
+        for title, text, _ in extract_pages(f):
+            if text.lower().startswith("#redirect") or ":" in title:
+                continue
+            words = tokenize(filter_wiki(text))
+            if len(words) > 50:
+                docs.append(words)
+            if max_articles is not None and len(docs) >= max_articles:
+                break
+    return docs
+
+
+def documents(wiki_articles: int | None = None) -> list[list[str]]:
+    """The pre-training text, one token list per document: the Lee news articles, the 10
+    IMDB reviews and (`wiki_articles` > 0, or None for all) the Wikipedia articles."""
+    docs = [] if wiki_articles == 0 else wikipedia(wiki_articles)
+    with open(data_file("lee_background.cor"), encoding="utf-8") as f:
+        docs += [tokenize(line) for line in f if line.strip()]
+    with open(data_file("alldata-id-10.txt"), encoding="utf-8") as f:
+        docs += [tokenize(line.split(" ", 1)[1]) for line in f if line.strip()]
+    return docs
+
+
+def polarity_sentences() -> tuple[list[list[str]], np.ndarray]:
+    """Pang & Lee's 200 labelled sentences: (token lists, labels 1 = positive, 0 = negative)."""
+    sentences, labels = [], []
+    with open(data_file("pang_lee_polarity.cor"), encoding="cp1252") as f:  # as Pang & Lee wrote it
+        for line in f:
+            label, _, text = line.strip().partition(" ")
+            sentences.append(tokenize(text))
+            labels.append(1 if label == "__label__pos" else 0)
+    return sentences, np.array(labels)
+
+
+def analogy_questions() -> list[tuple[str, str, str, str, str]]:
+    """(section, a, b, c, d) for every question of questions-words.txt, lower-cased."""
+    questions, section = [], ""
+    with open(data_file("questions-words.txt"), encoding="utf-8") as f:
+        for line in f:
+            if line.startswith(":"):
+                section = line[1:].strip()
+            elif line.strip():
+                a, b, c, d = line.lower().split()
+                questions.append((section, a, b, c, d))
+    return questions
+
+
+class Vocabulary:
+    """Word <-> index for the words seen at least `min_count` times; index 0 is <unk>."""
+
+    UNK = "<unk>"
+
+    def __init__(self, docs: list[list[str]], min_count: int):
+        counts = Counter(word for doc in docs for word in doc)
+        kept = sorted((w for w, n in counts.items() if n >= min_count), key=lambda w: (-counts[w], w))
+        self.words = [self.UNK] + kept
+        self.index = {w: i for i, w in enumerate(self.words)}
+        self.counts = np.array([0] + [counts[w] for w in kept], dtype=np.float64)
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __contains__(self, word: str) -> bool:
+        return word in self.index and word != self.UNK
+
+    def encode(self, words: list[str], drop_unknown: bool = False) -> np.ndarray:
+        ids = [self.index.get(w, 0) for w in words]
+        return np.array([i for i in ids if i] if drop_unknown else ids, dtype=np.int64)
