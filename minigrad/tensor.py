@@ -12,6 +12,7 @@ import weakref
 from . import backend as _backend
 from .keywords import accepts_torch_keywords as torch_keywords
 from .modes import _grad_enabled
+from .sparse import RowSparseGrad
 
 _DEVICE_OF_BACKEND = {"numpy": "cpu", "cupy": "cuda"}
 
@@ -676,6 +677,12 @@ def _checked_grad(tensor: Tensor, value):
     if isinstance(value, Tensor):
         value = value._data
     data = tensor._data
+    if isinstance(value, RowSparseGrad):  # an embedding's row-sparse gradient
+        if tuple(value.shape) != tuple(data.shape):
+            raise RuntimeError(
+                f"attempting to assign a sparse gradient of shape {tuple(value.shape)} to a "
+                f"tensor of shape {tuple(data.shape)}")
+        return value
     if type(value) is not type(data):
         owner, home = _backend.backend_of_array(value), _backend.backend_of_array(data)
         if owner is None:

@@ -70,7 +70,8 @@ class Optimizer:
         """Check (and normalise to Python numbers) a group's hyperparameters, as PyTorch
         checks them: TypeError for a non-number, ValueError for one out of range or NaN."""
         _check_number(self, group, "lr", "learning rate")
-        _check_number(self, group, "weight_decay", "weight_decay")
+        if "weight_decay" in group:  # SparseAdam has none
+            _check_number(self, group, "weight_decay", "weight_decay")
 
     def zero_grad(self) -> None:
         """Forget every gradient (`.grad = None`) before the next backward."""
