@@ -120,7 +120,6 @@ class _Builder:
         self.links: list = []
         self.pending_links: list = []  # (source id, target id, kind) made before _connect
         self.input_rows: dict = {}  # x<t> box -> the rows that read it
-        self.theta_target: dict = {}  # θ box -> the step its link enters
         self._columns_cache: dict = {}
 
     # -- the grid ------------------------------------------------------------------
@@ -600,9 +599,7 @@ class _Builder:
                 continue
             steps = [b for b in self.boxes.values() if b.kind == "step" and b.row == box.row]
             if steps:
-                entry = _entry_step(steps, self)
-                self.theta_target[box.id] = entry.id
-                self._link(box.id, entry.id, "shared")
+                self._link(box.id, _entry_step(steps, self).id, "shared")
             else:
                 users = sorted({self.unit.get(c) for v in box.vertices
                                 for c, _ in self.consumers[v]} - {None})
@@ -633,7 +630,7 @@ class _Builder:
                 continue
             shared.sort(key=lambda s: self.boxes[s].kind != "gate")  # a<t-1> before x<t>
             step = self.boxes[step_id]
-            label = "[" + ", ".join(self._carried_label(s, step) for s in shared) + "]"
+            label = "[" + ", ".join(self.boxes[s].label.split("\n")[0] for s in shared) + "]"
             junction = self.add(Box(f"{step_id}_in", "gate", label, "W[·] + b", step.row,
                                     step.column, step=step_id, role="input"))
             moved = [lk for s in shared for lk in sources[s]]
@@ -649,10 +646,6 @@ class _Builder:
             for target in dict.fromkeys(lk.target for lk in moved):
                 self._link(junction.id, target, "data")
         self.links = [lk for lk in self.links if id(lk) not in removed]
-
-    def _carried_label(self, source_id: str, step: Box) -> str:
-        box = self.boxes[source_id]
-        return box.label.split("\n")[0]
 
     def _by_column(self, sequence: int) -> dict:
         """The inputs of a stacking op by the column of the step they come from."""

@@ -76,7 +76,7 @@ def write(diagram: Diagram, norms: dict | None, rankdir: str) -> list:
                          'color="#c4c4c4" fontcolor="#505050" fontsize=9]\n')
             for step in sorted(steps, key=lambda b: b.column):
                 lines.append(f"\t\tsubgraph cluster_{step.id} {{\n\t\t\tgraph [label="
-                             f"{_quote(_step_title(step, writer))} {_cluster_fill(step, writer)} "
+                             f"{_quote(step.label)} {_cluster_fill(step, writer)} "
                              "fontsize=9]\n")
                 lines += ["\t\t" + node(b) for b in inside.get(step.id, [])]
                 lines.append("\t\t}\n")
@@ -151,10 +151,6 @@ def _drawn_backwards(source, target, opened: bool, reverse_rows: set) -> bool:
         return source.step is not None and source.step == target.step and \
             source.row in reverse_rows
     return _level(source) < _level(target)
-
-
-def _step_title(box, writer) -> str:
-    return box.label
 
 
 def _cluster_fill(box, writer) -> str:
