@@ -169,7 +169,18 @@ def test_constructor_errors():
         nn.LSTM(3, 5, num_layers=0)
     with raises(ValueError, "dropout", "1.5"):
         nn.GRU(3, 5, num_layers=2, dropout=1.5)
-    with raises(ValueError, "hidden_size", "0"):
-        nn.LSTMCell(3, 0)
+    with raises(ValueError, "hidden_size", "-1"):
+        nn.LSTMCell(3, -1)  # 0 is allowed, as torch.nn.LSTMCell(3, 0)
     with raises(ValueError, "forget_bias", "bias=True"):
         nn.LSTMCell(3, 5, bias=False, forget_bias=1.0)
+
+
+@pytest.mark.parametrize("cell", ["RNNCell", "GRUCell", "LSTMCell"])
+def test_cells_of_width_zero_work_as_in_torch_and_layers_refuse_them(cell):
+    torch = pytest.importorskip("torch")
+    output = getattr(nn, cell)(10, 0)(mg.randn(3, 10))
+    expected = getattr(torch.nn, cell)(10, 0)(torch.randn(3, 10))
+    first = output[0] if isinstance(output, tuple) else output
+    assert tuple(first.shape) == tuple((expected[0] if isinstance(expected, tuple) else expected).shape)
+    with pytest.raises(ValueError, match="hidden_size must be greater than zero"):
+        nn.LSTM(10, 0)

@@ -53,8 +53,8 @@ class RecurrentCell(Module):
                  dtype: Any = None, backend: str | None = None):
         super().__init__()
         for name, value in (("input_size", input_size), ("hidden_size", hidden_size)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{type(self).__name__}: {name} must be a positive int, got {value!r}")
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:  # 0: as torch
+                raise ValueError(f"{type(self).__name__}: {name} must be an int >= 0, got {value!r}")
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.bias = bool(bias)
@@ -70,7 +70,7 @@ class RecurrentCell(Module):
 
     def reset_parameters(self) -> None:
         """PyTorch's default: every parameter from U(-1/√hidden_size, 1/√hidden_size)."""
-        bound = 1.0 / math.sqrt(self.hidden_size)
+        bound = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0.0
         for param in self.parameters():
             init.uniform_(param, -bound, bound)
 
@@ -246,8 +246,8 @@ class GRUCell(RecurrentCell):
         recurrent = h @ self.weight_hh.T
         if self.bias:
             recurrent = recurrent + self.bias_hh
-        input_r, input_z, input_n = mg.chunk(projected, 3, axis=1)
-        hidden_r, hidden_z, hidden_n = mg.chunk(recurrent, 3, axis=1)
+        input_r, input_z, input_n = mg.split(projected, [self.hidden_size] * 3, axis=1)
+        hidden_r, hidden_z, hidden_n = mg.split(recurrent, [self.hidden_size] * 3, axis=1)
         reset = mg.tag((input_r + hidden_r).sigmoid(), "Γr")  # Γr
         keep = (input_z + hidden_z).sigmoid()                 # z = 1 - Γu
         update = mg.tag(1 - keep, "Γu")                       # Γu
@@ -256,7 +256,7 @@ class GRUCell(RecurrentCell):
 
     def _minimal_step(self, projected: mg.Tensor, c_prev: mg.Tensor) -> mg.Tensor:
         gates = projected + c_prev @ self.weight_hh.T         # W[c<t-1>, x<t>] + b, rows u, c~
-        update_pre, candidate_pre = mg.chunk(gates, 2, axis=1)
+        update_pre, candidate_pre = mg.split(gates, [self.hidden_size] * 2, axis=1)
         update = mg.tag(update_pre.sigmoid(), "Γu")           # Γu
         candidate = mg.tag(candidate_pre.tanh(), "c̃<t>")      # c~<t>
         c = update * candidate + (1 - update) * c_prev        # c<t> = Γu*c~<t> + (1-Γu)*c<t-1>
@@ -332,7 +332,7 @@ class LSTMCell(RecurrentCell):
     def step(self, projected: mg.Tensor, state: tuple | None) -> tuple:
         h_prev, c_prev = self.zero_state(projected) if state is None else state
         gates = projected + h_prev @ self.weight_hh.T        # W[a<t-1>, x<t>] + b, rows i, f, g, o
-        i, f, g, o = mg.chunk(gates, 4, axis=1)
+        i, f, g, o = mg.split(gates, [self.hidden_size] * 4, axis=1)
         if self.peephole:
             i = i + self.weight_ci * c_prev
             f = f + self.weight_cf * c_prev

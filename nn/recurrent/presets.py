@@ -42,6 +42,9 @@ class _RecurrentPreset(Module):
                  *, fused: bool = True, dtype: Any = None, backend: str | None = None):
         super().__init__()
         name = type(self).__name__
+        if not isinstance(hidden_size, int) or isinstance(hidden_size, bool) or hidden_size < 1:
+            raise ValueError(f"{name}: hidden_size must be greater than zero, got {hidden_size!r} "
+                             "(as PyTorch's layers; the cells accept 0)")
         if not isinstance(num_layers, int) or isinstance(num_layers, bool) or num_layers < 1:
             raise ValueError(f"{name}: num_layers must be a positive int, got {num_layers!r}")
         if not isinstance(dropout, (int, float)) or not 0.0 <= dropout <= 1.0:
