@@ -235,7 +235,7 @@ class _Builder:
         call or per tagged tensor; untagged ops join the box they feed."""
         vertices = self.graph.vertices
         member_set = set(members)
-        for i in sorted(members, reverse=True):  # consumers come first in collect's order
+        for i in sorted(members):  # collect numbers consumers first: a box exists before its inputs
             vertex = vertices[i]
             composite = _composite_of(vertex.scope)
             name = _name_of(vertex.obj)
