@@ -105,6 +105,35 @@ def even_batches(batches: list, comm) -> list:
     return batches[:fewest]
 
 
+def train(optimizer, steps: int, batch_loss, *, lr_at, desc: str, disable: bool,
+          clip: float = 5.0, digits: int = 4) -> dict:
+    """The examples' training loop: for each step set the learning rate `lr_at(step)`,
+    take `batch_loss(step)`, backpropagate, clip the gradient norm at `clip` and step,
+    with a progress bar of the smoothed loss. Returns {"step": [...], "loss": [...]},
+    the smoothed curve the examples draw."""
+    import nn
+
+    parameters = [p for group in optimizer.param_groups for p in group["params"]]
+    bar = progress(total=steps, desc=desc, disable=disable)
+    smooth = Smoother()
+    history: dict = {"step": [], "loss": []}
+    for step in range(steps):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_at(step)
+        loss = batch_loss(step)
+        optimizer.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(parameters, clip)
+        optimizer.step()
+        value = smooth(loss.item())
+        history["step"].append(step + 1)
+        history["loss"].append(value)
+        bar.set_postfix(loss=f"{value:.{digits}f}", refresh=False)
+        bar.update()
+    bar.close()
+    return history
+
+
 class Smoother:
     """Exponential moving average of the loss, for a readable progress bar."""
 

@@ -161,6 +161,15 @@ def log_mel(wave: np.ndarray, n_mels: int = 32, n_fft: int = 512) -> np.ndarray:
     return np.log(power @ mel_filterbank(n_mels, n_fft).T.astype(np.float32) + 1e-6).astype(np.float32)
 
 
+def normalise_splits(train: list, test: list) -> None:
+    """Standardise every clip's `.features` in place with the training set's statistics."""
+    normalised, stats = normalise_features([c.features for c in train])
+    for clip, features in zip(train, normalised):
+        clip.features = features
+    for clip, features in zip(test, normalise_features([c.features for c in test], stats)[0]):
+        clip.features = features
+
+
 def normalise_features(features: list[np.ndarray], stats: tuple | None = None):
     """Per-mel-bin standardisation (stats from the training set); returns (features, stats)."""
     if stats is None:

@@ -173,12 +173,8 @@ def main(argv: list[str] | None = None) -> dict:
 
     model = NumberSpeller(len(vocabulary)).to(args.backend)
     optimizer = nn.optim.Adam(model.parameters(), lr=args.lr)
-    bar = _common.progress(total=steps, desc="numbers to words", disable=args.no_progress)
-    smooth = _common.Smoother()
-    history = {"step": [], "loss": []}
-    for step in range(steps):
-        for group in optimizer.param_groups:  # linear decay to a tenth
-            group["lr"] = args.lr * (1.0 - 0.9 * step / steps)
+
+    def batch_loss(step):
         batch = [train[i] for i in rng.integers(0, len(train), size=args.batch)]
         source, lengths = source_tensor([s for s, _ in batch], args.backend)
         ty = max(len(t) for _, t in batch) + 1
@@ -192,17 +188,11 @@ def main(argv: list[str] | None = None) -> dict:
             logits.append(step_logits)
         flat = mg.stack(logits, axis=0).reshape(ty * args.batch, len(vocabulary))   # (Ty·B, V)
         flat_target = mg.tensor(np.array(target).T.reshape(-1), backend=args.backend)
-        loss = F.nll_loss(flat.log_softmax(axis=-1), flat_target, ignore_index=-100)
-        optimizer.zero_grad()
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-        optimizer.step()
-        value = smooth(loss.item())
-        history["step"].append(step + 1)
-        history["loss"].append(value)
-        bar.set_postfix(loss=f"{value:.4f}", refresh=False)
-        bar.update()
-    bar.close()
+        return F.nll_loss(flat.log_softmax(axis=-1), flat_target, ignore_index=-100)
+
+    history = _common.train(optimizer, steps, batch_loss, desc="numbers to words",
+                            disable=args.no_progress,
+                            lr_at=lambda step: args.lr * (1.0 - 0.9 * step / steps))  # to a tenth
 
     def score_all(pairs):
         """BLEU of greedy and of beam search at every α, and the outputs."""

@@ -184,36 +184,22 @@ def main(argv: list[str] | None = None) -> dict:
     bank = audio_data.word_bank(DIGITS, voices, settings, os.path.join(args.out, "audio_cache"))
     train = make_corpus(bank, training_voices, 1200 if small else 6000, max_digits, rng, n_mels)
     test = make_corpus(bank, held_out, 150 if small else 500, max_digits, rng, n_mels)
-    normalised, stats = audio_data.normalise_features([u.features for u in train])
-    for u, f in zip(train, normalised):
-        u.features = f
-    for u, f in zip(test, audio_data.normalise_features([u.features for u in test], stats)[0]):
-        u.features = f
+    audio_data.normalise_splits(train, test)
     print(f"{len(train)} training clips from {len(training_voices)} voices, {len(test)} held-out clips "
           f"from {', '.join(held_out)} ({timer.seconds:.0f} s to synthesise and featurise)")
 
     model = SpeechRecognizer(n_mels, 64, hidden, dropout=0.1).to(args.backend)
     optimizer = nn.optim.Adam(model.parameters(), lr=args.lr)
-    bar = _common.progress(total=steps, desc="CTC speech", disable=args.no_progress)
-    smooth = _common.Smoother()
-    history = {"step": [], "loss": []}
-    for step in range(steps):
-        for group in optimizer.param_groups:  # a shorter step for the last third
-            group["lr"] = args.lr * (0.3 if step >= 2 * steps // 3 else 1.0)
+
+    def batch_loss(step):
         batch = [train[i] for i in rng.integers(0, len(train), size=args.batch)]
         x, lengths = batch_tensors(batch, args.backend)
         targets = mg.tensor([d + 1 for u in batch for d in u.digits], backend=args.backend)
-        loss = F.ctc_loss(model(x, lengths), targets, lengths, [len(u.digits) for u in batch], blank=BLANK)
-        optimizer.zero_grad()
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-        optimizer.step()
-        value = smooth(loss.item())
-        history["step"].append(step + 1)
-        history["loss"].append(value)
-        bar.set_postfix(loss=f"{value:.3f}", refresh=False)
-        bar.update()
-    bar.close()
+        return F.ctc_loss(model(x, lengths), targets, lengths, [len(u.digits) for u in batch], blank=BLANK)
+
+    history = _common.train(optimizer, steps, batch_loss, desc="CTC speech", disable=args.no_progress,
+                            lr_at=lambda step: args.lr * (0.3 if step >= 2 * steps // 3 else 1.0),
+                            digits=3)  # a shorter step for the last third
 
     references = [u.text for u in test]
     greedy, beam, first = transcribe(model, test, args.backend, args.beam)

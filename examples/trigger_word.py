@@ -203,34 +203,19 @@ def main(argv: list[str] | None = None) -> dict:
     bank = audio_data.word_bank([TRIGGER, *NEGATIVES], voices, settings, os.path.join(args.out, "audio_cache"))
     train = make_clips(bank, training_voices, 800 if small else 3000, seconds, rng, n_mels)
     test = make_clips(bank, held_out, 120 if small else 400, seconds, rng, n_mels)
-    normalised, stats = audio_data.normalise_features([c.features for c in train])
-    for c, f in zip(train, normalised):
-        c.features = f
-    for c, f in zip(test, audio_data.normalise_features([c.features for c in test], stats)[0]):
-        c.features = f
+    audio_data.normalise_splits(train, test)
     print(f"{len(train)} training clips of {seconds:.0f} s from {len(training_voices)} voices, {len(test)} "
           f"held-out clips from {', '.join(held_out)} ({timer.seconds:.0f} s to make)")
 
     model = TriggerDetector(n_mels, 48, hidden, dropout=0.2).to(args.backend)
     optimizer = nn.optim.Adam(model.parameters(), lr=args.lr)
-    bar = _common.progress(total=steps, desc="trigger word", disable=args.no_progress)
-    smooth = _common.Smoother()
-    history = {"step": [], "loss": []}
-    for step in range(steps):
-        for group in optimizer.param_groups:
-            group["lr"] = args.lr * (0.3 if step >= 2 * steps // 3 else 1.0)
+
+    def batch_loss(step):
         x, y = stack([train[i] for i in rng.integers(0, len(train), size=args.batch)], args.backend)
-        loss = F.binary_cross_entropy_with_logits(model(x), y)
-        optimizer.zero_grad()
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-        optimizer.step()
-        value = smooth(loss.item())
-        history["step"].append(step + 1)
-        history["loss"].append(value)
-        bar.set_postfix(loss=f"{value:.4f}", refresh=False)
-        bar.update()
-    bar.close()
+        return F.binary_cross_entropy_with_logits(model(x), y)
+
+    history = _common.train(optimizer, steps, batch_loss, desc="trigger word", disable=args.no_progress,
+                            lr_at=lambda step: args.lr * (0.3 if step >= 2 * steps // 3 else 1.0))
 
     probabilities = predict(model, test, args.backend)
     metrics = score(test, probabilities)
