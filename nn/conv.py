@@ -1,7 +1,6 @@
 """`nn.Conv1d`: a learned filter bank slid along time (see `nn.functional_conv`)."""
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import minigrad as mg
@@ -50,11 +49,7 @@ class Conv1d(Module):
 
     def reset_parameters(self) -> None:
         """PyTorch's default initialisation of `_ConvNd`."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in = self.weight.shape[1] * self.weight.shape[2]
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-            init.uniform_(self.bias, -bound, bound)
+        init.linear_default_(self.weight, self.bias)
 
     def forward(self, x: mg.Tensor) -> mg.Tensor:
         padding = self.padding if isinstance(self.padding, str) else self.padding[0]

@@ -125,3 +125,14 @@ def orthogonal_(tensor: mg.Tensor, gain: float = 1.0) -> mg.Tensor:
         q = q.T
     values = mg.Tensor(q * gain, dtype=tensor.dtype).reshape(*tensor.shape)
     return _fill(tensor, values)
+
+
+def linear_default_(weight: mg.Tensor, bias: mg.Tensor | None = None) -> None:
+    """PyTorch's default initialisation of nn.Linear and the convolutions: the weight
+    from kaiming_uniform_(a=√5), i.e. U(±1/√fan_in), and the bias from U(±1/√fan_in)."""
+    kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in = _fans(weight)[0]
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+        uniform_(bias, -bound, bound)
+

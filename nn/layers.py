@@ -5,7 +5,6 @@ so weights copy across in either direction and PyTorch can serve as the oracle.
 """
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import minigrad as mg
@@ -49,10 +48,7 @@ class Linear(Module):
 
     def reset_parameters(self) -> None:
         """PyTorch's default initialisation (the one nn.Linear uses)."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0.0
-            init.uniform_(self.bias, -bound, bound)
+        init.linear_default_(self.weight, self.bias)
 
     @mg.composite("Linear")
     def forward(self, x: mg.Tensor) -> mg.Tensor:
