@@ -12,15 +12,14 @@ both ways. Course notation ↔ PyTorch:
     Wax, Waa, ba   input, recurrent weights, bias   weight_ih, weight_hh, bias_ih + bias_hh
     W[a<t-1>, x<t>]                              weight_hh @ h + weight_ih @ x
 
-Besides the protocol every cell follows (`cell(x, state=None) -> state`), the
-built-in cells offer the speed protocol that `nn.Recurrent` uses when present:
+A cell holds its math once, in `step(projected_t, state)`, gate by gate:
 `project_inputs(x_all)` computes x<t> W_ihᵀ + b for all steps in one matmul
-before the time loop, and `step(projected_t, state)` does the rest of a step,
-whose only matmul is the recurrent a<t-1> W_hhᵀ. Each cell's math lives in its
-`step` alone, gate by gate; with `fused=True` a step is instead one graph node
-computing the same math with a hand-written backward (fused.py), and
-`fused_steps(sequence)` runs a whole sequence that way, with the input
-projection and the weight gradients of all steps as single matmuls.
+before the time loop, and `step` does the rest of a step, whose only matmul is
+the recurrent a<t-1> W_hhᵀ; `forward` (one step, for users) is the two together.
+The state before the first step comes from `zero_state`, and a step is never
+given None. With `fused=True` a built-in cell is run by its kernel
+(kernels.py, fused.py): the same math as one graph node per step with a
+hand-written backward, tested against `step`.
 """
 from __future__ import annotations
 
@@ -32,8 +31,7 @@ import minigrad as mg
 from .. import init
 from ..module import Module, Parameter
 from . import checks
-from .fused import GRUStep, LSTMStep, ProjectSteps, RNNStep, Sweep
-from .state import hidden_of
+from .state import first_state, hidden_of
 
 
 class RecurrentCell(Module):
@@ -88,33 +86,9 @@ class RecurrentCell(Module):
         return projected.reshape(*x.shape[:-1], projected.shape[-1])
 
     def step(self, projected: mg.Tensor, state: Any) -> Any:  # pragma: no cover - abstract
-        """The next state from this step's projected input (batch, G·H) and the state."""
+        """The next state from this step's projected input (batch, G·H) and the state
+        (never None: the time loop starts from `zero_state`)."""
         raise NotImplementedError
-
-    def fused_steps(self, sequence: mg.Tensor):
-        """For a (seq_len, batch, input_size) sequence: `advance(t, state) -> state`
-        running fused steps (one node per step, sharing one input projection and one
-        weight-gradient matmul), or None when this cell runs gate by gate."""
-        if not self._runs_fused():
-            return None
-        steps, batch, features = sequence.shape
-        return self._fused_runner(sequence.reshape(steps * batch, features), steps)
-
-    def _runs_fused(self) -> bool:
-        """Fused only when asked for and the step is the built-in one (a subclass that
-        rewrites `step` gets its own math)."""
-        return self.fused and type(self).step is self._fused_class().step
-
-    def _fused_class(self) -> type:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def _fused_runner(self, flat_inputs: mg.Tensor, steps: int):  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def _project_steps(self, flat_inputs: mg.Tensor, steps: int, biases: tuple, sweep: Sweep,
-                       **options):
-        return ProjectSteps.apply(flat_inputs, self.weight_ih, *biases, steps=steps, sweep=sweep,
-                                  **options)
 
     def zero_state(self, like: mg.Tensor, batch: int | None = None) -> Any:
         """Zeros of the state's structure for a batch like `like` (batch, ...), in its
@@ -135,13 +109,11 @@ class RecurrentCell(Module):
         batched, unbatched = checks.step_input(x, self.input_size, who)
         state = checks.initial_state(state, batched.shape[0], self.hidden_size, unbatched,
                                      self.state_parts, tuple(x.shape), False, who)
-        if state is None:  # the zeros a<0> (c<0>), named so for pictures
-            state = self.zero_state(batched)
-            for part, role in zip(state if isinstance(state, tuple) else (state,),
-                                  self.state_roles):
-                mg.tag(part, f"{role}<0>")
-        if self._runs_fused():
-            new = self._fused_runner(batched, 1)(0, state)
+        state = first_state(self, state, batched, batched.shape[0])
+        from .kernels import kernel_for  # (kernels.py builds on this module)
+        kernel = kernel_for(self)
+        if kernel is not None:  # fused=True: the same math as one graph node
+            new = kernel(self, batched, 1)(0, state)
         else:
             new = self.step(self.project_inputs(batched), state)
         if unbatched:
@@ -180,29 +152,13 @@ class RNNCell(RecurrentCell):
         self._check_fused(fused, None)
         self.reset_parameters()
 
-    def step(self, projected: mg.Tensor, h: mg.Tensor | None) -> mg.Tensor:
-        if h is None:
-            h = self.zero_state(projected)
+    def step(self, projected: mg.Tensor, h: mg.Tensor) -> mg.Tensor:
         # a<t> = tanh(Waa a<t-1> + Wax x<t> + ba); Wax x<t> + ba is `projected`
         pre_activation = projected + h @ self.weight_hh.T
         a = pre_activation.tanh() if self.nonlinearity == "tanh" else pre_activation.relu()
         return mg.tag(a, "a<t>")
 
-    def _fused_class(self) -> type:
-        return RNNCell
 
-    def _fused_runner(self, flat_inputs: mg.Tensor, steps: int):
-        sweep = Sweep(steps)
-        biases = (self.bias_ih, self.bias_hh) if self.bias else ()
-        projected = self._project_steps(flat_inputs, steps, biases, sweep)
-        weight_hh, relu = self.weight_hh, self.nonlinearity == "relu"
-
-        def advance(t: int, h: mg.Tensor | None) -> mg.Tensor:
-            if h is None:
-                h = self.zero_state(projected[t])
-            return RNNStep.apply(projected[t], h, weight_hh, sweep=sweep, t=t, relu=relu)
-
-        return advance
 
     def extra_repr(self) -> str:
         extra = super().extra_repr()
@@ -238,9 +194,7 @@ class GRUCell(RecurrentCell):
         self.fold_hidden_bias = variant == "minimal"
         self.reset_parameters()
 
-    def step(self, projected: mg.Tensor, h: mg.Tensor | None) -> mg.Tensor:
-        if h is None:
-            h = self.zero_state(projected)
+    def step(self, projected: mg.Tensor, h: mg.Tensor) -> mg.Tensor:
         if self.variant == "minimal":
             return self._minimal_step(projected, h)
         recurrent = h @ self.weight_hh.T
@@ -262,24 +216,8 @@ class GRUCell(RecurrentCell):
         c = update * candidate + (1 - update) * c_prev        # c<t> = Γu*c~<t> + (1-Γu)*c<t-1>
         return mg.tag(c, "c<t>")
 
-    def _fused_class(self) -> type:
-        return GRUCell
 
-    def _runs_fused(self) -> bool:
-        return self.variant == "full" and super()._runs_fused()
 
-    def _fused_runner(self, flat_inputs: mg.Tensor, steps: int):
-        sweep = Sweep(steps)
-        projected = self._project_steps(flat_inputs, steps, (self.bias_ih,) if self.bias else (),
-                                        sweep, gru=True)
-        weights = (self.weight_hh, self.bias_hh) if self.bias else (self.weight_hh,)
-
-        def advance(t: int, h: mg.Tensor | None) -> mg.Tensor:
-            if h is None:
-                h = self.zero_state(projected[t])
-            return GRUStep.apply(projected[t], h, *weights, sweep=sweep, t=t)
-
-        return advance
 
     def extra_repr(self) -> str:
         extra = super().extra_repr()
@@ -329,8 +267,8 @@ class LSTMCell(RecurrentCell):
                 self.bias_ih[forget_rows] = float(self.forget_bias)
                 self.bias_hh[forget_rows] = 0.0
 
-    def step(self, projected: mg.Tensor, state: tuple | None) -> tuple:
-        h_prev, c_prev = self.zero_state(projected) if state is None else state
+    def step(self, projected: mg.Tensor, state: tuple) -> tuple:
+        h_prev, c_prev = state
         gates = projected + h_prev @ self.weight_hh.T        # W[a<t-1>, x<t>] + b, rows i, f, g, o
         i, f, g, o = mg.split(gates, [self.hidden_size] * 4, axis=1)
         if self.peephole:
@@ -346,23 +284,8 @@ class LSTMCell(RecurrentCell):
         h = mg.tag(output_gate * c.tanh(), "a<t>")            # a<t> = Γo * tanh(c<t>)
         return h, c
 
-    def _fused_class(self) -> type:
-        return LSTMCell
 
-    def _runs_fused(self) -> bool:
-        return not self.peephole and super()._runs_fused()
 
-    def _fused_runner(self, flat_inputs: mg.Tensor, steps: int):
-        sweep = Sweep(steps)
-        biases = (self.bias_ih, self.bias_hh) if self.bias else ()
-        projected = self._project_steps(flat_inputs, steps, biases, sweep, lstm=True)
-        weight_hh = self.weight_hh
-
-        def advance(t: int, state: tuple | None) -> tuple:
-            h, c = self.zero_state(projected[t]) if state is None else state
-            return LSTMStep.apply(projected[t], h, c, weight_hh, sweep=sweep, t=t)
-
-        return advance
 
     def extra_repr(self) -> str:
         extra = super().extra_repr()

@@ -147,19 +147,19 @@ class ProjectSteps(mg.Function):
     """x<t> W_ihᵀ + b for every step in one matmul; the outputs are the steps' slices.
 
     Inputs: x (steps·batch, input_size), W_ih, then the biases to add (zero, one or
-    two vectors). Returns `steps` arrays (batch, G·H). With `lstm=True` or `gru=True`
-    the columns of the σ gates come out halved (the ½ of σ(x) = ½ tanh(½x) + ½,
-    folded into the matmul); the steps take that into account, and the gradients
-    they hand back are those of x<t> W_ihᵀ + b itself.
+    two vectors). Returns `steps` arrays (batch, G·H). `vectors(xp, rows, dtype)`,
+    from the step kernel that reads the slices, gives per-column constants whose
+    first is a column scale folded into the matmul (LSTM, GRU: the ½ of
+    σ(x) = ½ tanh(½x) + ½ on the σ rows), or None for none. The gradients the
+    steps hand back are those of x<t> W_ihᵀ + b itself.
     """
 
     @staticmethod
-    def forward(ctx, x, weight, *biases, steps, sweep, lstm=False, gru=False):
+    def forward(ctx, x, weight, *biases, steps, sweep, vectors=None):
         ctx.steps, ctx.sweep = steps, sweep
         xp = ctx.xp
-        if lstm or gru:
-            make = _lstm_vectors if lstm else _gru_vectors
-            sweep.vectors = make(xp, weight.shape[0] // (4 if lstm else 3), weight.dtype)
+        sweep.vectors = vectors(xp, weight.shape[0], weight.dtype) if vectors else None
+        if sweep.vectors is not None:
             scale = sweep.vectors[0]
             projected = xp.matmul(x, weight.T * scale)
             for bias in biases:
@@ -204,17 +204,19 @@ class _Step(mg.Function):
         return sweep.finish(ctx.xp, inputs[weight_index]._requires_grad, need_bias)
 
 
-def _gru_vectors(xp, hidden: int, dtype) -> tuple:
+def _gru_vectors(xp, rows: int, dtype) -> tuple:
     """The σ rows r, z halved, the n rows as they are (see `_lstm_vectors`)."""
+    hidden = rows // 3
     scale = xp.full(3 * hidden, 0.5, dtype=dtype)
     scale[2 * hidden:] = 1.0
     return (scale,)
 
 
-def _lstm_vectors(xp, hidden: int, dtype) -> tuple:
+def _lstm_vectors(xp, rows: int, dtype) -> tuple:
     """Per-column constants over the gate rows i, f, g, o: σ(x) = ½ tanh(½x) + ½ on the
     σ rows and tanh on the g rows as one `scale·tanh(scale·x) + shift`; the derivative
     y' = y (1 - y) (σ) or 1 - y² (tanh) as one `(b - y)·y + a`."""
+    hidden = rows // 4
     scale = xp.full(4 * hidden, 0.5, dtype=dtype)
     scale[2 * hidden:3 * hidden] = 1.0
     shift = xp.full(4 * hidden, 0.5, dtype=dtype)
@@ -234,6 +236,7 @@ class LSTMStep(_Step):
     # each reads. Their values come from what forward saved (`parts_values`).
     input_roles = ("x<t>", "a<t-1>", "c<t-1>", None)
     output_roles = ("a<t>", "c<t>")
+    column_vectors = staticmethod(_lstm_vectors)  # how ProjectSteps scales the projection
     parts = (("Γu", "σ", ("x<t>", "a<t-1>")),
              ("Γf", "σ", ("x<t>", "a<t-1>")),
              ("c̃<t>", "tanh", ("x<t>", "a<t-1>")),
@@ -316,6 +319,7 @@ class GRUStep(_Step):
     # For pictures (see LSTMStep): the course's GRU, whose state is c<t>.
     input_roles = ("x<t>", "c<t-1>", None, None)
     output_roles = ("c<t>",)
+    column_vectors = staticmethod(_gru_vectors)
     parts = (("Γr", "σ", ("x<t>", "c<t-1>")),
              ("Γu", "1 − σ(z)", ("x<t>", "c<t-1>")),
              ("c̃<t>", "tanh", ("x<t>", "c<t-1>", "Γr")),
@@ -395,6 +399,7 @@ class RNNStep(_Step):
 
     input_roles = ("x<t>", "a<t-1>", None)  # for pictures (see LSTMStep)
     output_roles = ("a<t>",)
+    column_vectors = None  # the projection is used as it is
     saves_output = True  # backward reads a<t>: writing into it in place must be caught
     parts = (("a<t>", "g(Waa a<t-1> + Wax x<t> + ba)", ("x<t>", "a<t-1>")),)
 

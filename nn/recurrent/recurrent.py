@@ -4,9 +4,9 @@ Backpropagation through time needs nothing here: the loop records every step
 on the graph, and `loss.backward()` walks it back from a<T> to a<1>. What the
 loop does own:
 
-- speed: when the cell offers `project_inputs`/`step`, the input projection of
-  all steps is one matmul before the loop, and each step only adds a<t-1> W_hhᵀ;
-  a fused cell (`fused=True`) runs the whole sequence through `fused_steps`;
+- speed: `kernels.stepper` picks how a step runs: the cell's fused kernel
+  (`fused=True`), or its `step` after one input projection of all steps, or a
+  call of the cell; a cell that rewrites its math is never bypassed;
 - variable lengths: padded steps (t ≥ length) keep the state and output zeros,
   so a reverse pass starts at each sequence's own last step;
 - scopes for graph pictures: each direction in a direction scope, each step in a
@@ -22,61 +22,8 @@ import minigrad as mg
 from ..module import Module
 from . import checks
 from .cells import RecurrentCell
-from .state import hidden_of, map_state, where_state, zeros_like_state
-
-
-def _defining_class(cls: type, name: str) -> type | None:
-    for klass in cls.__mro__:
-        if name in klass.__dict__:
-            return klass
-    return None
-
-
-def uses_step_protocol(cell: Module) -> bool:
-    """True when the cell's `project_inputs`/`step` pair is what its `forward` does.
-
-    A subclass that overrides `forward` without overriding `step` (say, a built-in
-    cell with an extra normalisation) is run through `forward`, so its change counts.
-    """
-    if not (callable(getattr(cell, "project_inputs", None)) and callable(getattr(cell, "step", None))):
-        return False
-    step_owner = _defining_class(type(cell), "step")
-    forward_owner = _defining_class(type(cell), "forward")
-    return step_owner is not None and forward_owner is not None and issubclass(step_owner, forward_owner)
-
-
-def unbind_steps(sequence: mg.Tensor) -> list[mg.Tensor]:
-    """(seq_len, batch, n) -> seq_len tensors (batch, n), through one split node."""
-    steps, batch = sequence.shape[0], sequence.shape[1]
-    flat = sequence.reshape(steps * batch, *sequence.shape[2:])
-    return mg.chunk(flat, steps, axis=0) if steps > 1 else [flat]
-
-
-def _stepper(cell: Module, sequence: mg.Tensor):
-    """`advance(t, state) -> state` for running `cell` over `sequence`: fused steps when
-    the cell offers them, else its `step` after one input projection, else its call."""
-    if uses_step_protocol(cell):
-        fused_steps = getattr(cell, "fused_steps", None)
-        advance = fused_steps(sequence) if callable(fused_steps) else None
-        if advance is not None:  # one node per step (fused.py)
-            return advance
-        inputs = unbind_steps(cell.project_inputs(sequence))  # x<t> W_ihᵀ + b, all t at once
-        return lambda t, state: cell.step(inputs[t], state)
-    inputs = unbind_steps(sequence)
-    return lambda t, state: cell(inputs[t], state)
-
-
-def _initial_state(cell: Module, state: Any, sequence: mg.Tensor) -> Any:
-    """The state before the first step: zeros when none is given and the cell can make
-    them, tagged with the cell's state names at t = 0 (a<0>, c<0>) for pictures."""
-    if state is None and isinstance(cell, RecurrentCell):
-        state = cell.zero_state(sequence, batch=sequence.shape[1])
-    roles = getattr(cell, "state_roles", None)
-    if state is not None and roles:
-        parts = state if isinstance(state, tuple) else (state,)
-        for part, role in zip(parts, roles):
-            mg.tag(part, f"{role}<0>")
-    return state
+from .kernels import stepper
+from .state import first_state, hidden_of, map_state, where_state, zeros_like_state
 
 
 class Recurrent(Module):
@@ -145,8 +92,8 @@ class Recurrent(Module):
         """The unrolled loop over a time-major (seq_len, batch, features) sequence."""
         cell = self.cell
         steps = sequence.shape[0]
-        advance = _stepper(cell, sequence)
-        state = _initial_state(cell, state, sequence)
+        advance = stepper(cell, sequence)
+        state = first_state(cell, state, sequence, sequence.shape[1])
         shortest = steps if lengths is None else min(lengths)
         masks = checks.step_masks(lengths, steps, sequence) if shortest < steps else None
         outputs = [None] * steps

@@ -35,3 +35,18 @@ def zeros_like_state(state: State) -> State:
 def where_state(keep: mg.Tensor, new: State, old: State) -> State:
     """`new` where `keep` (a (batch, 1) mask) is True, else `old`: padded steps keep the state."""
     return map_state(lambda n, o: mg.where(keep, n, o), new, old)
+
+
+def first_state(cell: Any, state: State | None, like: mg.Tensor, batch: int) -> State | None:
+    """The state before the first step, the one place a missing state is filled in:
+    `state` itself, or zeros when it is None and the cell can make them
+    (`zero_state`, every RecurrentCell), in `like`'s dtype and backend. Its parts are
+    tagged with the cell's state names at t = 0 (a<0>, c<0>) for pictures. A user's
+    cell without `zero_state` is given None and starts from what it likes."""
+    if state is None and callable(getattr(cell, "zero_state", None)):
+        state = cell.zero_state(like, batch=batch)
+    roles = getattr(cell, "state_roles", None)
+    if state is not None and roles:
+        for part, role in zip(state if isinstance(state, tuple) else (state,), roles):
+            mg.tag(part, f"{role}<0>")
+    return state

@@ -1,0 +1,125 @@
+"""Which code runs a cell over a sequence: its fused kernel, or its own math step by step.
+
+A cell holds only its math (`step`, gate by gate, in cells.py). Faster code for a
+cell is a *kernel*: a function `kernel(cell, sequence) -> advance(t, state)` that
+computes the same steps with fewer graph nodes (fused.py), registered here for
+one cell class, as Keras's backend `lstm` or PyTorch's `_VF` dispatch pick
+theirs. `nn.Recurrent` asks `stepper` once per call, and:
+
+- runs the kernel registered for the cell's class when the cell asked for it
+  (`fused=True`) and the class has not rewritten the math: a subclass that
+  overrides `step` or `forward` runs its own code, never the kernel;
+- else runs the cell's `step` after one input projection of all steps, when its
+  `forward` is `RecurrentCell.forward` (which is `step(project_inputs(x))`);
+- else calls the cell (`cell(x<t>, state)`), whatever it is.
+
+So a user's cell, or a subclass that changes `forward`, is never silently
+bypassed, and tests/test_rnn_fused.py checks every kernel against the cell's
+own `step`.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import minigrad as mg
+
+from .cells import GRUCell, LSTMCell, RecurrentCell, RNNCell
+from .fused import GRUStep, LSTMStep, ProjectSteps, RNNStep, Sweep
+
+Advance = Callable[[int, Any], Any]  # (t, state) -> the state after step t
+_KERNELS: dict[type, Callable[[RecurrentCell, mg.Tensor, int], Advance]] = {}
+
+
+def register_kernel(cell_class: type) -> Callable:
+    """Register `kernel(cell, flat_inputs, steps) -> advance` as the fused code of
+    `cell_class` (exactly that class and subclasses that keep its math)."""
+    def decorate(kernel):
+        _KERNELS[cell_class] = kernel
+        return kernel
+    return decorate
+
+
+def _owner(cls: type, name: str) -> type | None:
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            return klass
+    return None
+
+
+def kernel_for(cell: Any) -> Callable | None:
+    """The kernel that may run `cell`, or None: the cell asked for `fused=True`, and
+    the nearest registered class it derives from also defines its `step` and `forward`
+    (a subclass that rewrote either gets its own math)."""
+    if not getattr(cell, "fused", False):
+        return None
+    cls = type(cell)
+    for klass in cls.__mro__:
+        kernel = _KERNELS.get(klass)
+        if kernel is not None:
+            owners = (_owner(cls, "step"), _owner(cls, "forward"))
+            return kernel if all(o is None or issubclass(klass, o) for o in owners) else None
+    return None
+
+
+def runs_own_step(cell: Any) -> bool:
+    """True when `cell(x, state)` is `cell.step(cell.project_inputs(x), state)`: a
+    RecurrentCell whose `forward` is the base class's."""
+    return isinstance(cell, RecurrentCell) and _owner(type(cell), "forward") is RecurrentCell
+
+
+def unbind_steps(sequence: mg.Tensor) -> list[mg.Tensor]:
+    """(seq_len, batch, n) -> seq_len tensors (batch, n), through one split node."""
+    steps, batch = sequence.shape[0], sequence.shape[1]
+    flat = sequence.reshape(steps * batch, *sequence.shape[2:])
+    return mg.chunk(flat, steps, axis=0) if steps > 1 else [flat]
+
+
+def stepper(cell: Any, sequence: mg.Tensor) -> Advance:
+    """`advance(t, state) -> state` running `cell` over a (seq_len, batch, n) sequence."""
+    kernel = kernel_for(cell)
+    if kernel is not None:
+        steps, batch, features = sequence.shape
+        return kernel(cell, sequence.reshape(steps * batch, features), steps)
+    if runs_own_step(cell):
+        inputs = unbind_steps(cell.project_inputs(sequence))  # x<t> W_ihᵀ + b, all t at once
+        return lambda t, state: cell.step(inputs[t], state)
+    inputs = unbind_steps(sequence)
+    return lambda t, state: cell(inputs[t], state)
+
+
+# -- the built-in kernels (fused.py holds their array math) ------------------------------
+
+def _project(cell: RecurrentCell, flat_inputs: mg.Tensor, steps: int, biases: tuple,
+             step_class: type) -> tuple:
+    """One ProjectSteps node for the whole sequence, its columns scaled as the step
+    kernel reads them (`step_class.column_vectors`); returns (projected steps, sweep)."""
+    sweep = Sweep(steps)
+    projected = ProjectSteps.apply(flat_inputs, cell.weight_ih, *biases, steps=steps,
+                                   sweep=sweep, vectors=step_class.column_vectors)
+    return projected, sweep
+
+
+@register_kernel(RNNCell)
+def rnn_kernel(cell: RNNCell, flat_inputs: mg.Tensor, steps: int) -> Advance:
+    biases = (cell.bias_ih, cell.bias_hh) if cell.bias else ()
+    projected, sweep = _project(cell, flat_inputs, steps, biases, RNNStep)
+    weight_hh, relu = cell.weight_hh, cell.nonlinearity == "relu"
+    return lambda t, h: RNNStep.apply(projected[t], h, weight_hh, sweep=sweep, t=t, relu=relu)
+
+
+@register_kernel(GRUCell)
+def gru_kernel(cell: GRUCell, flat_inputs: mg.Tensor, steps: int) -> Advance:
+    projected, sweep = _project(cell, flat_inputs, steps, (cell.bias_ih,) if cell.bias else (),
+                                GRUStep)
+    weights = (cell.weight_hh, cell.bias_hh) if cell.bias else (cell.weight_hh,)
+    return lambda t, h: GRUStep.apply(projected[t], h, *weights, sweep=sweep, t=t)
+
+
+@register_kernel(LSTMCell)
+def lstm_kernel(cell: LSTMCell, flat_inputs: mg.Tensor, steps: int) -> Advance:
+    biases = (cell.bias_ih, cell.bias_hh) if cell.bias else ()
+    projected, sweep = _project(cell, flat_inputs, steps, biases, LSTMStep)
+    weight_hh = cell.weight_hh
+    return lambda t, state: LSTMStep.apply(projected[t], state[0], state[1], weight_hh,
+                                           sweep=sweep, t=t)
