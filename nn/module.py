@@ -653,6 +653,12 @@ class Module:
         `module(x)` calls `forward(x)` inside the module's graph scope, as PyTorch's
         `__call__` does with hooks.
 
+        Args:
+            *args, **kwargs: whatever the subclass's computation takes.
+
+        Returns:
+            Whatever the subclass's computation returns.
+
         Raises:
             NotImplementedError: the subclass defined no `forward`.
 
@@ -855,6 +861,12 @@ class ModuleList(_ModuleSequence):
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """Always raises: a ModuleList has no forward; iterate over it and call each module.
+
+        Args:
+            *args, **kwargs: ignored.
+
+        Returns:
+            Never returns.
 
         Raises:
             NotImplementedError: always.
