@@ -91,16 +91,16 @@ class CTCLossFunction(mg.Function):
         keeps α<T_n>. Infinite losses (impossible alignments) become 0 with `zero_infinity`.
 
         Args:
-            ctx: the node's context.
-            log_probs: (T, N, C) array.
-            targets: (N, S) padded integer array.
-            input_lengths: (N,) integer array.
-            target_lengths: (N,) integer array.
-            blank: the blank's class index.
-            zero_infinity: replace infinite losses by 0.
+            ctx (CTCLossFunction): the graph node (keeps α and the emissions for backward).
+            log_probs (array): (T, N, C) log-probabilities.
+            targets (array): (N, S) padded integer labels.
+            input_lengths (array): (N,) integers.
+            target_lengths (array): (N,) integers.
+            blank (int): the blank's class index.
+            zero_infinity (bool): replace infinite losses by 0.
 
         Returns:
-            The (N,) array of losses.
+            losses (array): the (N,) losses.
 
         Examples:
             >>> lp = mg.full((2, 1, 2), float(np.log(0.5)))
@@ -155,11 +155,11 @@ class CTCLossFunction(mg.Function):
         alignment gets NaN gradients (PyTorch's), or 0 with `zero_infinity`.
 
         Args:
-            ctx: the node's context.
-            grad_losses: the (N,) upstream gradient.
+            ctx (CTCLossFunction): the graph node.
+            grad_losses (array): the (N,) upstream gradient.
 
         Returns:
-            `(grad_log_probs, None, None, None)`.
+            grads (tuple): `(grad_log_probs, None, None, None)`.
 
         Examples:
             >>> lp = mg.full((2, 1, 2), float(np.log(0.5)), requires_grad=True)

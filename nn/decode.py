@@ -267,11 +267,15 @@ def beam_search(step: Step, state: Any, *, bos: int, eos: int, max_len: int, bea
     Args:
         step: `step(tokens (N,), state) -> (scores (N, vocab), new_state)`.
         state: the model's initial state, batch on axis 0 (or None with `batch_size`).
-        bos, eos, max_len, batch_size, backend: as `greedy_decode`.
+        bos: the start token fed first.
+        eos: the end token.
+        max_len: the most words per sentence.
         beam_width: B, the partial sentences kept per item.
         alpha: the length-normalisation exponent.
         n_best: how many sentences to return per item, in [1, beam_width].
         early_stopping: stop an item as soon as `beam_width` sentences have finished.
+        batch_size: needed when the state holds no Tensor.
+        backend: of the token Tensors; None: the state's (or the default).
 
     Returns:
         A list (one per batch item) of lists of `Hypothesis`, best score first.

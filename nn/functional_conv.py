@@ -137,14 +137,18 @@ class Conv1dFunction(mg.Function):
         y[n, o, j] = Σ_{c,k} W[o, c, k] · cols[n, c, k, j] + b[o].
 
         Args:
-            ctx: the node's context (keeps cols for backward).
-            x: (N, C_in, L) array.
-            weight: (C_out, C_in/groups, K) array.
-            *bias: an optional (C_out,) array.
-            stride, left, right, dilation, groups: the geometry.
+            ctx (Conv1dFunction): the graph node (keeps cols for backward).
+            x (array): (N, C_in, L).
+            weight (array): (C_out, C_in/groups, K).
+            *bias (array): an optional (C_out,).
+            stride (int): the stride.
+            left (int): zero padding on the left.
+            right (int): zero padding on the right.
+            dilation (int): the dilation.
+            groups (int): the number of channel groups.
 
         Returns:
-            The (N, C_out, L_out) array.
+            out (array): (N, C_out, L_out).
 
         Examples:
             >>> y = nn.functional.conv1d(mg.tensor([[[1.0, 2.0, 3.0, 4.0]]]), mg.tensor([[[1.0, -1.0]]]))
@@ -177,11 +181,11 @@ class Conv1dFunction(mg.Function):
         col2im adds each tap's slice of the gathered gradient back into x's padded positions.
 
         Args:
-            ctx: the node's context.
-            grad_out: the (N, C_out, L_out) upstream gradient.
+            ctx (Conv1dFunction): the graph node.
+            grad_out (array): the (N, C_out, L_out) upstream gradient.
 
         Returns:
-            The gradients of (x, weight[, bias]); None for inputs that need none.
+            grads (tuple): the gradients of (x, weight[, bias]); None for inputs that need none.
 
         Examples:
             >>> x = mg.ones(1, 1, 4, requires_grad=True)

@@ -198,7 +198,11 @@ class Embedding(Module):
         Args:
             embeddings: a 2-D Tensor or array (num_embeddings, embedding_dim).
             freeze: True (the default, as PyTorch) keeps the weight out of training.
-            padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse: as the constructor.
+            padding_idx: a row that gets no gradient (it keeps its pretrained values).
+            max_norm: not implemented; must be None.
+            norm_type: accepted for PyTorch's signature.
+            scale_grad_by_freq: not implemented; must be False.
+            sparse: give `weight` a row-sparse gradient.
 
         Returns:
             A new Embedding.

@@ -80,7 +80,8 @@ def cosine_similarity(x1: mg.Tensor, x2: mg.Tensor, dim: int = 1, eps: float = 1
     e_king - e_queen).
 
     Args:
-        x1, x2: Tensors that broadcast together.
+        x1: a Tensor.
+        x2: a Tensor that broadcasts with `x1`.
         dim: the axis holding the vectors.
         eps: the smallest norm divided by.
 

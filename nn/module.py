@@ -654,7 +654,8 @@ class Module:
         `__call__` does with hooks.
 
         Args:
-            *args, **kwargs: whatever the subclass's computation takes.
+            *args: whatever the subclass's computation takes.
+        **kwargs: its keyword arguments.
 
         Returns:
             Whatever the subclass's computation returns.
@@ -719,7 +720,7 @@ class _ModuleSequence(Module):
             module: an `nn.Module`.
 
         Returns:
-            This container.
+            container (Module): this container, for chaining.
 
         Raises:
             TypeError: `module` is not a Module.
@@ -863,7 +864,8 @@ class ModuleList(_ModuleSequence):
         """Always raises: a ModuleList has no forward; iterate over it and call each module.
 
         Args:
-            *args, **kwargs: ignored.
+            *args: ignored.
+        **kwargs: ignored.
 
         Returns:
             Never returns.

@@ -144,7 +144,8 @@ class DistributedDataParallel(Module):
         one inside `no_sync()` marks none.
 
         Args:
-            *args, **kwargs: the wrapped module's arguments.
+            *args: the wrapped module's positional arguments.
+        **kwargs: the wrapped module's keyword arguments.
 
         Returns:
             The wrapped module's output.
