@@ -369,7 +369,7 @@ def binary_cross_entropy_with_logits(logits: mg.Tensor, target: Any, weight: Any
         target: t of the same shape.
         weight: optional weights broadcast against the loss.
         reduction: "mean", "sum" or "none".
-        pos_weight: optional weight of the positive term, broadcast over the last axis.
+        pos_weight: optional weight of the positive term, broadcast against `target`.
 
     Returns:
         A 0-d Tensor, or the elementwise losses for "none".

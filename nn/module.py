@@ -517,7 +517,7 @@ class Module:
 
         Raises:
             ValueError: an unknown backend name.
-            ImportError: CuPy is not installed (for "cupy"/"cuda").
+            mg.BackendUnavailableError: CuPy is not installed (for "cupy"/"cuda"); a RuntimeError.
 
         Examples:
             >>> model = nn.Linear(2, 1).to("cpu")

@@ -384,11 +384,13 @@ class SGD(Optimizer):
     buf = momentum · buf + (1 - dampening) · g (buf = g on the first step) and g = buf,
     or g + momentum · buf with Nesterov; then p -= lr · g. A row-sparse gradient
     (`nn.Embedding(sparse=True)`) updates only its rows, so it needs momentum = 0 and
-    weight_decay = 0.
+    weight_decay = 0. Pass the hyperparameters after `momentum` by keyword: PyTorch's
+    positional order is (lr, momentum, dampening, weight_decay), this one's (lr, momentum,
+    weight_decay, dampening).
 
     Args:
         params: Tensors or param-group dicts.
-        lr: the learning rate (required, as PyTorch).
+        lr: the learning rate (required here; PyTorch 2.x defaults to 1e-3).
         momentum: the momentum factor.
         weight_decay: the L2 penalty.
         dampening: damps the momentum's new gradient.
