@@ -43,11 +43,20 @@ class AttentionMemory(NamedTuple):
     Every field is batch-first (batch on axis 0), so decoding utilities can expand
     and reorder a memory like any other per-sequence state (see `nn.decode`).
 
-    - `keys` (B, Tx, K): the a<t'> the scores compare against.
-    - `projected_keys` (B, Tx, ·) or None: the key-side part of the score (W_a a<t'> + b
-      for "additive", W a<t'> for "general"), so a decoder loop does not recompute it.
-    - `values` (B, Tx, V) or None: what the context averages; None means the keys.
-    - `mask` (B, 1, Tx) or (B, Tq, Tx) boolean or None: True where attention may look.
+    Attributes:
+        keys: (B, Tx, K), the a<t'> the scores compare against.
+        projected_keys: (B, Tx, ·) or None, the key-side part of the score
+            (W_a a<t'> + b for "additive", W a<t'> for "general"), so a decoder loop
+            does not recompute it.
+        values: (B, Tx, V) or None, what the context averages; None means the keys.
+        mask: (B, 1, Tx) or (B, Tq, Tx) boolean or None, True where attention may look.
+
+    Examples:
+        >>> mg.manual_seed(0)
+        >>> attn = nn.Attention(4)
+        >>> memory = attn.prepare(mg.randn(5, 2, 4), lengths=[5, 3])
+        >>> memory.keys.shape, memory.projected_keys.shape, memory.values, memory.mask.shape
+        ((2, 5, 4), (2, 5, 4), None, (2, 1, 5))
     """
 
     keys: mg.Tensor
@@ -59,9 +68,10 @@ class AttentionMemory(NamedTuple):
 class Attention(Module):
     """Attention over a source sequence: `attention(query, keys)` -> `(context, weights)`.
 
-    `Attention(query_size, key_size=None, hidden_size=None, score="additive",
-    batch_first=False)`. `key_size` defaults to `query_size`, `hidden_size` (the
-    additive score's hidden layer) to `query_size`.
+    The course's attention model (see the module docstring): e<t,t'> = score(s<t-1>,
+    a<t'>), α<t,t'> = softmax over t', c<t> = Σ_t' α<t,t'> a<t'>. PyTorch has no such
+    layer (its `nn.MultiheadAttention` is the Transformer's); the weights come back in
+    PyTorch's (B, Tq, Tx) layout.
 
     Shapes, time-major by default as the recurrent layers (`batch_first=True`
     swaps the first two axes of every sequence):
@@ -71,11 +81,40 @@ class Attention(Module):
     - lengths: ints, one per sequence (host list or integer Tensor): positions
       t' >= length are padding; mask: boolean, (B, Tx) or (B, Tq, Tx), True = attend;
     - context c<t>: (B, V) for a (B, Q) query, else (Tq, B, V);
-    - weights α<t,t'>: (B, Tx) for a (B, Q) query, else (B, Tq, Tx) (PyTorch's layout
-      for attention weights, whatever `batch_first`).
+    - weights α<t,t'>: (B, Tx) for a (B, Q) query, else (B, Tq, Tx), whatever `batch_first`.
 
     Instead of keys, `forward` also takes the `AttentionMemory` from `prepare(...)`,
     which does the key-side work once for a whole decoder loop.
+
+    Args:
+        query_size: Q, the size of s<t-1>.
+        key_size: K, the size of a<t'>; defaults to `query_size`.
+        hidden_size: the additive score's hidden layer; defaults to `query_size`.
+        score: "additive" (the course's, Bahdanau's), "dot", "scaled_dot" or "general" (Luong's).
+        batch_first: sequences are (B, T, ·) instead of (T, B, ·).
+        dtype: parameter dtype; None is the default dtype.
+        backend: "numpy" or "cupy"; None is the default backend.
+
+    Raises:
+        ValueError: an unknown score, a size that is not a positive int, different
+            query and key sizes for a dot score, or `hidden_size` for a non-additive score.
+
+    Examples:
+        >>> mg.manual_seed(0)
+        >>> attn = nn.Attention(4, key_size=6)
+        >>> attn
+        Attention(
+          query_size=4, key_size=6, score='additive', hidden_size=4
+          (query): Linear(in_features=4, out_features=4, bias=False)
+          (key): Linear(in_features=6, out_features=4, bias=True)
+          (energy): Linear(in_features=4, out_features=1, bias=False)
+        )
+        >>> keys = mg.randn(5, 2, 6)                      # a<t'>: (Tx, B, K)
+        >>> context, weights = attn(mg.randn(2, 4), keys, lengths=[5, 3])
+        >>> context.shape, weights.shape
+        ((2, 6), (2, 5))
+        >>> weights.sum(axis=-1).numpy().round(4), weights[1, 3:].tolist()
+        (array([1., 1.], dtype=float32), [0.0, 0.0])
     """
 
     def __init__(self, query_size: int, key_size: int | None = None, hidden_size: int | None = None,
@@ -115,7 +154,33 @@ class Attention(Module):
                 mask: mg.Tensor | None = None) -> AttentionMemory:
         """The batch-first `AttentionMemory` for these keys, values and padding.
 
-        Raises ValueError naming the shapes when keys, values, lengths or mask do not fit.
+        Call it once per source batch and pass the memory to every decoder step, so
+        W_a a<t'> + b (or W a<t'>) is computed once, not once per step.
+
+        Args:
+            keys: a<t'>, (Tx, B, K) (or (B, Tx, K) with `batch_first`).
+            values: optional, like keys with any last size; None averages the keys.
+            lengths: optional ints, one per sequence, each in [1, Tx].
+            mask: optional boolean (B, Tx) or (B, Tq, Tx), True = attend (combined with lengths).
+
+        Returns:
+            An `AttentionMemory`.
+
+        Raises:
+            TypeError: `keys` is already a memory, or a non-boolean mask.
+            ValueError: keys, values, lengths or mask whose shapes do not fit, named.
+
+        Examples:
+            >>> mg.manual_seed(0)
+            >>> attn = nn.Attention(3, score="dot", batch_first=True)
+            >>> memory = attn.prepare(mg.randn(2, 4, 3), values=mg.randn(2, 4, 7))
+            >>> context, weights = attn(mg.randn(2, 3), memory)
+            >>> context.shape, weights.shape
+            ((2, 7), (2, 4))
+            >>> attn.prepare(mg.randn(2, 4, 5))
+            Traceback (most recent call last):
+            ...
+            ValueError: Attention: keys of shape (2, 4, 5) have last size 5, expected key_size=3
         """
         if isinstance(keys, AttentionMemory):
             raise TypeError("Attention.prepare: keys are already an AttentionMemory")
@@ -145,7 +210,34 @@ class Attention(Module):
     def forward(self, query: mg.Tensor, keys: mg.Tensor | AttentionMemory,
                 values: mg.Tensor | None = None, *, lengths: Any = None,
                 mask: mg.Tensor | None = None) -> tuple[mg.Tensor, mg.Tensor]:
-        """(context c<t>, weights α<t,t'>); see the class docstring for the shapes."""
+        """(context c<t>, weights α<t,t'>) for one or many decoder steps.
+
+        α<t,t'> = softmax_t'(e<t,t'>) with padded positions at α = 0, and
+        c<t> = Σ_t' α<t,t'> a<t'> (or the values). See the class docstring for the shapes.
+
+        Args:
+            query: s<t-1>, (B, Q) for one step or (Tq, B, Q) (batch-first: (B, Tq, Q)).
+            keys: a<t'> (Tx, B, K), or an `AttentionMemory` from `prepare`.
+            values: optional; only with raw keys.
+            lengths: optional ints, one per sequence; only with raw keys.
+            mask: optional boolean mask; only with raw keys.
+
+        Returns:
+            `(context, weights)`: (B, V) and (B, Tx) for a (B, Q) query, else (Tq, B, V)
+            (batch-first: (B, Tq, V)) and (B, Tq, Tx).
+
+        Raises:
+            TypeError: values, lengths or mask given beside an `AttentionMemory`.
+            ValueError: a query or keys whose shapes do not fit, named.
+
+        Examples:
+            >>> mg.manual_seed(0)
+            >>> attn = nn.Attention(4, score="scaled_dot")
+            >>> keys = mg.randn(6, 3, 4)
+            >>> context, weights = attn(mg.randn(2, 3, 4), keys)    # Tq = 2 steps at once
+            >>> context.shape, weights.shape
+            ((2, 3, 4), (3, 2, 6))
+        """
         if isinstance(keys, AttentionMemory):
             if values is not None or lengths is not None or mask is not None:
                 raise TypeError("Attention: values, lengths and mask belong in prepare(), "
@@ -216,6 +308,15 @@ class Attention(Module):
                          f"{(batch, steps)} or (B, Tq, Tx)")
 
     def extra_repr(self) -> str:
+        """The constructor arguments shown in the repr.
+
+        Returns:
+            `'query_size=..., key_size=..., score=...'`, plus `hidden_size` and `batch_first` when used.
+
+        Examples:
+            >>> nn.Attention(8, score="dot", batch_first=True).extra_repr()
+            "query_size=8, key_size=8, score='dot', batch_first=True"
+        """
         text = f"query_size={self.query_size}, key_size={self.key_size}, score={self.score!r}"
         if self.hidden_size is not None:
             text += f", hidden_size={self.hidden_size}"
@@ -225,8 +326,25 @@ class Attention(Module):
 def length_mask(lengths: Any, steps: int, backend: str | None = None) -> mg.Tensor:
     """A (B, steps) boolean mask, True at positions t' < lengths[b] (the real tokens).
 
-    `lengths` is a host list/tuple/array of ints or an integer Tensor (which stays on
-    its device). Raises ValueError for a length outside [1, steps] given on the host.
+    Args:
+        lengths: a host list/tuple/array of ints, or a 1-D integer Tensor (which stays on its device).
+        steps: the padded length Tx.
+        backend: the mask's backend for host lengths; None is the default.
+
+    Returns:
+        A boolean Tensor (B, steps).
+
+    Raises:
+        ValueError: a host length outside [1, steps].
+        TypeError: a Tensor that is not 1-D integer.
+
+    Examples:
+        >>> nn.attention.length_mask([3, 1], 4).tolist()
+        [[True, True, True, False], [True, False, False, False]]
+        >>> nn.attention.length_mask([5], 4)
+        Traceback (most recent call last):
+        ...
+        ValueError: length_mask: lengths must lie in [1, 4] (the source length), got 5
     """
     if isinstance(lengths, mg.Tensor):
         if getattr(lengths.dtype, "kind", None) not in ("i", "u") or lengths.ndim != 1:

@@ -12,9 +12,38 @@ def scaled_dot_product_attention(query: mg.Tensor, key: mg.Tensor, value: mg.Ten
                                  attn_mask: Any = None, dropout_p: float = 0.0,
                                  is_causal: bool = False, scale: float | None = None,
                                  enable_gqa: bool = False) -> mg.Tensor:
-    """Attention over the last two axes: query (..., L, E), key (..., S, E), value (..., S, Ev)
-    → (..., L, Ev). `attn_mask` is boolean (True: may attend) or added to the scores;
-    `is_causal` masks the future; `scale` defaults to 1/√E. As PyTorch."""
+    """softmax(Q Kᵀ · scale + mask) V over the last two axes, as PyTorch's.
+
+    query (..., L, E), key (..., S, E), value (..., S, Ev) → (..., L, Ev), built from
+    minigrad ops (so it differentiates and renders like any other). `attn_mask` is
+    boolean (True: may attend) or added to the scores; `is_causal` masks the future;
+    `scale` defaults to 1/√E.
+
+    Args:
+        query: (..., L, E).
+        key: (..., S, E).
+        value: (..., S, Ev).
+        attn_mask: a boolean or additive mask broadcast to (..., L, S), or None.
+        dropout_p: dropout on the attention weights (always applied when > 0, as PyTorch).
+        is_causal: mask position j > i (a lower-triangular mask).
+        scale: the score factor; None is 1/√E.
+        enable_gqa: not supported; must be False.
+
+    Returns:
+        A Tensor (..., L, Ev).
+
+    Raises:
+        ValueError: shapes that do not fit, or both `attn_mask` and `is_causal`.
+        NotImplementedError: `enable_gqa=True`.
+
+    Examples:
+        >>> q = mg.ones(1, 2, 4)
+        >>> v = mg.tensor([[[1.0, 0.0], [0.0, 1.0]]])
+        >>> nn.functional.scaled_dot_product_attention(q, q, v).tolist()
+        [[[0.5, 0.5], [0.5, 0.5]]]
+        >>> nn.functional.scaled_dot_product_attention(q, q, v, is_causal=True).tolist()
+        [[[1.0, 0.0], [0.5, 0.5]]]
+    """
     if enable_gqa:
         raise NotImplementedError("scaled_dot_product_attention: enable_gqa is not supported; "
                                   "repeat the key/value heads yourself (repeat_interleave)")

@@ -67,10 +67,46 @@ def _padded_targets(targets: mg.Tensor, target_lengths: list[int], who: str):
 
 
 class CTCLossFunction(mg.Function):
-    """Per-sequence CTC losses (N,) from log_probs (T, N, C); alpha-beta backward."""
+    """Per-sequence CTC losses (N,) from log_probs (T, N, C), with the alpha-beta backward.
+
+    The differentiable op behind `ctc_loss` (which checks and prepares its inputs;
+    call that instead). Apply it as `CTCLossFunction.apply(log_probs, targets (N, S)
+    padded, input_lengths (N,), target_lengths (N,), blank=, zero_infinity=)`; only
+    `log_probs` gets a gradient.
+
+    Examples:
+        >>> log_probs = mg.full((3, 1, 2), float(np.log(0.5)), requires_grad=True)
+        >>> losses = nn.ctc.CTCLossFunction.apply(
+        ...     log_probs, mg.tensor([[1]]), mg.tensor([3]), mg.tensor([1]), blank=0, zero_infinity=False)
+        >>> losses.numpy().round(4)              # -log P("1"): 6 of the 8 paths collapse to it
+        array([0.2877], dtype=float32)
+    """
 
     @staticmethod
     def forward(ctx, log_probs, targets, input_lengths, target_lengths, blank, zero_infinity):
+        """The forward recursion α<t>(s) in log space; returns -log P(y | x) per sequence.
+
+        α<t>(s) = (α<t-1>(s) + α<t-1>(s-1) + [jump allowed] α<t-1>(s-2)) · ŷ<t>(l'(s)) over
+        the extended labels l' = (_, y1, _, y2, ..., _); a sequence past its own length
+        keeps α<T_n>. Infinite losses (impossible alignments) become 0 with `zero_infinity`.
+
+        Args:
+            ctx (CTCLossFunction): the graph node (keeps α and the emissions for backward).
+            log_probs (array): (T, N, C) log-probabilities.
+            targets (array): (N, S) padded integer labels.
+            input_lengths (array): (N,) integers.
+            target_lengths (array): (N,) integers.
+            blank (int): the blank's class index.
+            zero_infinity (bool): replace infinite losses by 0.
+
+        Returns:
+            losses (array): the (N,) losses.
+
+        Examples:
+            >>> lp = mg.full((2, 1, 2), float(np.log(0.5)))
+            >>> nn.functional.ctc_loss(lp, [[1]], [2], [1], reduction="none").numpy().round(4)
+            array([0.2877], dtype=float32)
+        """
         xp = ctx.xp
         steps, batch, _ = log_probs.shape
         dtype = log_probs.dtype
@@ -111,6 +147,27 @@ class CTCLossFunction(mg.Function):
 
     @staticmethod
     def backward(ctx, grad_losses):
+        """The gradient with respect to `log_probs`, from the occupancies α<t>(s) β<t>(s).
+
+        ∂(-log P)/∂ log ŷ<t>(c) = -Σ_{s: l'(s) = c} α<t>(s) β<t>(s) / (ŷ<t>(c) P). PyTorch's
+        kernel gives this minus ŷ<t>(c) (its gradient assumes a log_softmax in front);
+        through `log_softmax` both give the same parameter gradients. An impossible
+        alignment gets NaN gradients (PyTorch's), or 0 with `zero_infinity`.
+
+        Args:
+            ctx (CTCLossFunction): the graph node.
+            grad_losses (array): the (N,) upstream gradient.
+
+        Returns:
+            grads (tuple): `(grad_log_probs, None, None, None)`.
+
+        Examples:
+            >>> lp = mg.full((2, 1, 2), float(np.log(0.5)), requires_grad=True)
+            >>> nn.functional.ctc_loss(lp, [[1]], [2], [1], reduction="sum").backward()
+            >>> lp.grad[:, 0].round(4)                # -(occupancy): blank and label per step
+            array([[-0.3333, -0.6667],
+                   [-0.3333, -0.6667]], dtype=float32)
+        """
         xp = ctx.xp
         alpha, emit, ext, skip, alive, nll, infinite = ctx.saved_arrays
         log_probs = ctx.inputs[0].data
@@ -149,15 +206,44 @@ class CTCLossFunction(mg.Function):
 
 def ctc_loss(log_probs: mg.Tensor, targets: Any, input_lengths: Any, target_lengths: Any,
              blank: int = 0, reduction: str = "mean", zero_infinity: bool = False) -> mg.Tensor:
-    """torch.nn.functional.ctc_loss: -log P(target | input) summed over CTC alignments.
+    """-log P(target | input) summed over CTC alignments, as `torch.nn.functional.ctc_loss`.
 
-    log_probs (T, N, C) (or unbatched (T, C)), log-probabilities, normally from
-    `log_softmax(axis=2)`; targets (N, S) padded or 1-D concatenated, class indices
-    other than `blank`; input_lengths and target_lengths, one int per sequence.
-    An impossible alignment (input too short) gives an infinite loss, and NaN
-    gradients, unless `zero_infinity`, which makes both zero. reduction: "none" (N,),
-    "sum", or "mean": each loss divided by its target length (at least 1), then the
-    batch mean, as PyTorch. Raises ValueError naming the bad shape, length or label.
+    The network emits one symbol per input step, from the labels plus a blank, and
+    every path that collapses to the target (merge repeats, then drop blanks) counts;
+    the sum is computed by the α-β dynamic programme in log space (see the module
+    docstring). The gradient is with respect to `log_probs` itself (PyTorch's kernel
+    subtracts ŷ, assuming a log_softmax in front); through `log_softmax`, the way CTC
+    is always fed, both give the same parameter gradients.
+
+    Args:
+        log_probs: (T, N, C) (or unbatched (T, C)) log-probabilities, normally from
+            `log_softmax(axis=2)`.
+        targets: (N, S) padded or 1-D concatenated class indices other than `blank`.
+        input_lengths: one int per sequence, in [1, T] (list, array or Tensor).
+        target_lengths: one int per sequence.
+        blank: the blank's class index.
+        reduction: "none" (N,), "sum", or "mean": each loss divided by its target
+            length (at least 1), then the batch mean, as PyTorch.
+        zero_infinity: an impossible alignment (input too short) gives an infinite
+            loss and NaN gradients unless this is set, which makes both zero.
+
+    Returns:
+        A 0-d Tensor, or (N,) for reduction="none".
+
+    Raises:
+        ValueError: a bad reduction, shape, length or label (the blank as a label), named.
+        TypeError: non-floating log_probs or non-integer targets.
+
+    Examples:
+        >>> lp = mg.full((3, 1, 2), float(np.log(0.5)))    # T=3, N=1, C=2 (blank=0, "a"=1)
+        >>> round(nn.functional.ctc_loss(lp, [[1]], [3], [1]).item(), 4)
+        0.2877
+        >>> nn.functional.ctc_loss(lp, [[1, 1]], [2], [2], reduction="none").tolist()  # needs 3 steps
+        [inf]
+        >>> nn.functional.ctc_loss(lp, [[0]], [3], [1])
+        Traceback (most recent call last):
+        ...
+        ValueError: ctc_loss: targets must be class indices in [0, 2) other than blank=0; got values in [0, 0]
     """
     who = "ctc_loss"
     if reduction not in _REDUCTIONS:
@@ -205,8 +291,27 @@ def ctc_loss(log_probs: mg.Tensor, targets: Any, input_lengths: Any, target_leng
 
 
 class CTCLoss(Module):
-    """torch.nn.CTCLoss(blank=0, reduction="mean", zero_infinity=False); call it as
-    `loss(log_probs, targets, input_lengths, target_lengths)` (see `ctc_loss`)."""
+    """CTC loss as a module, as `torch.nn.CTCLoss`.
+
+    Call it as `loss(log_probs, targets, input_lengths, target_lengths)`; see
+    `nn.functional.ctc_loss` for the shapes and the math.
+
+    Args:
+        blank: the blank's class index.
+        reduction: "mean" (per target length, then batch mean), "sum" or "none".
+        zero_infinity: zero the loss and gradient of impossible alignments.
+
+    Raises:
+        ValueError: a bad `reduction`.
+
+    Examples:
+        >>> mg.manual_seed(0)
+        >>> criterion = nn.CTCLoss(blank=0)
+        >>> log_probs = mg.randn(10, 2, 5, requires_grad=True).log_softmax(axis=2)
+        >>> loss = criterion(log_probs, mg.tensor([[1, 2, 2], [3, 4, 0]]), [10, 8], [3, 2])
+        >>> loss.shape, bool(loss.item() > 0)
+        ((), True)
+    """
 
     def __init__(self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False):
         super().__init__()
@@ -215,8 +320,36 @@ class CTCLoss(Module):
         self.blank, self.reduction, self.zero_infinity = blank, reduction, zero_infinity
 
     def forward(self, log_probs: mg.Tensor, targets: Any, input_lengths: Any, target_lengths: Any) -> mg.Tensor:
+        """The CTC loss of `log_probs` against `targets` (see `nn.functional.ctc_loss`).
+
+        Args:
+            log_probs: (T, N, C) or (T, C) log-probabilities.
+            targets: (N, S) padded or 1-D concatenated labels.
+            input_lengths: one int per sequence.
+            target_lengths: one int per sequence.
+
+        Returns:
+            A 0-d Tensor, or (N,) for reduction="none".
+
+        Raises:
+            ValueError, TypeError: as `nn.functional.ctc_loss`.
+
+        Examples:
+            >>> lp = mg.full((3, 2), float(np.log(0.5)))      # unbatched (T, C)
+            >>> round(nn.CTCLoss(reduction="sum")(lp, [1], 3, 1).item(), 4)
+            0.2877
+        """
         return ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank,
                         self.reduction, self.zero_infinity)
 
     def extra_repr(self) -> str:
+        """The constructor arguments shown in the repr.
+
+        Returns:
+            `"blank=..., reduction='...', zero_infinity=..."`.
+
+        Examples:
+            >>> nn.CTCLoss(zero_infinity=True)
+            CTCLoss(blank=0, reduction='mean', zero_infinity=True)
+        """
         return f"blank={self.blank}, reduction={self.reduction!r}, zero_infinity={self.zero_infinity}"

@@ -33,8 +33,16 @@ _NEG_INF = -math.inf
 
 @dataclass
 class CTCHypothesis:
-    """One decoded output: its labels and log P(labels | x) summed over its paths
-    (as far as the beam kept them)."""
+    """One decoded CTC output, as `ctc_beam_search` returns it.
+
+    Attributes:
+        tokens: the labels (collapsed: no blanks, no merged repeats).
+        log_prob: log P(labels | x) summed over its paths (as far as the beam kept them).
+
+    Examples:
+        >>> nn.decode.CTCHypothesis(tokens=[3, 1], log_prob=-0.5)
+        CTCHypothesis(tokens=[3, 1], log_prob=-0.5)
+    """
 
     tokens: list[int]
     log_prob: float
@@ -66,7 +74,21 @@ def _host_scores(log_probs: Any) -> np.ndarray:
 
 
 def collapse(path: Sequence[int], blank: int = 0) -> list[int]:
-    """CTC's many-to-one map: merge repeated symbols, then drop blanks."""
+    """CTC's many-to-one map: merge repeated symbols, then drop blanks.
+
+    "ttt_h_eee" → "the"; a blank between two equal symbols keeps both ("l_l" → "ll").
+
+    Args:
+        path: one symbol per input step.
+        blank: the blank's index.
+
+    Returns:
+        The output labels, a list of ints.
+
+    Examples:
+        >>> nn.decode.collapse([2, 2, 0, 3, 0, 3, 3, 0])
+        [2, 3, 3]
+    """
     out, previous = [], None
     for symbol in path:
         if symbol != previous and symbol != blank:
@@ -78,7 +100,28 @@ def collapse(path: Sequence[int], blank: int = 0) -> list[int]:
 def ctc_greedy_decode(log_probs: Any, input_lengths: Any = None, blank: int = 0) -> list[list[int]]:
     """Best path decoding of (T, N, C) (or (T, C)) scores: one label list per sequence.
 
-    The argmax runs on the scores' backend; only the (T, N) winners come to the host.
+    The most likely symbol at each step, collapsed: fast, and usually close to
+    `ctc_beam_search`. The argmax runs on the scores' backend; only the (T, N) winners
+    come to the host.
+
+    Args:
+        log_probs: (T, N, C) or (T, C) scores (Tensor or array; logits work too).
+        input_lengths: one length per sequence, in [0, T]; None is T for all.
+        blank: the blank's index.
+
+    Returns:
+        A list (one per sequence) of label lists.
+
+    Raises:
+        ValueError: input_lengths that do not fit the batch or T.
+
+    Examples:
+        >>> scores = mg.tensor([[0.1, 0.9, 0.0], [0.1, 0.9, 0.0], [0.8, 0.1, 0.1],
+        ...                     [0.1, 0.9, 0.0], [0.0, 0.1, 0.9]])    # (T=5, C=3)
+        >>> nn.decode.ctc_greedy_decode(scores)
+        [[1, 1, 2]]
+        >>> nn.decode.ctc_greedy_decode(scores, input_lengths=[2])
+        [[1]]
     """
     if isinstance(log_probs, mg.Tensor):
         best = log_probs.argmax(axis=-1).numpy()
@@ -130,12 +173,35 @@ def _prefix_beam_search(scores: np.ndarray, beam_width: int, blank: int, candida
 
 def ctc_beam_search(log_probs: Any, input_lengths: Any = None, beam_width: int = 8, blank: int = 0,
                     candidates: int | None = None) -> list[CTCHypothesis]:
-    """Prefix beam search of (T, N, C) (or (T, C)) log-probabilities: the best
-    `CTCHypothesis` per sequence.
+    """Prefix beam search of (T, N, C) (or (T, C)) log-probabilities: the best output per sequence.
 
-    `candidates` symbols per step (default: all) are tried as extensions; fewer is
-    faster and rarely worse. Width 1 is not greedy decoding: it still sums the paths
-    of its one prefix. Raises ValueError for a bad shape, width or lengths.
+    Prefix beam search (Hannun et al., 2014) keeps the `beam_width` most likely output
+    prefixes, each with the probability of its paths ending in a blank and in its last
+    label, so it finds outputs whose probability is spread over many paths, which the
+    greedy path misses. The scores come to the host once and the search runs there.
+
+    Args:
+        log_probs: (T, N, C) or (T, C) log-probabilities (Tensor or array).
+        input_lengths: one length per sequence, in [0, T]; None is T for all.
+        beam_width: the prefixes kept per step. Width 1 is not greedy decoding: it
+            still sums the paths of its one prefix.
+        blank: the blank's index.
+        candidates: symbols tried as extensions per step (default: all); fewer is
+            faster and rarely worse.
+
+    Returns:
+        One `CTCHypothesis` per sequence.
+
+    Raises:
+        ValueError: a bad shape, width, blank or lengths.
+
+    Examples:
+        >>> scores = mg.tensor([[0.6, 0.4], [0.6, 0.4]]).log()   # blank .6, "a" .4, twice
+        >>> nn.decode.ctc_greedy_decode(scores)                   # the best path is blank blank
+        [[]]
+        >>> [best] = nn.decode.ctc_beam_search(scores, beam_width=4)
+        >>> best.tokens, round(float(np.exp(best.log_prob)), 2)   # "a": a_, _a, aa
+        ([1], 0.64)
     """
     if beam_width < 1:
         raise ValueError(f"ctc_beam_search: beam_width must be at least 1, got {beam_width}")

@@ -44,13 +44,23 @@ Step = Callable[[mg.Tensor, Any], "tuple[mg.Tensor, Any]"]
 
 @dataclass
 class Hypothesis:
-    """One decoded sentence.
+    """One decoded sentence, as `greedy_decode` and `beam_search` return them.
 
-    `tokens`: the words, without `bos` and without `eos`; `log_prob`: log P(y | x),
-    the sum of the chosen words' log-probabilities, `eos` included when `finished`;
-    `score`: `log_prob / Ty**alpha` with Ty = len(tokens) + finished (the
-    length-normalised objective; equal to `log_prob` for alpha = 0); `finished`:
-    whether the sentence ended with `eos` (rather than at `max_len`).
+    `len(h)` is Ty, the length its score was normalised by: the words plus the `eos`
+    when finished.
+
+    Attributes:
+        tokens: the words, without `bos` and without `eos`.
+        log_prob: log P(y | x), the sum of the chosen words' log-probabilities, `eos`
+            included when `finished`.
+        score: `log_prob / Ty**alpha` with Ty = len(tokens) + finished (the
+            length-normalised objective; equal to `log_prob` for alpha = 0).
+        finished: whether the sentence ended with `eos` (rather than at `max_len`).
+
+    Examples:
+        >>> h = nn.decode.Hypothesis(tokens=[5, 7], log_prob=-1.2, score=-0.4, finished=True)
+        >>> len(h), h.tokens
+        (3, [5, 7])
     """
 
     tokens: list[int]
@@ -63,7 +73,25 @@ class Hypothesis:
 
 
 def length_normalised(log_prob: float, length: int, alpha: float) -> float:
-    """The course's refinement: log_prob / length**alpha (alpha = 0: none, 1: per word)."""
+    """The course's length normalisation: log_prob / length**alpha.
+
+    alpha = 0 is none (the raw log-likelihood, which favours short sentences), 1 is the
+    mean log-probability per word; the course suggests 0.7.
+
+    Args:
+        log_prob: log P(y | x).
+        length: Ty; a length <= 0 returns `log_prob` unchanged.
+        alpha: the exponent, >= 0.
+
+    Returns:
+        The normalised score, a float.
+
+    Examples:
+        >>> nn.decode.length_normalised(-6.0, 4, 0.5)
+        -3.0
+        >>> nn.decode.length_normalised(-6.0, 4, 0.0)
+        -6.0
+    """
     if alpha == 0 or length <= 0:
         return float(log_prob)
     return float(log_prob) / length ** alpha
@@ -71,7 +99,23 @@ def length_normalised(log_prob: float, length: int, alpha: float) -> float:
 
 # -- the state protocol -------------------------------------------------------------------
 def map_state(fn: Callable[[mg.Tensor], mg.Tensor], state: Any) -> Any:
-    """`state` with `fn` applied to every Tensor in it (tuples, named tuples, lists, dicts)."""
+    """`state` with `fn` applied to every Tensor in it (tuples, named tuples, lists, dicts).
+
+    The decoders' view of a model's state: beam search uses it to copy each Tensor per
+    beam and reorder the beams. Other leaves (None, ints) pass through untouched.
+
+    Args:
+        fn: a function Tensor -> Tensor.
+        state: a Tensor or any nesting of tuples (named too), lists and dicts.
+
+    Returns:
+        The same structure with every Tensor replaced by `fn(tensor)`.
+
+    Examples:
+        >>> state = (mg.ones(2), {"memory": [mg.zeros(1), None]})
+        >>> nn.decode.map_state(lambda t: t + 1, state)
+        (tensor([2., 2.]), {'memory': [tensor([1.]), None]})
+    """
     if isinstance(state, mg.Tensor):
         return fn(state)
     if isinstance(state, tuple):
@@ -137,9 +181,39 @@ def greedy_decode(step: Step, state: Any, *, bos: int, eos: int, max_len: int,
                   backend: str | None = None) -> list[Hypothesis]:
     """The most likely word at every step, for a whole batch at once.
 
-    Returns one `Hypothesis` per batch item, in order; a sentence ends at its first
-    `eos` or after `max_len` words. `alpha` only sets each hypothesis's `score`.
-    Stops stepping as soon as every sentence has ended.
+    ŷ<t> = argmax P(y<t> | x, ŷ<1..t-1>). A sentence ends at its first `eos` or after
+    `max_len` words; stepping stops as soon as every sentence has ended. Runs under
+    `mg.no_grad()`; only the chosen ids and their log-probabilities come to the host.
+    The step protocol is in the module docstring.
+
+    Args:
+        step: `step(tokens (N,), state) -> (scores (N, vocab), new_state)`.
+        state: the model's initial state, batch on axis 0 (or None with `batch_size`).
+        bos: the start token fed first.
+        eos: the end token.
+        max_len: the most words per sentence.
+        alpha: only sets each hypothesis's `score`.
+        batch_size: needed when the state holds no Tensor.
+        backend: of the token Tensors; None: the state's (or the default).
+
+    Returns:
+        One `Hypothesis` per batch item, in order.
+
+    Raises:
+        ValueError: bad bos/eos/max_len, a state without the batch on axis 0, or scores
+            that are not (batch, vocab).
+        TypeError: a step that does not return `(scores, state)`.
+
+    Examples:
+        >>> # a toy bigram model: 0 = bos, 1 = eos, 2 = "a", 3 = "b"
+        >>> P = mg.tensor([[0.0, 0.1, 0.5, 0.4],     # after bos
+        ...                [0.0, 1.0, 0.0, 0.0],     # after eos
+        ...                [0.0, 0.3, 0.4, 0.3],     # after "a"
+        ...                [0.0, 0.9, 0.05, 0.05]])  # after "b"
+        >>> step = lambda tokens, state: ((P[tokens] + 1e-9).log(), state)
+        >>> [h] = nn.decode.greedy_decode(step, None, bos=0, eos=1, max_len=3, batch_size=1)
+        >>> h.tokens, h.finished, round(h.log_prob, 3)
+        ([2, 2, 2], False, -2.526)
     """
     who = "greedy_decode"
     _check_common(bos, eos, max_len, who)
@@ -177,21 +251,51 @@ def beam_search(step: Step, state: Any, *, bos: int, eos: int, max_len: int, bea
 
     At every step each of the `beam_width` partial sentences of an item is extended
     by every word, and the `beam_width` most likely extensions (by log P, all the
-    same length) survive. An extension by `eos` that ranks among those
-    `beam_width` retires as a finished sentence instead, and the next candidate
-    takes its place in the beam. Finished sentences are ranked by
-    `score = log P / Ty**alpha` (alpha = 0: the raw log-likelihood; the course
-    suggests 0.7); after `max_len` steps the unfinished beams join them.
+    same length) survive. An extension by `eos` that ranks among those `beam_width`
+    retires as a finished sentence instead, and the next candidate takes its place in
+    the beam. Finished sentences are ranked by `score = log P / Ty**alpha` (alpha = 0:
+    the raw log-likelihood; the course suggests 0.7); after `max_len` steps the
+    unfinished beams join them.
 
     An item stops once `beam_width` sentences have finished and, unless
     `early_stopping`, no unfinished beam can still beat the `beam_width`-th best of
-    them (log P only falls as words are added, so log P / max_len**alpha bounds
-    what a beam can reach). With `early_stopping=True` it stops as soon as
-    `beam_width` sentences have finished. With `beam_width=1` the search returns
-    greedy's sentence when alpha = 0 or early_stopping is set.
+    them (log P only falls as words are added, so log P / max_len**alpha bounds what
+    a beam can reach). With `early_stopping=True` it stops as soon as `beam_width`
+    sentences have finished. With `beam_width=1` the search returns greedy's sentence
+    when alpha = 0 or early_stopping is set.
 
-    Raises ValueError for a beam width below 1, n_best outside [1, beam_width] or
-    a negative alpha.
+    Args:
+        step: `step(tokens (N,), state) -> (scores (N, vocab), new_state)`.
+        state: the model's initial state, batch on axis 0 (or None with `batch_size`).
+        bos: the start token fed first.
+        eos: the end token.
+        max_len: the most words per sentence.
+        beam_width: B, the partial sentences kept per item.
+        alpha: the length-normalisation exponent.
+        n_best: how many sentences to return per item, in [1, beam_width].
+        early_stopping: stop an item as soon as `beam_width` sentences have finished.
+        batch_size: needed when the state holds no Tensor.
+        backend: of the token Tensors; None: the state's (or the default).
+
+    Returns:
+        A list (one per batch item) of lists of `Hypothesis`, best score first.
+
+    Raises:
+        ValueError: a beam width below 1, n_best outside [1, beam_width], a negative
+            alpha, or as `greedy_decode`.
+        TypeError: a step that does not return `(scores, state)`.
+
+    Examples:
+        >>> # a toy bigram model: 0 = bos, 1 = eos, 2 = "a", 3 = "b"
+        >>> P = mg.tensor([[0.0, 0.1, 0.5, 0.4],     # after bos
+        ...                [0.0, 1.0, 0.0, 0.0],     # after eos
+        ...                [0.0, 0.3, 0.4, 0.3],     # after "a"
+        ...                [0.0, 0.9, 0.05, 0.05]])  # after "b"
+        >>> step = lambda tokens, state: ((P[tokens] + 1e-9).log(), state)
+        >>> [[best]] = nn.decode.beam_search(step, None, bos=0, eos=1, max_len=3, beam_width=2,
+        ...                                  alpha=0.0, batch_size=1)
+        >>> best.tokens, best.finished, round(best.log_prob, 3)     # greedy's "a a a" had -2.526
+        ([3], True, -1.022)
     """
     who = "beam_search"
     _check_common(bos, eos, max_len, who)
@@ -302,8 +406,33 @@ def sequence_log_prob(step: Step, state: Any, sequences: Sequence[Sequence[int]]
 
     Feeds each sentence to the model (teacher forcing: `bos`, y<1>, ..., y<T-1>) and
     sums log P(y<t> | x, y<1..t-1>) over its words, plus log P(eos | x, y) when
-    `append_eos` (one flag for all or one per sentence). Differentiable when grad
-    mode is on, so it is also the sentence-level log-likelihood for training.
+    `append_eos` (one flag for all or one per sentence). Differentiable when grad mode
+    is on, so it is also the sentence-level log-likelihood for training.
+
+    Args:
+        step: the model's step function.
+        state: the batch's initial state, batch on axis 0 (or None).
+        sequences: one list of word ids per batch item (without bos/eos).
+        bos: the start token.
+        eos: the end token (also pads shorter sentences).
+        append_eos: score the final `eos` too (bool, or one per sentence).
+        backend: of the token Tensors; None: the state's (or the default).
+
+    Returns:
+        A Tensor (batch,) of log-probabilities.
+
+    Raises:
+        ValueError: as `greedy_decode`, or a wrong number of `append_eos` flags.
+
+    Examples:
+        >>> # a toy bigram model: 0 = bos, 1 = eos, 2 = "a", 3 = "b"
+        >>> P = mg.tensor([[0.0, 0.1, 0.5, 0.4],     # after bos
+        ...                [0.0, 1.0, 0.0, 0.0],     # after eos
+        ...                [0.0, 0.3, 0.4, 0.3],     # after "a"
+        ...                [0.0, 0.9, 0.05, 0.05]])  # after "b"
+        >>> step = lambda tokens, state: ((P[tokens] + 1e-9).log(), state)
+        >>> nn.decode.sequence_log_prob(step, None, [[3], [2, 2]], bos=0, eos=1).numpy().round(3)
+        array([-1.022, -2.813], dtype=float32)
     """
     who = "sequence_log_prob"
     _check_common(bos, eos, 1, who)
@@ -332,14 +461,28 @@ def sequence_log_prob(step: Step, state: Any, sequences: Sequence[Sequence[int]]
 
 @dataclass
 class ErrorAnalysis:
-    """The course's error analysis over a set of examples.
+    """The course's error analysis over a set of examples, as `error_analysis` returns it.
 
-    For every example: `verdicts[i]` is "correct" (ŷ = y*), "search" (the model
-    scores the reference higher, P(y*|x) > P(ŷ|x): beam search missed it; a wider
-    beam may help) or "model" (P(y*|x) <= P(ŷ|x): the model itself prefers the
-    wrong sentence; more data, regularisation or another architecture may help).
-    `reference_scores` / `output_scores` are the compared objectives (length-
-    normalised with the given alpha).
+    For every example, `verdicts[i]` is "correct" (ŷ = y*), "search" (the model scores
+    the reference higher, P(y*|x) > P(ŷ|x): beam search missed it; a wider beam may
+    help) or "model" (P(y*|x) <= P(ŷ|x): the model itself prefers the wrong sentence;
+    more data, regularisation or another architecture may help). `str()` gives a
+    one-line summary.
+
+    Attributes:
+        verdicts: one of "correct", "search", "model" per example.
+        reference_scores: the objective of each y* (length-normalised with `alpha`).
+        output_scores: the objective of each ŷ.
+        alpha: the length-normalisation exponent used.
+        counts: verdict -> number of examples.
+
+    Examples:
+        >>> report = nn.decode.ErrorAnalysis(["correct", "search", "model", "search"],
+        ...                                  [0.0] * 4, [0.0] * 4)
+        >>> report.counts
+        {'correct': 1, 'search': 2, 'model': 1}
+        >>> print(report)
+        error analysis: 3 errors in 4 examples: 2 (67%) beam search, 1 (33%) model
     """
 
     verdicts: list[str] = field(repr=False)
@@ -353,16 +496,32 @@ class ErrorAnalysis:
 
     @property
     def errors(self) -> int:
+        """The number of wrong outputs (verdict "search" or "model").
+
+        Examples:
+            >>> nn.decode.ErrorAnalysis(["correct", "model"], [0.0, 0.0], [0.0, 0.0]).errors
+            1
+        """
         return self.counts["search"] + self.counts["model"]
 
     @property
     def search_fraction(self) -> float:
-        """The share of the errors that beam search is to blame for (0 with no errors)."""
+        """The share of the errors that beam search is to blame for (0 with no errors).
+
+        Examples:
+            >>> nn.decode.ErrorAnalysis(["search", "model"], [0.0, 0.0], [0.0, 0.0]).search_fraction
+            0.5
+        """
         return self.counts["search"] / self.errors if self.errors else 0.0
 
     @property
     def model_fraction(self) -> float:
-        """The share of the errors that the model is to blame for (0 with no errors)."""
+        """The share of the errors that the model is to blame for (0 with no errors).
+
+        Examples:
+            >>> nn.decode.ErrorAnalysis(["correct"], [0.0], [0.0]).model_fraction
+            0.0
+        """
         return self.counts["model"] / self.errors if self.errors else 0.0
 
     def __str__(self) -> str:
@@ -378,10 +537,38 @@ def error_analysis(step: Step, state: Any, references: Sequence[Sequence[int]],
                    alpha: float = 0.0, backend: str | None = None) -> ErrorAnalysis:
     """Blame beam search or the model for each wrong output (see `ErrorAnalysis`).
 
-    `references` are the correct sentences y* (word ids without bos/eos);
-    `outputs` the search's ŷ, as word lists or `Hypothesis` objects (an unfinished
-    Hypothesis is scored without eos). `state` is the batch's initial state, as
-    given to the search. Compare with the same `alpha` the search ranked by.
+    Scores the reference y* and the search's output ŷ under the model with
+    `sequence_log_prob`: if P(y*|x) > P(ŷ|x) the search is to blame, otherwise the model.
+    Compare with the same `alpha` the search ranked by.
+
+    Args:
+        step: the model's step function.
+        state: the batch's initial state, as given to the search.
+        references: the correct sentences y* (word ids without bos/eos).
+        outputs: the search's ŷ, as word lists or `Hypothesis` objects (an unfinished
+            Hypothesis is scored without eos).
+        bos: the start token.
+        eos: the end token.
+        alpha: the length-normalisation exponent.
+        backend: of the token Tensors; None: the state's (or the default).
+
+    Returns:
+        An `ErrorAnalysis`.
+
+    Raises:
+        ValueError: different numbers of references and outputs (or as `sequence_log_prob`).
+
+    Examples:
+        >>> # a toy bigram model: 0 = bos, 1 = eos, 2 = "a", 3 = "b"
+        >>> P = mg.tensor([[0.0, 0.1, 0.5, 0.4],     # after bos
+        ...                [0.0, 1.0, 0.0, 0.0],     # after eos
+        ...                [0.0, 0.3, 0.4, 0.3],     # after "a"
+        ...                [0.0, 0.9, 0.05, 0.05]])  # after "b"
+        >>> step = lambda tokens, state: ((P[tokens] + 1e-9).log(), state)
+        >>> greedy = nn.decode.greedy_decode(step, None, bos=0, eos=1, max_len=3, batch_size=1)
+        >>> report = nn.decode.error_analysis(step, None, [[3]], greedy, bos=0, eos=1)
+        >>> report.verdicts, str(report)
+        (['search'], 'error analysis: 1 errors in 1 examples: 1 (100%) beam search, 0 (0%) model')
     """
     if len(references) != len(outputs):
         raise ValueError(f"error_analysis: {len(references)} references but {len(outputs)} outputs")

@@ -72,14 +72,44 @@ def _check_same_size(prediction: mg.Tensor, target: mg.Tensor, who: str) -> None
 @accepts_torch_keywords
 @mg.composite("softmax")
 def softmax(x: mg.Tensor, axis: int = -1) -> mg.Tensor:
-    """exp(x) / sum(exp(x)) along `axis`."""
+    """exp(x) / Σ exp(x) along `axis`, computed stably (the max is subtracted first).
+
+    As `torch.nn.functional.softmax`; PyTorch's `dim=` keyword is accepted for `axis`.
+
+    Args:
+        x: a Tensor.
+        axis: the axis that sums to one (PyTorch's `dim`).
+
+    Returns:
+        A Tensor of `x`'s shape.
+
+    Examples:
+        >>> p = nn.functional.softmax(mg.tensor([[1.0, 2.0, 3.0]]), dim=1)
+        >>> p.numpy().round(4)
+        array([[0.09  , 0.2447, 0.6652]], dtype=float32)
+    """
     return x.softmax(axis=axis)
 
 
 @accepts_torch_keywords
 @mg.composite("log_softmax")
 def log_softmax(x: mg.Tensor, axis: int = -1) -> mg.Tensor:
-    """x - logsumexp(x) along `axis` (computed stably)."""
+    """x - logsumexp(x) along `axis`: the log of softmax, without its underflow.
+
+    As `torch.nn.functional.log_softmax`; `dim=` is accepted for `axis`. Feed it to
+    `nll_loss`, or use `cross_entropy` on the logits directly.
+
+    Args:
+        x: a Tensor.
+        axis: the class axis (PyTorch's `dim`).
+
+    Returns:
+        A Tensor of `x`'s shape.
+
+    Examples:
+        >>> nn.functional.log_softmax(mg.tensor([0.0, 0.0]), axis=-1).numpy().round(4)
+        array([-0.6931, -0.6931], dtype=float32)
+    """
     return x.log_softmax(axis=axis)
 
 
@@ -109,12 +139,36 @@ def _class_weight(weight: Any, num_classes: int, like: mg.Tensor, who: str) -> m
 @mg.composite("nll_loss")
 def nll_loss(input: mg.Tensor, target: Any, weight: Any = None, ignore_index: int = -100,
              reduction: str = "mean") -> mg.Tensor:
-    """Negative log-likelihood of class indices `target` under log-probabilities `input`,
-    exactly as PyTorch: the class axis is 1 ((N, C) with (N,) targets, (N, C, d1, ...)
-    with (N, d1, ...)), or (C,) with a 0-d target. `weight` (C,) scales each class;
-    targets equal to `ignore_index` count for nothing, and "mean" divides by the summed
-    weights of the others (NaN if there are none). Raises IndexError naming any other
-    target outside [0, C).
+    """Negative log-likelihood of class indices `target` under log-probabilities `input`.
+
+    Exactly as `torch.nn.functional.nll_loss`: the class axis is 1 ((N, C) with (N,)
+    targets, (N, C, d1, ...) with (N, d1, ...)), or (C,) with a 0-d target. `weight` (C,)
+    scales each class; targets equal to `ignore_index` count for nothing, and "mean"
+    divides by the summed weights of the others (NaN if there are none).
+
+    Args:
+        input: log-probabilities, e.g. from `log_softmax(logits, axis=1)`.
+        target: integer class indices (Tensor, list or array).
+        weight: optional (C,) per-class weights.
+        ignore_index: a target value that contributes nothing.
+        reduction: "mean", "sum" or "none".
+
+    Returns:
+        A 0-d Tensor, or the per-position losses for "none".
+
+    Raises:
+        ValueError: a bad `reduction`, 0-d input, or a target/weight shape that does not fit.
+        TypeError: non-integer targets.
+        IndexError: a target outside [0, C) (other than `ignore_index`), named.
+
+    Examples:
+        >>> log_p = mg.tensor([[0.1, 0.9], [0.8, 0.2]]).log()
+        >>> round(nn.functional.nll_loss(log_p, mg.tensor([1, 0])).item(), 4)
+        0.1643
+        >>> nn.functional.nll_loss(log_p, mg.tensor([1, 2]))
+        Traceback (most recent call last):
+        ...
+        IndexError: nll_loss target: index 2 is out of range; valid indices are [0, 2) or ignore_index=-100
     """
     _check_reduction(reduction)
     log_probs, unbatched = _classes_last(input, "nll_loss")
@@ -171,7 +225,33 @@ def cross_entropy(input: mg.Tensor, target: Any, weight: Any = None, ignore_inde
     `ignore_index` drops positions (index targets), `label_smoothing` ε mixes the target
     with the uniform distribution: (1 - ε) target + ε / C. For (B, T, C) logits, as a
     sequence model makes them: `cross_entropy(logits.reshape(-1, C), y.reshape(-1))` or
-    `cross_entropy(logits.permute(0, 2, 1), y)`.
+    `cross_entropy(logits.permute(0, 2, 1), y)`. Per position the loss is
+    -Σ_c y_c log ŷ_c with ŷ = softmax(input).
+
+    Args:
+        input: logits with the class axis 1 (or (C,)).
+        target: class indices, or class probabilities of the input's shape.
+        weight: optional (C,) per-class weights.
+        ignore_index: an index target that contributes nothing.
+        reduction: "mean", "sum" or "none".
+        label_smoothing: ε in [0, 1].
+
+    Returns:
+        A 0-d Tensor, or the per-position losses for "none".
+
+    Raises:
+        ValueError: bad `reduction` or `label_smoothing`, or shapes that do not fit.
+        TypeError: index targets that are not integers.
+        IndexError: an index target outside [0, C), named.
+
+    Examples:
+        >>> logits = mg.tensor([[2.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
+        >>> round(nn.functional.cross_entropy(logits, mg.tensor([0, 1])).item(), 4)
+        0.3606
+        >>> nn.functional.cross_entropy(logits, mg.tensor([0, 1]), reduction="none").numpy().round(4)
+        array([0.1698, 0.5514], dtype=float32)
+        >>> round(nn.functional.cross_entropy(logits, mg.tensor([0, 1]), label_smoothing=0.1).item(), 4)
+        0.4773
     """
     _check_reduction(reduction)
     if not 0.0 <= label_smoothing <= 1.0:
@@ -234,10 +314,32 @@ def _weighted(loss: mg.Tensor, weight: Any) -> mg.Tensor:
 @mg.composite("binary_cross_entropy")
 def binary_cross_entropy(probs: mg.Tensor, target: Any, weight: Any = None,
                          reduction: str = "mean") -> mg.Tensor:
-    """-w (t log p + (1 - t) log(1 - p)) for probabilities p in [0, 1].
+    """-w (t log p + (1 - t) log(1 - p)) for probabilities p in [0, 1], as PyTorch.
 
     Each log is clamped at -100 as in PyTorch, so p = 0 or 1 gives a finite loss.
     Prefer `binary_cross_entropy_with_logits`, which is stable for any logit.
+
+    Args:
+        probs: probabilities p, e.g. a sigmoid's output.
+        target: t of the same shape (0/1 or soft labels).
+        weight: optional weights broadcast against the loss.
+        reduction: "mean", "sum" or "none".
+
+    Returns:
+        A 0-d Tensor, or the elementwise losses for "none".
+
+    Raises:
+        ValueError: a bad `reduction` or a target of another shape.
+        RuntimeError: a probability outside [0, 1] (or NaN).
+
+    Examples:
+        >>> p = mg.tensor([0.9, 0.2])
+        >>> round(nn.functional.binary_cross_entropy(p, mg.tensor([1.0, 0.0])).item(), 4)
+        0.1643
+        >>> nn.functional.binary_cross_entropy(mg.tensor([1.5]), mg.tensor([1.0]))
+        Traceback (most recent call last):
+        ...
+        RuntimeError: binary_cross_entropy: all elements of input should be between 0 and 1 (they are probabilities); for logits use binary_cross_entropy_with_logits
     """
     _check_reduction(reduction)
     target = _as_like(target, probs)
@@ -255,11 +357,31 @@ def binary_cross_entropy(probs: mg.Tensor, target: Any, weight: Any = None,
 @mg.composite("binary_cross_entropy_with_logits")
 def binary_cross_entropy_with_logits(logits: mg.Tensor, target: Any, weight: Any = None,
                                      reduction: str = "mean", pos_weight: Any = None) -> mg.Tensor:
-    """Binary cross-entropy of sigmoid(logits), without ever forming the sigmoid.
+    """Binary cross-entropy of σ(logits), without ever forming the sigmoid.
 
-    Uses max(x, 0) - x t + log(1 + exp(-|x|)), which never overflows. `mg.maximum`
-    splits its gradient at a tie, so at x = 0 the gradient is exactly sigmoid(0) - t.
-    `pos_weight` p scales the positive term: -(p t log σ(x) + (1 - t) log(1 - σ(x))).
+    As PyTorch's: uses max(x, 0) - x t + log(1 + exp(-|x|)), which never overflows.
+    `mg.maximum` splits its gradient at a tie, so at x = 0 the gradient is exactly
+    σ(0) - t. `pos_weight` p scales the positive term:
+    -(p t log σ(x) + (1 - t) log(1 - σ(x))).
+
+    Args:
+        logits: x, any shape.
+        target: t of the same shape.
+        weight: optional weights broadcast against the loss.
+        reduction: "mean", "sum" or "none".
+        pos_weight: optional weight of the positive term, broadcast against `target`.
+
+    Returns:
+        A 0-d Tensor, or the elementwise losses for "none".
+
+    Raises:
+        ValueError: a bad `reduction` or a target of another shape.
+
+    Examples:
+        >>> x = mg.tensor([2.0, -1.0, 100.0])
+        >>> t = mg.tensor([1.0, 0.0, 1.0])
+        >>> nn.functional.binary_cross_entropy_with_logits(x, t, reduction="none").numpy().round(4)
+        array([0.1269, 0.3133, 0.    ], dtype=float32)
     """
     _check_reduction(reduction)
     target = _as_like(target, logits)
@@ -278,7 +400,26 @@ def binary_cross_entropy_with_logits(logits: mg.Tensor, target: Any, weight: Any
 
 @mg.composite("mse_loss")
 def mse_loss(prediction: mg.Tensor, target: Any, reduction: str = "mean") -> mg.Tensor:
-    """(prediction - target)^2, reduced."""
+    """Mean squared error (prediction - target)², reduced, as PyTorch.
+
+    A target of another shape broadcasts but warns, as PyTorch does, since that is
+    almost always a bug ((N, 1) predictions against (N,) targets).
+
+    Args:
+        prediction: any shape.
+        target: a Tensor, array or number.
+        reduction: "mean", "sum" or "none".
+
+    Returns:
+        A 0-d Tensor, or the elementwise squared errors for "none".
+
+    Raises:
+        ValueError: a bad `reduction`.
+
+    Examples:
+        >>> nn.functional.mse_loss(mg.tensor([1.0, 2.0]), mg.tensor([0.0, 4.0])).item()
+        2.5
+    """
     _check_reduction(reduction)
     target = _as_like(target, prediction)
     if tuple(target.shape) != tuple(prediction.shape):
@@ -291,7 +432,23 @@ def mse_loss(prediction: mg.Tensor, target: Any, reduction: str = "mean") -> mg.
 
 
 def l1_loss(prediction: mg.Tensor, target: Any, reduction: str = "mean") -> mg.Tensor:
-    """|prediction - target|, reduced."""
+    """Mean absolute error |prediction - target|, reduced, as PyTorch.
+
+    Args:
+        prediction: any shape.
+        target: a Tensor, array or number (broadcast).
+        reduction: "mean", "sum" or "none".
+
+    Returns:
+        A 0-d Tensor, or the elementwise absolute errors for "none".
+
+    Raises:
+        ValueError: a bad `reduction`.
+
+    Examples:
+        >>> nn.functional.l1_loss(mg.tensor([1.0, 2.0]), mg.tensor([0.0, 4.0]), reduction="sum").item()
+        3.0
+    """
     _check_reduction(reduction)
     return _reduce((prediction - _as_like(target, prediction)).abs(), reduction)
 
@@ -299,8 +456,27 @@ def l1_loss(prediction: mg.Tensor, target: Any, reduction: str = "mean") -> mg.T
 def dropout(x: mg.Tensor, p: float = 0.5, training: bool = True) -> mg.Tensor:
     """Inverted dropout: zero each element with probability p, scale the rest by 1/(1-p).
 
-    Identity when not training or p == 0. The mask comes from `mg.rand`, so it is
-    reproducible under `mg.manual_seed`.
+    As `torch.nn.functional.dropout`: the identity when not training or p == 0. The mask
+    comes from `mg.rand`, so it is reproducible under `mg.manual_seed`.
+
+    Args:
+        x: any Tensor.
+        p: the drop probability, in [0, 1].
+        training: False returns `x` unchanged.
+
+    Returns:
+        A Tensor of `x`'s shape.
+
+    Raises:
+        ValueError: `p` outside [0, 1].
+
+    Examples:
+        >>> mg.manual_seed(0)
+        >>> y = nn.functional.dropout(mg.ones(1000), p=0.2)
+        >>> sorted(set(y.tolist())), 700 < int((y > 0).sum().item()) < 900
+        ([0.0, 1.25], True)
+        >>> nn.functional.dropout(mg.ones(2), p=0.2, training=False).tolist()
+        [1.0, 1.0]
     """
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability must be in [0, 1], got {p}")
@@ -336,15 +512,50 @@ from .normalization import layer_norm, normalize  # noqa: F401
 
 
 def relu(x: mg.Tensor) -> mg.Tensor:
-    """max(x, 0)."""
+    """max(x, 0), elementwise, as `torch.nn.functional.relu`.
+
+    Args:
+        x: any Tensor.
+
+    Returns:
+        A Tensor of `x`'s shape.
+
+    Examples:
+        >>> nn.functional.relu(mg.tensor([-1.0, 2.0])).tolist()
+        [0.0, 2.0]
+    """
     return x.relu()
 
 
 def sigmoid(x: mg.Tensor) -> mg.Tensor:
+    """σ(x) = 1 / (1 + e⁻ˣ), elementwise, as `torch.nn.functional.sigmoid`.
+
+    Args:
+        x: any Tensor.
+
+    Returns:
+        A Tensor of `x`'s shape, values in (0, 1).
+
+    Examples:
+        >>> nn.functional.sigmoid(mg.tensor([0.0])).tolist()
+        [0.5]
+    """
     return x.sigmoid()
 
 
 def tanh(x: mg.Tensor) -> mg.Tensor:
+    """tanh(x), elementwise, as `torch.nn.functional.tanh`.
+
+    Args:
+        x: any Tensor.
+
+    Returns:
+        A Tensor of `x`'s shape, values in (-1, 1).
+
+    Examples:
+        >>> nn.functional.tanh(mg.tensor([0.0, 100.0])).tolist()
+        [0.0, 1.0]
+    """
     return x.tanh()
 
 

@@ -39,8 +39,28 @@ def _single(value: Any, name: str, who: str) -> int:
 def conv_padding(padding: Any, kernel_size: int, stride: int, dilation: int, who: str) -> tuple[int, int]:
     """(left, right) zero padding for an int, a 1-tuple, "valid" or "same".
 
-    "same" keeps the length at stride 1: the d·(K-1) extra positions are split with
-    the odd one on the right, as PyTorch does.
+    "same" keeps the length at stride 1: the dilation·(K-1) extra positions are split
+    with the odd one on the right, as PyTorch does.
+
+    Args:
+        padding: an int, a 1-tuple, "valid" or "same".
+        kernel_size: K.
+        stride: the stride ("same" needs 1).
+        dilation: the dilation.
+        who: the caller's name for error messages.
+
+    Returns:
+        `(left, right)`.
+
+    Raises:
+        ValueError: an unknown word, a negative padding, or "same" with stride > 1.
+        TypeError: a padding that is not an int (or 1-tuple).
+
+    Examples:
+        >>> nn.functional_conv.conv_padding("same", 4, 1, 1, "conv1d")
+        (1, 2)
+        >>> nn.functional_conv.conv_padding(2, 3, 1, 1, "conv1d")
+        (2, 2)
     """
     if isinstance(padding, str):
         if padding not in _PADDING_WORDS:
@@ -59,7 +79,23 @@ def conv_padding(padding: Any, kernel_size: int, stride: int, dilation: int, who
 
 
 def output_length(length: int, kernel_size: int, stride: int, dilation: int, left: int, right: int) -> int:
-    """L_out = floor((L + pads - d·(K-1) - 1) / stride) + 1 (PyTorch's formula)."""
+    """L_out = floor((L + pads - dilation·(K-1) - 1) / stride) + 1 (PyTorch's formula).
+
+    Args:
+        length: L.
+        kernel_size: K.
+        stride: the stride.
+        dilation: the dilation.
+        left: the padding on the left.
+        right: the padding on the right.
+
+    Returns:
+        The output length (< 1 means the input is too short).
+
+    Examples:
+        >>> nn.functional_conv.output_length(100, 5, 2, 1, 0, 0)
+        48
+    """
     return (length + left + right - dilation * (kernel_size - 1) - 1) // stride + 1
 
 
@@ -80,10 +116,45 @@ def _window_index(xp, kernel_size: int, length_out: int, stride: int, dilation: 
 
 
 class Conv1dFunction(mg.Function):
-    """y = conv1d(x, W) (+ b): im2col forward, col2im backward (see the module doc)."""
+    """y = conv1d(x, W) (+ b) as one first-order op: im2col forward, col2im backward.
+
+    The differentiable op behind `nn.functional.conv1d` (which checks its inputs;
+    call that instead). `mg.grad(..., create_graph=True)` through it raises, as for
+    any `mg.Function`.
+
+    Examples:
+        >>> x, w = mg.ones(1, 1, 4), mg.ones(1, 1, 2)
+        >>> nn.functional_conv.Conv1dFunction.apply(x, w, stride=1, left=0, right=0,
+        ...                                         dilation=1, groups=1).tolist()
+        [[[2.0, 2.0, 2.0]]]
+    """
 
     @staticmethod
     def forward(ctx, x, weight, *bias, stride, left, right, dilation, groups):
+        """The im2col forward: gather each tap's strided slice, then one matmul per group.
+
+        cols[n, c, k, j] = x_pad[n, c, j·stride + k·dilation];
+        y[n, o, j] = Σ_{c,k} W[o, c, k] · cols[n, c, k, j] + b[o].
+
+        Args:
+            ctx (Conv1dFunction): the graph node (keeps cols for backward).
+            x (array): (N, C_in, L).
+            weight (array): (C_out, C_in/groups, K).
+            *bias (array): an optional (C_out,).
+            stride (int): the stride.
+            left (int): zero padding on the left.
+            right (int): zero padding on the right.
+            dilation (int): the dilation.
+            groups (int): the number of channel groups.
+
+        Returns:
+            out (array): (N, C_out, L_out).
+
+        Examples:
+            >>> y = nn.functional.conv1d(mg.tensor([[[1.0, 2.0, 3.0, 4.0]]]), mg.tensor([[[1.0, -1.0]]]))
+            >>> y.tolist()
+            [[[-1.0, -1.0, -1.0]]]
+        """
         xp = ctx.xp
         batch = x.shape[0]
         out_channels, group_channels, kernel_size = weight.shape
@@ -105,6 +176,24 @@ class Conv1dFunction(mg.Function):
 
     @staticmethod
     def backward(ctx, grad_out):
+        """The adjoint: ∂L/∂W = Σ_n g colsᵀ, ∂L/∂cols = Wᵀ g then col2im, ∂L/∂b = Σ g.
+
+        col2im adds each tap's slice of the gathered gradient back into x's padded positions.
+
+        Args:
+            ctx (Conv1dFunction): the graph node.
+            grad_out (array): the (N, C_out, L_out) upstream gradient.
+
+        Returns:
+            grads (tuple): the gradients of (x, weight[, bias]); None for inputs that need none.
+
+        Examples:
+            >>> x = mg.ones(1, 1, 4, requires_grad=True)
+            >>> w = mg.ones(1, 1, 2, requires_grad=True)
+            >>> nn.functional.conv1d(x, w).sum().backward()
+            >>> x.grad.tolist(), w.grad.tolist()          # each x[i] is read by 1 or 2 windows
+            ([[[1.0, 2.0, 2.0, 1.0]]], [[[3.0, 3.0]]])
+        """
         xp = ctx.xp
         x, weight = ctx.inputs[0], ctx.inputs[1]
         padded_shape, stride, left, dilation, groups, kernel_size = ctx.geometry
@@ -136,11 +225,39 @@ class Conv1dFunction(mg.Function):
 
 def conv1d(input: mg.Tensor, weight: mg.Tensor, bias: mg.Tensor | None = None, stride: Any = 1,
            padding: Any = 0, dilation: Any = 1, groups: int = 1) -> mg.Tensor:
-    """torch.nn.functional.conv1d: input (N, C_in, L) or (C_in, L), weight
-    (C_out, C_in/groups, K), bias (C_out,) → (N, C_out, L_out) (or (C_out, L_out)).
+    """A 1-D convolution (cross-correlation, as every framework), as `torch.nn.functional.conv1d`.
 
-    `padding` is an int or "valid"/"same" ("same" needs stride 1). Raises ValueError
-    naming the shapes when channels, groups or lengths do not fit.
+    input (N, C_in, L) or (C_in, L), weight (C_out, C_in/groups, K), bias (C_out,) →
+    (N, C_out, L_out) (or (C_out, L_out)), with
+    y[n, o, j] = Σ_{c,k} W[o, c, k] · x_pad[n, c, j·stride + k·dilation] + b[o].
+
+    Args:
+        input: (N, C_in, L) or (C_in, L).
+        weight: (C_out, C_in/groups, K).
+        bias: (C_out,) or None.
+        stride: an int or 1-tuple.
+        padding: an int, 1-tuple, "valid" or "same" ("same" needs stride 1).
+        dilation: an int or 1-tuple.
+        groups: the number of independent channel groups.
+
+    Returns:
+        (N, C_out, L_out) or (C_out, L_out).
+
+    Raises:
+        ValueError: channels, groups, bias or lengths that do not fit, named.
+        TypeError: a size that is not an int.
+
+    Examples:
+        >>> x = mg.tensor([[[1.0, 2.0, 3.0, 4.0, 5.0]]])
+        >>> w = mg.tensor([[[1.0, 0.0, -1.0]]])
+        >>> nn.functional.conv1d(x, w).tolist()
+        [[[-2.0, -2.0, -2.0]]]
+        >>> nn.functional.conv1d(x, w, padding="same", dilation=2).tolist()
+        [[[-3.0, -4.0, -4.0, 2.0, 3.0]]]
+        >>> nn.functional.conv1d(x, mg.ones(1, 2, 3))
+        Traceback (most recent call last):
+        ...
+        ValueError: conv1d: input has 1 channels and weight is (1, 2, 3) with groups=1; need in_channels = weight.shape[1]·groups and out_channels divisible by groups
     """
     who = "conv1d"
     stride = _single(stride, "stride", who)
@@ -208,9 +325,31 @@ def _pool_geometry(x: mg.Tensor, kernel_size, stride, padding, dilation, who):
 
 def max_pool1d(input: mg.Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
                dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False) -> mg.Tensor:
-    """torch.nn.functional.max_pool1d: the max over each window (padding is -inf).
+    """The max over each window (padding is -inf), as `torch.nn.functional.max_pool1d`.
 
-    `ceil_mode` and `return_indices` are not supported (NotImplementedError).
+    The gradient goes to each window's maximum (split at ties, as `max` does).
+
+    Args:
+        input: (N, C, L) or (C, L).
+        kernel_size: the window length.
+        stride: the step between windows; None is `kernel_size`.
+        padding: at most kernel_size // 2 on each side.
+        dilation: the spacing between a window's elements.
+        ceil_mode: not supported; must be False.
+        return_indices: not supported; must be False.
+
+    Returns:
+        (N, C, L_out) or (C, L_out).
+
+    Raises:
+        ValueError: a bad shape, padding, or an input shorter than the window.
+        NotImplementedError: `ceil_mode` or `return_indices` set.
+
+    Examples:
+        >>> nn.functional.max_pool1d(mg.tensor([[1.0, 5.0, 2.0, 4.0]]), 2).tolist()
+        [[5.0, 4.0]]
+        >>> nn.functional.max_pool1d(mg.tensor([[1.0, 5.0, 2.0]]), 2, stride=1, padding=1).tolist()
+        [[1.0, 5.0, 5.0, 2.0]]
     """
     if ceil_mode or return_indices:
         raise NotImplementedError("max_pool1d: ceil_mode and return_indices are not supported")
@@ -224,10 +363,28 @@ def max_pool1d(input: mg.Tensor, kernel_size: Any, stride: Any = None, padding: 
 
 def avg_pool1d(input: mg.Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
                ceil_mode: bool = False, count_include_pad: bool = True) -> mg.Tensor:
-    """torch.nn.functional.avg_pool1d: the mean over each window.
+    """The mean over each window, as `torch.nn.functional.avg_pool1d`.
 
-    Zero padding counts in the mean unless `count_include_pad=False`. `ceil_mode` is
-    not supported (NotImplementedError).
+    Zero padding counts in the mean unless `count_include_pad=False`.
+
+    Args:
+        input: (N, C, L) or (C, L).
+        kernel_size: the window length.
+        stride: the step between windows; None is `kernel_size`.
+        padding: at most kernel_size // 2 on each side.
+        ceil_mode: not supported; must be False.
+        count_include_pad: whether padded zeros count in each mean's divisor.
+
+    Returns:
+        (N, C, L_out) or (C, L_out).
+
+    Raises:
+        ValueError: a bad shape, padding, or an input shorter than the window.
+        NotImplementedError: `ceil_mode` set.
+
+    Examples:
+        >>> nn.functional.avg_pool1d(mg.tensor([[1.0, 3.0, 5.0, 7.0]]), 2).tolist()
+        [[2.0, 6.0]]
     """
     if ceil_mode:
         raise NotImplementedError("avg_pool1d: ceil_mode is not supported")
@@ -247,12 +404,38 @@ def avg_pool1d(input: mg.Tensor, kernel_size: Any, stride: Any = None, padding: 
 def batch_norm(input: mg.Tensor, running_mean: mg.Tensor | None, running_var: mg.Tensor | None,
                weight: mg.Tensor | None = None, bias: mg.Tensor | None = None, training: bool = False,
                momentum: float = 0.1, eps: float = 1e-5) -> mg.Tensor:
-    """torch.nn.functional.batch_norm over the channel axis 1 of (N, C) or (N, C, L).
+    """Batch normalisation over the channel axis 1 of (N, C) or (N, C, L), as PyTorch's.
 
     Training normalises with the batch's own mean and (biased) variance,
-    x̂ = (x - μ) / sqrt(σ² + ε), y = γ x̂ + β, and updates the running statistics in
-    place: running ← (1 - momentum)·running + momentum·batch, with the *unbiased*
+    x̂ = (x - μ) / √(σ² + ε), y = γ x̂ + β, and updates the running statistics in place:
+    running ← (1 - momentum) · running + momentum · batch, with the *unbiased*
     variance, as PyTorch. Evaluation normalises with the running statistics.
+
+    Args:
+        input: (N, C) or (N, C, L).
+        running_mean: (C,) or None (updated in place in training).
+        running_var: (C,) or None (updated in place in training).
+        weight: γ (C,) or None.
+        bias: β (C,) or None.
+        training: use (and update with) the batch's statistics.
+        momentum: the new batch's weight in the running statistics.
+        eps: ε added to the variance.
+
+    Returns:
+        A Tensor of `input`'s shape.
+
+    Raises:
+        ValueError: a bad shape, statistics of the wrong size, one value per channel
+            in training, or evaluation without running statistics.
+
+    Examples:
+        >>> x = mg.tensor([[1.0], [3.0]])
+        >>> mean, var = mg.zeros(1), mg.ones(1)
+        >>> nn.functional.batch_norm(x, mean, var, training=True).numpy().round(3)
+        array([[-1.],
+               [ 1.]], dtype=float32)
+        >>> mean.tolist(), var.numpy().round(3)           # the unbiased batch variance is 2
+        ([0.20000000298023224], array([1.1], dtype=float32))
     """
     if input.ndim not in (2, 3):
         raise ValueError(f"batch_norm: expected (N, C) or (N, C, L) input, got shape {tuple(input.shape)}")

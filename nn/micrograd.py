@@ -30,9 +30,22 @@ def _as_input(x: Any, like: mg.Tensor, nin: int, who: str) -> mg.Tensor:
 
 
 class Neuron(Module):
-    """One unit: relu(w . x + b), or linear when `nonlin=False`.
+    """One unit: relu(w · x + b), or linear when `nonlin=False`, as micrograd's Neuron.
 
-    Returns a 0-d Tensor for one sample, shape (B,) for a batch.
+    Same arguments and initialisation as micrograd's `nn.py` (w ~ U(-1, 1), b = 0),
+    but `w` is one (nin,) Parameter rather than nin scalars.
+
+    Args:
+        nin: the number of inputs.
+        nonlin: True applies ReLU to the weighted sum.
+
+    Examples:
+        >>> mg.manual_seed(0)
+        >>> n = nn.Neuron(3)
+        >>> n, len(n.parameters()), n.w.shape
+        (ReLUNeuron(3), 2, (3,))
+        >>> n([1.0, 2.0, 3.0]).shape, n(mg.ones(5, 3)).shape
+        ((), (5,))
     """
 
     def __init__(self, nin: int, nonlin: bool = True):
@@ -43,6 +56,24 @@ class Neuron(Module):
         self.b = Parameter(mg.zeros(()))
 
     def forward(self, x: Any) -> mg.Tensor:
+        """Return relu(w · x + b) (or w · x + b) for one sample or a batch.
+
+        Args:
+            x: one sample (a list of floats or Tensors, or a (nin,) Tensor) or a (B, nin) batch.
+
+        Returns:
+            A 0-d Tensor for one sample, shape (B,) for a batch.
+
+        Raises:
+            ValueError: `x` is not (nin,) or (B, nin).
+
+        Examples:
+            >>> n = nn.Neuron(2, nonlin=False)
+            >>> with mg.no_grad():
+            ...     n.w.data[...] = 1.0
+            >>> n([2.0, -5.0]).item()
+            -3.0
+        """
         x = _as_input(x, self.w, self.nin, repr(self))
         act = x @ self.w + self.b
         return act.relu() if self.nonlin else act
@@ -54,8 +85,21 @@ class Neuron(Module):
 class Layer(Module):
     """`nout` neurons reading the same input, held as one (nout, nin) weight matrix.
 
-    Returns shape (nout,) for one sample and (B, nout) for a batch; a one-neuron
-    layer drops that axis (a scalar per sample), as micrograd's Layer does.
+    micrograd's Layer, vectorised: w ~ U(-1, 1), b = 0, ReLU unless `nonlin=False`. A
+    one-neuron layer drops the unit axis (a scalar per sample), as micrograd's does.
+
+    Args:
+        nin: the number of inputs.
+        nout: the number of neurons.
+        nonlin: True applies ReLU.
+
+    Examples:
+        >>> mg.manual_seed(0)
+        >>> layer = nn.Layer(3, 4)
+        >>> layer, layer.w.shape
+        (Layer(3 -> 4, ReLU), (4, 3))
+        >>> layer([1.0, 0.0, -1.0]).shape, layer(mg.ones(2, 3)).shape
+        ((4,), (2, 4))
     """
 
     def __init__(self, nin: int, nout: int, nonlin: bool = True):
@@ -71,6 +115,21 @@ class Layer(Module):
         return act.relu() if self.nonlin else act
 
     def forward(self, x: Any) -> mg.Tensor:
+        """Apply the layer to one sample or a batch.
+
+        Args:
+            x: one sample (a list or a (nin,) Tensor) or a (B, nin) batch.
+
+        Returns:
+            Shape (nout,) for one sample, (B, nout) for a batch; without the last axis when nout is 1.
+
+        Raises:
+            ValueError: `x` is not (nin,) or (B, nin).
+
+        Examples:
+            >>> nn.Layer(2, 1)(mg.ones(3, 2)).shape
+            (3,)
+        """
         out = self._affine(_as_input(x, self.w, self.nin, repr(self)))
         return out.squeeze(-1) if self.nout == 1 else out
 
@@ -81,7 +140,20 @@ class Layer(Module):
 class MLP(Module):
     """Layers of sizes nin -> nouts[0] -> ... -> nouts[-1]; ReLU between, linear at the end.
 
-    `MLP(3, [4, 4, 1])` has 41 parameters (scalars), exactly as in micrograd.
+    micrograd's MLP: `MLP(3, [4, 4, 1])` has 41 parameters (scalars), exactly as in
+    micrograd, held in 6 Parameter tensors. The layers are in `mlp.layers`.
+
+    Args:
+        nin: the number of inputs.
+        nouts: the size of each layer in order.
+
+    Examples:
+        >>> mg.manual_seed(0)
+        >>> model = nn.MLP(3, [4, 4, 1])
+        >>> sum(p.size for p in model.parameters())
+        41
+        >>> model([2.0, 3.0, -1.0]).shape, model(mg.ones(8, 3)).shape
+        ((), (8,))
     """
 
     def __init__(self, nin: int, nouts: list[int]):
@@ -92,6 +164,22 @@ class MLP(Module):
         )
 
     def forward(self, x: Any) -> mg.Tensor:
+        """Run every layer in turn on one sample or a batch.
+
+        Args:
+            x: one sample (a list or a (nin,) Tensor) or a (B, nin) batch.
+
+        Returns:
+            Shape (nouts[-1],) or (B, nouts[-1]); a scalar per sample when the last layer has one unit.
+
+        Raises:
+            ValueError: `x` is not (nin,) or (B, nin).
+
+        Examples:
+            >>> mg.manual_seed(0)
+            >>> nn.MLP(2, [3, 2])(mg.ones(4, 2)).shape
+            (4, 2)
+        """
         if not len(self.layers):
             return x
         first = self.layers[0]

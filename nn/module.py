@@ -19,8 +19,23 @@ import minigrad as mg
 class Parameter(mg.Tensor):
     """A Tensor that a Module registers as trainable; it always requires grad.
 
-    The data is taken from `data` (a Tensor, array, list or number). Floating
-    data keeps its dtype; Python floats get the default dtype.
+    Assigning a Parameter as a Module attribute is what puts it in `parameters()`,
+    `state_dict()` and the optimizer's reach, as `torch.nn.Parameter`. The data is taken
+    from `data` (a Tensor, which is detached first, an array, a list or a number);
+    floating data keeps its dtype and Python floats get the default dtype.
+
+    Args:
+        data: the initial values (Tensor, backend array, nested list or number).
+        requires_grad: kept for PyTorch's signature; True unless you freeze it.
+        dtype: a NumPy dtype or its name; None keeps the data's (floats: the default).
+        backend: "numpy" or "cupy" (PyTorch's "cpu"/"cuda" work too); None: the data's.
+
+    Examples:
+        >>> w = nn.Parameter([[1.0, 2.0]])
+        >>> w.requires_grad, w.shape, w.dtype
+        (True, (1, 2), dtype('float32'))
+        >>> w.is_leaf
+        True
     """
 
     def __init__(self, data: Any, requires_grad: bool = True, dtype: Any = None, backend: str | None = None):
@@ -37,7 +52,24 @@ def _join(prefix: str, name: str) -> str:
 
 
 def fresh_copy(array: Any) -> Any:
-    """A copy of a backend array that shares no memory with it (made on its own device)."""
+    """A copy of a backend array that shares no memory with it, made on its own device.
+
+    `load_state_dict` and the optimizers use it so that a later in-place update never
+    writes into an array the caller still holds.
+
+    Args:
+        array: a NumPy or CuPy array.
+
+    Returns:
+        A new array of the same backend, shape, dtype and values.
+
+    Examples:
+        >>> a = np.zeros(3)
+        >>> b = nn.module.fresh_copy(a)
+        >>> b[0] = 1.0
+        >>> a
+        array([0., 0., 0.])
+    """
     return mg.get_array_module(array).array(array, copy=True)
 
 
@@ -65,18 +97,52 @@ def _move_array(array: Any, backend: str) -> Any:
 
 
 class IncompatibleKeys(NamedTuple):
-    """What `load_state_dict(..., strict=False)` skipped."""
+    """What `load_state_dict(..., strict=False)` skipped, as PyTorch's named tuple.
+
+    Attributes:
+        missing_keys: the module's names that the state dict did not have.
+        unexpected_keys: the state dict's names that the module does not have.
+
+    Examples:
+        >>> model = nn.Linear(2, 1)
+        >>> model.load_state_dict({"weight": mg.zeros(1, 2), "scale": mg.ones(1)}, strict=False)
+        IncompatibleKeys(missing_keys=['bias'], unexpected_keys=['scale'])
+    """
 
     missing_keys: list
     unexpected_keys: list
 
 
 class Module:
-    """Base class of every layer and model.
+    """Base class of every layer and model, as `torch.nn.Module`.
 
-    Subclasses call `super().__init__()` first, assign Parameters, Modules and
-    buffers as attributes, and define `forward`. Calling the module calls
-    `forward`.
+    Subclasses call `super().__init__()` first, assign Parameters, Modules and buffers
+    as attributes (which registers them, in definition order) and define `forward`.
+    Calling the module calls `forward`, inside a graph scope named after the attribute
+    the module was registered under, so `mg.draw_graph(..., group="module")` can
+    cluster its ops. A plain list of Modules assigned as an attribute becomes a
+    `ModuleList`, so micrograd-style `self.layers = [...]` is not silently untrained.
+
+    Raises:
+        AttributeError: assigning a Parameter or Module before `Module.__init__` ran.
+        TypeError: assigning something else over a registered parameter, buffer or
+            submodule name (assign to `.data` to change a parameter's values).
+
+    Examples:
+        >>> class Affine(nn.Module):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.scale = nn.Parameter([2.0])
+        ...         self.shift = nn.Parameter([1.0])
+        ...     def forward(self, x):
+        ...         return x * self.scale + self.shift
+        >>> f = Affine()
+        >>> f(mg.tensor([1.0, 2.0])).tolist()
+        [3.0, 5.0]
+        >>> [name for name, _ in f.named_parameters()]
+        ['scale', 'shift']
+        >>> f
+        Affine(scale=(1,), shift=(1,))
     """
 
     training: bool
@@ -153,21 +219,72 @@ class Module:
         object.__delattr__(self, name)
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
-        """Register `param` under `name` (None reserves the slot, e.g. a missing bias)."""
+        """Register `param` under `name`, as PyTorch's `register_parameter`.
+
+        Attribute assignment does the same for a Parameter; this form also takes None,
+        which reserves the slot (a layer built with `bias=False` has `bias = None`).
+
+        Args:
+            name: the attribute name.
+            param: an `nn.Parameter` or None.
+
+        Raises:
+            TypeError: `param` is neither a Parameter nor None.
+
+        Examples:
+            >>> m = nn.Module()
+            >>> m.register_parameter("bias", None)
+            >>> m.bias is None, m.parameters()
+            (True, [])
+        """
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter('{name}') expects an nn.Parameter or None, got {type(param).__name__}")
         self._forget(name)
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: mg.Tensor | None) -> None:
-        """Register a non-trainable Tensor that `to()` moves and `state_dict()` saves."""
+        """Register a non-trainable Tensor that `to()` moves and `state_dict()` saves.
+
+        As PyTorch's `register_buffer` (always persistent here): BatchNorm's running
+        statistics are buffers. Buffers are not in `parameters()`, so no optimizer sees them.
+
+        Args:
+            name: the attribute name.
+            tensor: a Tensor, or None to reserve the name.
+
+        Raises:
+            TypeError: `tensor` is neither a Tensor nor None.
+
+        Examples:
+            >>> m = nn.Module()
+            >>> m.register_buffer("count", mg.zeros(1))
+            >>> list(m.state_dict()), m.parameters()
+            (['count'], [])
+        """
         if tensor is not None and not isinstance(tensor, mg.Tensor):
             raise TypeError(f"register_buffer('{name}') expects a Tensor or None, got {type(tensor).__name__}")
         self._forget(name)
         self._buffers[name] = tensor
 
     def add_module(self, name: str, module: Module | None) -> None:
-        """Register `module` under `name`; the name may be any string (e.g. '0')."""
+        """Register `module` under `name`, as PyTorch's `add_module`.
+
+        Unlike attribute assignment the name may be any string, e.g. `'0'`, which is how
+        `Sequential` and `ModuleList` number their children.
+
+        Args:
+            name: the child's name in dotted parameter paths.
+            module: an `nn.Module`, or None to reserve the name.
+
+        Raises:
+            TypeError: `module` is neither a Module nor None.
+
+        Examples:
+            >>> m = nn.Module()
+            >>> m.add_module("0", nn.Linear(2, 3))
+            >>> [name for name, _ in m.named_parameters()]
+            ['0.weight', '0.bias']
+        """
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module('{name}') expects an nn.Module or None, got {type(module).__name__}")
         self._forget(name)
@@ -176,7 +293,23 @@ class Module:
     # ------------------------------------------------------------------ traversal
 
     def named_parameters(self, prefix: str = "", recurse: bool = True) -> list[tuple[str, Parameter]]:
-        """(dotted name, Parameter) pairs in definition order; a shared Parameter once."""
+        """(dotted name, Parameter) pairs in definition order, as PyTorch's.
+
+        A Parameter shared by two submodules (tied weights) is listed once, under its
+        first name. The names are those of `state_dict()`, `nn.save` and `mg.draw_graph`.
+
+        Args:
+            prefix: a string put before every name (with a dot).
+            recurse: False lists only this module's own parameters.
+
+        Returns:
+            A list (not a generator, so `len()` works) of `(name, Parameter)` pairs.
+
+        Examples:
+            >>> model = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1))
+            >>> [(name, p.shape) for name, p in model.named_parameters()]
+            [('0.weight', (3, 2)), ('0.bias', (3,)), ('2.weight', (1, 3)), ('2.bias', (1,))]
+        """
         modules = self.named_modules(prefix) if recurse else [(prefix, self)]
         seen: set[int] = set()
         result = []
@@ -189,11 +322,38 @@ class Module:
         return result
 
     def parameters(self, recurse: bool = True) -> list[Parameter]:
-        """Every Parameter, in definition order (a list, so `len()` works as in micrograd)."""
+        """Every Parameter, in definition order, each once: what an optimizer is given.
+
+        As PyTorch's `parameters()`, but a list rather than a generator, so `len()` works
+        as in micrograd.
+
+        Args:
+            recurse: False lists only this module's own parameters.
+
+        Returns:
+            A list of Parameters.
+
+        Examples:
+            >>> model = nn.Linear(2, 3)
+            >>> len(model.parameters()), sum(p.size for p in model.parameters())
+            (2, 9)
+        """
         return [param for _, param in self.named_parameters(recurse=recurse)]
 
     def named_buffers(self, prefix: str = "", recurse: bool = True) -> list[tuple[str, mg.Tensor]]:
-        """(dotted name, buffer) pairs in definition order."""
+        """(dotted name, buffer) pairs in definition order, as PyTorch's.
+
+        Args:
+            prefix: a string put before every name (with a dot).
+            recurse: False lists only this module's own buffers.
+
+        Returns:
+            A list of `(name, Tensor)` pairs; reserved (None) buffers are left out.
+
+        Examples:
+            >>> [name for name, _ in nn.BatchNorm1d(3).named_buffers()]
+            ['running_mean', 'running_var', 'num_batches_tracked']
+        """
         modules = self.named_modules(prefix) if recurse else [(prefix, self)]
         return [
             (_join(module_prefix, name), buffer)
@@ -203,17 +363,62 @@ class Module:
         ]
 
     def buffers(self, recurse: bool = True) -> list[mg.Tensor]:
+        """Every buffer (non-trainable saved Tensor), in definition order.
+
+        Args:
+            recurse: False lists only this module's own buffers.
+
+        Returns:
+            A list of Tensors, as `named_buffers()` without the names.
+
+        Examples:
+            >>> [b.shape for b in nn.BatchNorm1d(3).buffers()]
+            [(3,), (3,), ()]
+        """
         return [buffer for _, buffer in self.named_buffers(recurse=recurse)]
 
     def named_children(self) -> list[tuple[str, Module]]:
-        """The direct submodules with their attribute names."""
+        """The direct submodules with their attribute names, in definition order.
+
+        Returns:
+            A list of `(name, Module)` pairs; reserved (None) slots are left out.
+
+        Examples:
+            >>> model = nn.Sequential(nn.Linear(2, 3), nn.Tanh())
+            >>> model.named_children()
+            [('0', Linear(in_features=2, out_features=3, bias=True)), ('1', Tanh())]
+        """
         return [(name, module) for name, module in self._modules.items() if module is not None]
 
     def children(self) -> list[Module]:
+        """The direct submodules, in definition order.
+
+        Returns:
+            A list of Modules, as `named_children()` without the names.
+
+        Examples:
+            >>> nn.Sequential(nn.Linear(2, 3), nn.Tanh()).children()
+            [Linear(in_features=2, out_features=3, bias=True), Tanh()]
+        """
         return [module for _, module in self.named_children()]
 
     def named_modules(self, prefix: str = "") -> list[tuple[str, Module]]:
-        """This module and every descendant, depth first, each once: ('', self) comes first."""
+        """This module and every descendant, depth first, each once; `('', self)` comes first.
+
+        As PyTorch's. The walk is iterative, so very deep trees cannot hit Python's
+        recursion limit.
+
+        Args:
+            prefix: the name given to this module (and put before every other name).
+
+        Returns:
+            A list of `(dotted name, Module)` pairs.
+
+        Examples:
+            >>> model = nn.Sequential(nn.Linear(2, 3), nn.Sequential(nn.Tanh()))
+            >>> [name for name, _ in model.named_modules()]
+            ['', '0', '1', '1.0']
+        """
         result: list[tuple[str, Module]] = []
         seen: set[int] = set()
         stack: list[tuple[str, Module]] = [(prefix, self)]
@@ -228,31 +433,96 @@ class Module:
         return result
 
     def modules(self) -> list[Module]:
+        """This module and every descendant, depth first, each once.
+
+        Returns:
+            A list of Modules, as `named_modules()` without the names.
+
+        Examples:
+            >>> [type(m).__name__ for m in nn.Sequential(nn.Linear(2, 3), nn.Tanh()).modules()]
+            ['Sequential', 'Linear', 'Tanh']
+        """
         return [module for _, module in self.named_modules()]
 
     # ------------------------------------------------------------------ training state
 
     def zero_grad(self) -> None:
-        """Forget every parameter's gradient (`.grad = None`), as micrograd's zero_grad."""
+        """Forget every parameter's gradient (`.grad = None`), as micrograd's `zero_grad`.
+
+        PyTorch's default (`set_to_none=True`) does the same; the next backward then stores
+        a fresh gradient instead of adding into an old one.
+
+        Examples:
+            >>> model = nn.Linear(2, 1)
+            >>> model(mg.ones(1, 2)).sum().backward()
+            >>> model.weight.grad is None
+            False
+            >>> model.zero_grad()
+            >>> model.weight.grad is None
+            True
+        """
         for param in self.parameters():
             param.grad = None
 
     def train(self, mode: bool = True) -> Module:
-        """Put this module and all descendants in training mode (Dropout active); returns self."""
+        """Put this module and all its descendants in training mode; returns self.
+
+        As PyTorch's: Dropout drops and BatchNorm uses (and updates) batch statistics.
+
+        Args:
+            mode: False is the same as `eval()`.
+
+        Returns:
+            This module, so `model.train()` can be chained.
+
+        Examples:
+            >>> model = nn.Sequential(nn.Linear(2, 2), nn.Dropout(0.5))
+            >>> model.train(False)[1].training
+            False
+            >>> model.train()[1].training
+            True
+        """
         for module in self.modules():
             object.__setattr__(module, "training", bool(mode))
         return self
 
     def eval(self) -> Module:
-        """Evaluation mode (Dropout is the identity); returns self."""
+        """Evaluation mode for this module and its descendants; returns self.
+
+        Dropout becomes the identity and BatchNorm uses its running statistics, as
+        PyTorch's `eval()`. It does not turn off gradient recording: use `mg.no_grad()`.
+
+        Returns:
+            This module.
+
+        Examples:
+            >>> drop = nn.Dropout(0.5).eval()
+            >>> drop.training, drop(mg.ones(3)).tolist()
+            (False, [1.0, 1.0, 1.0])
+        """
         return self.train(False)
 
     def to(self, backend: str) -> Module:
         """Move every parameter, gradient and buffer to `backend` in place; returns self.
 
-        The Parameter objects stay the same, so an optimizer built before the move
-        keeps working (its state moves on its next step). PyTorch's device names work
-        too: "cpu" is "numpy", "cuda" is "cupy".
+        The Parameter objects stay the same, so an optimizer built before the move keeps
+        working (its state moves on its next step). PyTorch's device names work too:
+        "cpu" is "numpy", "cuda" is "cupy". Unlike PyTorch it takes no dtype.
+
+        Args:
+            backend: "numpy", "cupy", "cpu" or "cuda".
+
+        Returns:
+            This module.
+
+        Raises:
+            ValueError: an unknown backend name.
+            mg.BackendUnavailableError: CuPy is not installed (for "cupy"/"cuda"); a RuntimeError.
+
+        Examples:
+            >>> model = nn.Linear(2, 1).to("cpu")
+            >>> model.weight.backend
+            'numpy'
         """
         backend = mg.get_backend_name(backend)
         with mg.no_grad():
@@ -278,19 +548,57 @@ class Module:
         return items
 
     def state_dict(self) -> OrderedDict:
-        """Dotted name -> detached Tensor (sharing data) for every parameter and buffer."""
+        """Dotted name -> detached Tensor for every parameter and buffer, PyTorch's order.
+
+        Each module's parameters come first, then its buffers, then its children. The
+        Tensors share data with the module (no copy); a tensor shared by two submodules
+        appears under each of its names, so checkpoints of tied weights load either way.
+        `nn.save(model.state_dict(), path)` writes it as safetensors.
+
+        Returns:
+            An `OrderedDict` of name -> Tensor.
+
+        Examples:
+            >>> sd = nn.Linear(2, 3).state_dict()
+            >>> [(name, t.shape) for name, t in sd.items()]
+            [('weight', (3, 2)), ('bias', (3,))]
+        """
         return OrderedDict((name, tensor.detach()) for name, tensor in self._state_items())
 
     def load_state_dict(self, state_dict: Mapping, strict: bool = True) -> IncompatibleKeys:
         """Copy `state_dict` into this module's existing Parameters and buffers.
 
         Everything is checked before anything changes: missing keys, unexpected keys
-        (both only when `strict`), wrong shapes and values of a dtype that cannot be
-        cast to the parameter's (strings, dates, complex into real, floating into
-        integer) are all listed by name in one `RuntimeError`, and a failed load
-        leaves the module untouched. Values (Tensors or arrays) are cast to each
-        parameter's dtype and moved to its backend. Returns the (missing_keys,
-        unexpected_keys) that a non-strict load skipped. A non-mapping is a TypeError.
+        (both only when `strict`), wrong shapes and values of a dtype that cannot be cast
+        to the parameter's (strings, complex into real, floating into integer) are all
+        listed by name in one `RuntimeError`, and a failed load leaves the module
+        untouched. Values (Tensors or arrays) are cast to each parameter's dtype, moved to
+        its backend and copied, so later training never writes into the caller's arrays.
+        As PyTorch's, except that PyTorch would also truncate floats into integer buffers.
+
+        Args:
+            state_dict: a mapping name -> Tensor or array (from `state_dict()` or `nn.load`).
+            strict: False skips missing and unexpected keys instead of raising.
+
+        Returns:
+            `IncompatibleKeys(missing_keys, unexpected_keys)`: what a non-strict load skipped.
+
+        Raises:
+            TypeError: `state_dict` is not a mapping.
+            RuntimeError: any problem listed above; nothing was changed.
+
+        Examples:
+            >>> a, b = nn.Linear(2, 1), nn.Linear(2, 1)
+            >>> b.load_state_dict(a.state_dict())
+            IncompatibleKeys(missing_keys=[], unexpected_keys=[])
+            >>> bool((a.weight == b.weight).all())
+            True
+            >>> b.load_state_dict({"weight": mg.zeros(1, 3)})
+            Traceback (most recent call last):
+            ...
+            RuntimeError: Error(s) in loading state_dict for Linear (nothing was changed):
+              missing keys: bias
+              wrong shapes: weight: checkpoint (1, 3), model (1, 2)
         """
         if not isinstance(state_dict, Mapping):
             raise TypeError(
@@ -340,6 +648,27 @@ class Module:
     # ------------------------------------------------------------------ calling and printing
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The computation of this module; subclasses define it. Call the module, not this.
+
+        `module(x)` calls `forward(x)` inside the module's graph scope, as PyTorch's
+        `__call__` does with hooks.
+
+        Args:
+            *args: whatever the subclass's computation takes.
+        **kwargs: its keyword arguments.
+
+        Returns:
+            Whatever the subclass's computation returns.
+
+        Raises:
+            NotImplementedError: the subclass defined no `forward`.
+
+        Examples:
+            >>> nn.Module()(1.0)
+            Traceback (most recent call last):
+            ...
+            NotImplementedError: Module must define forward()
+        """
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -352,7 +681,21 @@ class Module:
             return self.forward(*args, **kwargs)
 
     def extra_repr(self) -> str:
-        """The text inside this module's parentheses; by default its own parameter shapes."""
+        """The text inside this module's parentheses in its `repr`; override to show settings.
+
+        By default it lists this module's own parameter and buffer shapes, as in
+        `Affine(scale=(1,), shift=(1,))`; layers override it with their constructor
+        arguments, as PyTorch's.
+
+        Returns:
+            A string (empty when there is nothing to show).
+
+        Examples:
+            >>> m = nn.Module()
+            >>> m.w = nn.Parameter(mg.zeros(2, 3))
+            >>> m.extra_repr()
+            'w=(2, 3)'
+        """
         parts = [f"{name}={tuple(param.shape)}" for name, param in self._parameters.items() if param is not None]
         parts += [f"{name}={tuple(buf.shape)} buffer" for name, buf in self._buffers.items() if buf is not None]
         return ", ".join(parts)
@@ -371,6 +714,22 @@ class _ModuleSequence(Module):
     """What Sequential and ModuleList share: numbered children, len, iteration, indexing."""
 
     def append(self, module: Module):
+        """Add `module` at the end, named by its position (`'0'`, `'1'`, ...); returns self.
+
+        Args:
+            module: an `nn.Module`.
+
+        Returns:
+            container (Module): this container, for chaining.
+
+        Raises:
+            TypeError: `module` is not a Module.
+
+        Examples:
+            >>> layers = nn.ModuleList().append(nn.Linear(2, 2)).append(nn.Tanh())
+            >>> len(layers), [name for name, _ in layers.named_children()]
+            (2, ['0', '1'])
+        """
         name = f"{type(self).__name__}.append"
         self.add_module(str(len(self._modules)), _check_module(module, name))
         return self
@@ -389,9 +748,28 @@ class _ModuleSequence(Module):
 
 
 class Sequential(_ModuleSequence):
-    """Modules applied one after another: `Sequential(Linear(2, 8), Tanh(), Linear(8, 1))`.
+    """Modules applied one after another, as `torch.nn.Sequential`.
 
-    Also accepts one dict (name -> module) to choose the names.
+    Children are named `'0'`, `'1'`, ... (so parameter names are `'0.weight'`, as in
+    PyTorch); one dict argument (name -> module) chooses the names instead. Indexing
+    with an int gives a child, with a slice a new Sequential of the same children.
+
+    Args:
+        *modules: the modules in order, or one dict name -> module.
+
+    Raises:
+        TypeError: an argument is not a Module.
+
+    Examples:
+        >>> mg.manual_seed(0)
+        >>> model = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 1))
+        >>> model(mg.ones(4, 2)).shape
+        (4, 1)
+        >>> model[:2]
+        Sequential(
+          (0): Linear(in_features=2, out_features=8, bias=True)
+          (1): Tanh()
+        )
     """
 
     def __init__(self, *modules: Module | dict):
@@ -408,16 +786,45 @@ class Sequential(_ModuleSequence):
         return Sequential(*modules)
 
     def forward(self, x: Any) -> Any:
+        """Feed `x` through each child in order and return the last one's output.
+
+        Args:
+            x: the first module's input.
+
+        Returns:
+            The last module's output (`x` itself when the Sequential is empty).
+
+        Examples:
+            >>> nn.Sequential(nn.ReLU(), nn.Tanh())(mg.tensor([-1.0, 0.5])).numpy().round(4)
+            array([0.    , 0.4621], dtype=float32)
+        """
         for module in self._modules.values():
             x = module(x)
         return x
 
 
 class ModuleList(_ModuleSequence):
-    """A list of Modules whose parameters are registered as '0', '1', ...
+    """A list of Modules whose parameters are registered as `'0'`, `'1'`, ...
 
-    Use it (or assign a plain list of modules, which becomes one) for a variable
-    number of layers; unlike Sequential it has no forward of its own.
+    As `torch.nn.ModuleList`: use it (or assign a plain list of modules, which becomes
+    one) for a variable number of layers. Unlike Sequential it has no forward of its
+    own: iterate over it and call each module.
+
+    Args:
+        modules: an iterable of Modules to start with.
+
+    Raises:
+        TypeError: an item is not a Module.
+
+    Examples:
+        >>> layers = nn.ModuleList([nn.Linear(2, 2) for _ in range(3)])
+        >>> len(layers), len(layers.parameters())
+        (3, 6)
+        >>> x = mg.ones(1, 2)
+        >>> for layer in layers:
+        ...     x = layer(x).tanh()
+        >>> x.shape
+        (1, 2)
     """
 
     def __init__(self, modules: Iterable[Module] | None = None):
@@ -430,6 +837,21 @@ class ModuleList(_ModuleSequence):
         return ModuleList(modules)
 
     def extend(self, modules: Iterable[Module]) -> ModuleList:
+        """Append each module of `modules` in order; returns self.
+
+        Args:
+            modules: an iterable of Modules.
+
+        Returns:
+            This ModuleList.
+
+        Raises:
+            TypeError: an item is not a Module (the ones before it were appended).
+
+        Examples:
+            >>> len(nn.ModuleList().extend([nn.Tanh(), nn.ReLU()]))
+            2
+        """
         for module in modules:
             self.append(module)
         return self
@@ -439,6 +861,24 @@ class ModuleList(_ModuleSequence):
         self._modules[name] = _named(_check_module(module, f"ModuleList[{index}]"), name)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """Always raises: a ModuleList has no forward; iterate over it and call each module.
+
+        Args:
+            *args: ignored.
+        **kwargs: ignored.
+
+        Returns:
+            Never returns.
+
+        Raises:
+            NotImplementedError: always.
+
+        Examples:
+            >>> nn.ModuleList([nn.Tanh()])(mg.ones(1))
+            Traceback (most recent call last):
+            ...
+            NotImplementedError: ModuleList has no forward(); iterate over it and call each module
+        """
         raise NotImplementedError("ModuleList has no forward(); iterate over it and call each module")
 
 

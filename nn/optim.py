@@ -22,8 +22,33 @@ from .module import Parameter, fresh_copy
 
 
 class Optimizer:
-    """Base class: holds param_groups (dicts of hyperparameters plus 'params') and
-    per-parameter state; subclasses implement `_update(param, group, state)`."""
+    """Base class of the optimizers, as `torch.optim.Optimizer`.
+
+    Holds `param_groups` (dicts of hyperparameters plus `'params'`) and per-parameter
+    `state`; subclasses implement `_update(param, group, state)`, which works on the
+    raw backend arrays, so a step records no graph and never leaves the device.
+    `params` may be any iterable of leaf Tensors that require grad (Parameters or
+    not), or of param-group dicts overriding the defaults, as PyTorch.
+
+    Args:
+        params: an iterable of Tensors, or of dicts with a `'params'` entry.
+        defaults: the hyperparameters every group starts from.
+
+    Raises:
+        ValueError: an empty parameter list, a parameter listed twice, or a bad hyperparameter.
+        TypeError: a parameter that is not a leaf Tensor requiring grad, or an unknown hyperparameter.
+
+    Examples:
+        >>> model = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 1))
+        >>> opt = nn.optim.SGD([{"params": model[0].parameters()},
+        ...                     {"params": model[1].parameters(), "lr": 0.01}], lr=0.1)
+        >>> [group["lr"] for group in opt.param_groups]
+        [0.1, 0.01]
+        >>> nn.optim.SGD([mg.ones(2)], lr=0.1)
+        Traceback (most recent call last):
+        ...
+        TypeError: SGD can only optimize leaf tensors that require grad, but item 0 is a tensor that does not require grad; pass model.parameters(), or tensors made with requires_grad=True (w = mg.randn(3, requires_grad=True))
+    """
 
     def __init__(self, params: Iterable[Parameter] | Iterable[dict], defaults: dict):
         self.defaults = dict(defaults)
@@ -40,7 +65,28 @@ class Optimizer:
             self.add_param_group(group)
 
     def add_param_group(self, group: dict) -> None:
-        """Add a dict with 'params' and optional hyperparameters overriding the defaults."""
+        """Add a group: a dict with `'params'` and optional hyperparameters overriding the defaults.
+
+        As PyTorch's, e.g. to start training a frozen part of a model with its own rate.
+
+        Args:
+            group: `{"params": tensors, "lr": ..., ...}`.
+
+        Returns:
+            None.
+
+        Raises:
+            TypeError: not a dict with `'params'`, an unknown hyperparameter, or a parameter
+                that is not a leaf requiring grad.
+            ValueError: an empty group, a parameter already in a group, or a bad value.
+
+        Examples:
+            >>> a, b = nn.Parameter([1.0]), nn.Parameter([2.0])
+            >>> opt = nn.optim.Adam([a], lr=1e-3)
+            >>> opt.add_param_group({"params": [b], "lr": 1e-2})
+            >>> len(opt.param_groups), opt.param_groups[1]["betas"]
+            (2, (0.9, 0.999))
+        """
         if not isinstance(group, dict) or "params" not in group:
             raise TypeError(f"{type(self).__name__}: a parameter group must be a dict with a 'params' entry")
         params = group["params"]
@@ -74,17 +120,57 @@ class Optimizer:
             _check_number(self, group, "weight_decay", "weight_decay")
 
     def zero_grad(self) -> None:
-        """Forget every gradient (`.grad = None`) before the next backward."""
+        """Forget every gradient (`.grad = None`) before the next backward.
+
+        As PyTorch's default (`set_to_none=True`).
+
+        Returns:
+            None.
+
+        Examples:
+            >>> w = nn.Parameter([1.0])
+            >>> opt = nn.optim.SGD([w], lr=0.1)
+            >>> (w * 2).sum().backward()
+            >>> opt.zero_grad()
+            >>> w.grad is None
+            True
+        """
         for group in self.param_groups:
             for param in group["params"]:
                 param.grad = None
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Update every parameter that has a gradient; returns closure() if one is given.
+        """Update every parameter that has a gradient; returns `closure()` if one is given.
 
-        All or nothing: every gradient (and state buffer) is checked against its
-        parameter's shape, dtype and backend before the first parameter is touched, and
-        a mismatch is a RuntimeError naming each offending parameter.
+        Parameters whose `.grad` is None are skipped, as PyTorch. All or nothing: every
+        gradient (and state buffer) is checked against its parameter's shape, dtype and
+        backend before the first parameter is touched, and a mismatch is a RuntimeError
+        naming each offending parameter.
+
+        Args:
+            closure: optional; re-evaluates the model and returns the loss (run with grad enabled).
+
+        Returns:
+            The closure's result, or None.
+
+        Raises:
+            RuntimeError: a gradient or state buffer that does not fit its parameter, or a
+                sparse gradient this optimizer cannot apply; nothing was updated.
+
+        Examples:
+            >>> w = nn.Parameter([1.0, -2.0])
+            >>> opt = nn.optim.SGD([w], lr=0.1)
+            >>> (w * w).sum().backward()
+            >>> opt.step()
+            >>> w.tolist()
+            [0.800000011920929, -1.600000023841858]
+            >>> emb = nn.Embedding(3, 2, sparse=True)
+            >>> adam = nn.optim.Adam(emb.parameters())
+            >>> emb([0]).sum().backward()
+            >>> adam.step()
+            Traceback (most recent call last):
+            ...
+            RuntimeError: Adam does not support sparse gradients, please consider SparseAdam instead ...
         """
         loss = None
         if closure is not None:
@@ -150,7 +236,24 @@ class Optimizer:
         return [param for group in self.param_groups for param in group["params"]]
 
     def state_dict(self) -> dict:
-        """{'state': {param index: {name: Tensor or number}}, 'param_groups': [...]}, as PyTorch."""
+        """The optimizer's hyperparameters and buffers, in PyTorch's layout.
+
+        `{'state': {param index: {name: Tensor or number}}, 'param_groups': [...]}` with
+        parameters numbered in group order; `nn.save` writes it and `load_state_dict`
+        restores it. Buffers are given as Tensors, counters as numbers.
+
+        Returns:
+            A dict with `'state'` and `'param_groups'`.
+
+        Examples:
+            >>> w = nn.Parameter([1.0])
+            >>> opt = nn.optim.Adam([w], lr=0.1)
+            >>> (w * w).sum().backward()
+            >>> opt.step()
+            >>> sd = opt.state_dict()
+            >>> sorted(sd["state"][0]), sd["param_groups"][0]["params"]
+            (['exp_avg', 'exp_avg_sq', 'step'], [0])
+        """
         params = self._all_params()
         index = {id(param): i for i, param in enumerate(params)}
         state = {}
@@ -171,9 +274,30 @@ class Optimizer:
     def load_state_dict(self, state_dict: dict) -> None:
         """Restore hyperparameters and buffers saved by `state_dict()` (maybe via nn.save/nn.load).
 
-        The saved groups must have the same sizes as this optimizer's; buffers must
-        have their parameters' shapes. Everything is checked before anything
-        changes; buffers move to each parameter's backend and dtype.
+        The saved groups must have the same sizes as this optimizer's; buffers must have
+        their parameters' shapes. Everything is checked before anything changes; buffers
+        are copied onto each parameter's backend and dtype.
+
+        Args:
+            state_dict: a dict from `state_dict()`.
+
+        Returns:
+            None.
+
+        Raises:
+            ValueError: not a dict with `'state'` and `'param_groups'`, group sizes that
+                differ, an unknown parameter index, a wrong-shaped buffer or a bad
+                hyperparameter; nothing was changed.
+
+        Examples:
+            >>> w = nn.Parameter([1.0])
+            >>> opt = nn.optim.SGD([w], lr=0.1, momentum=0.9)
+            >>> (w * w).sum().backward()
+            >>> opt.step()
+            >>> fresh = nn.optim.SGD([w], lr=0.5, momentum=0.9)
+            >>> fresh.load_state_dict(opt.state_dict())
+            >>> fresh.param_groups[0]["lr"], fresh.state_dict()["state"][0]["momentum_buffer"].tolist()
+            (0.1, [2.0])
         """
         try:
             saved_groups = list(state_dict["param_groups"])
@@ -254,11 +378,36 @@ def _describe(array: Any) -> str:
 
 
 class SGD(Optimizer):
-    """Stochastic gradient descent, PyTorch's formulation.
+    """Stochastic gradient descent with momentum, Nesterov and weight decay, as `torch.optim.SGD`.
 
-    g = grad + weight_decay * p;  with momentum: buf = momentum * buf + (1 - dampening) * g
-    (buf = g on the first step) and g = buf, or g + momentum * buf with Nesterov;
-    then p -= lr * g.
+    PyTorch's formulation, step for step: g = grad + weight_decay · p; with momentum
+    buf = momentum · buf + (1 - dampening) · g (buf = g on the first step) and g = buf,
+    or g + momentum · buf with Nesterov; then p -= lr · g. A row-sparse gradient
+    (`nn.Embedding(sparse=True)`) updates only its rows, so it needs momentum = 0 and
+    weight_decay = 0. Pass the hyperparameters after `momentum` by keyword: PyTorch's
+    positional order is (lr, momentum, dampening, weight_decay), this one's (lr, momentum,
+    weight_decay, dampening).
+
+    Args:
+        params: Tensors or param-group dicts.
+        lr: the learning rate (required here; PyTorch 2.x defaults to 1e-3).
+        momentum: the momentum factor.
+        weight_decay: the L2 penalty.
+        dampening: damps the momentum's new gradient.
+        nesterov: Nesterov momentum (needs momentum > 0, dampening = 0).
+
+    Raises:
+        TypeError, ValueError: as `Optimizer`, or a bad Nesterov setting.
+
+    Examples:
+        >>> w = nn.Parameter([1.0])
+        >>> opt = nn.optim.SGD([w], lr=0.1, momentum=0.9)
+        >>> for _ in range(2):
+        ...     opt.zero_grad()
+        ...     (w * w).sum().backward()
+        ...     opt.step()
+        >>> round(w.item(), 4)
+        0.46
     """
 
     def __init__(self, params: Iterable[Parameter] | Iterable[dict], lr: float, momentum: float = 0.0,
@@ -301,13 +450,33 @@ class SGD(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam (Kingma & Ba), PyTorch's formulation.
+    """Adam (Kingma & Ba), PyTorch's formulation, as `torch.optim.Adam`.
 
-    m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
-    p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
+    m = β1 m + (1 - β1) g;  v = β2 v + (1 - β2) g²;
+    p -= lr / (1 - β1ᵗ) · m / (√v / √(1 - β2ᵗ) + ε).
     `weight_decay` is the L2 form (added to g), unless `decoupled_weight_decay`
-    (AdamW), where p *= 1 - lr * weight_decay before the update.
-    `amsgrad` uses the running maximum of v.
+    (AdamW), where p *= 1 - lr · weight_decay before the update. `amsgrad` uses the
+    running maximum of v.
+
+    Args:
+        params: Tensors or param-group dicts.
+        lr: the learning rate.
+        betas: (β1, β2), each in [0, 1).
+        eps: ε, added to the denominator.
+        weight_decay: the L2 (or decoupled) penalty.
+        amsgrad: use max(v) so far.
+        decoupled_weight_decay: AdamW's decay.
+
+    Raises:
+        TypeError, ValueError: as `Optimizer`, or bad betas or eps.
+
+    Examples:
+        >>> w = nn.Parameter([1.0])
+        >>> opt = nn.optim.Adam([w], lr=0.1)
+        >>> (w * w).sum().backward()
+        >>> opt.step()
+        >>> round(w.item(), 4)
+        0.9
     """
 
     def __init__(self, params: Iterable[Parameter] | Iterable[dict], lr: float = 1e-3,
@@ -361,8 +530,30 @@ class Adam(Optimizer):
 
 
 class AdamW(Adam):
-    """Adam with decoupled weight decay (Loshchilov & Hutter): p *= 1 - lr * weight_decay
-    each step, independent of the gradient statistics. Default weight_decay 1e-2, as PyTorch."""
+    """Adam with decoupled weight decay (Loshchilov & Hutter), as `torch.optim.AdamW`.
+
+    p *= 1 - lr · weight_decay each step, independent of the gradient statistics, then
+    the Adam update. Default weight_decay 1e-2, as PyTorch.
+
+    Args:
+        params: Tensors or param-group dicts.
+        lr: the learning rate.
+        betas: (β1, β2).
+        eps: ε.
+        weight_decay: the decoupled decay.
+        amsgrad: use max(v) so far.
+
+    Raises:
+        TypeError, ValueError: as `Adam`.
+
+    Examples:
+        >>> w = nn.Parameter([1.0])
+        >>> opt = nn.optim.AdamW([w], lr=0.1)
+        >>> (w * w).sum().backward()
+        >>> opt.step()
+        >>> round(w.item(), 4)
+        0.899
+    """
 
     def __init__(self, params: Iterable[Parameter] | Iterable[dict], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 1e-2,
@@ -372,14 +563,34 @@ class AdamW(Adam):
 
 
 class SparseAdam(Optimizer):
-    """Adam for sparse gradients (nn.Embedding(sparse=True)), PyTorch's SparseAdam.
+    """Adam for sparse gradients (`nn.Embedding(sparse=True)`), as `torch.optim.SparseAdam`.
 
-    The "lazy" Adam: only the rows a step's gradient touches update their moments
-    and their parameters; the others keep theirs untouched until they next appear.
-    For the touched rows (duplicates summed first), with t the step count:
-    m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g²;
-    p -= lr sqrt(1 - b2^t) / (1 - b1^t) · m / (sqrt(v) + eps).
+    The "lazy" Adam: only the rows a step's gradient touches update their moments and
+    their parameters; the others keep theirs untouched until they next appear. For the
+    touched rows (duplicates summed first), with t the step count:
+    m = β1 m + (1 - β1) g;  v = β2 v + (1 - β2) g²;
+    p -= lr √(1 - β2ᵗ) / (1 - β1ᵗ) · m / (√v + ε).
     Dense gradients are refused, as PyTorch does.
+
+    Args:
+        params: Tensors or param-group dicts.
+        lr: the learning rate.
+        betas: (β1, β2), each in [0, 1).
+        eps: ε > 0.
+        maximize: ascend instead of descend.
+
+    Raises:
+        ValueError: bad betas or eps (and as `Optimizer`).
+
+    Examples:
+        >>> emb = nn.Embedding.from_pretrained(mg.zeros(3, 2), freeze=False, sparse=True)
+        >>> opt = nn.optim.SparseAdam(emb.parameters(), lr=0.1)
+        >>> emb(mg.tensor([1])).sum().backward()
+        >>> opt.step()
+        >>> emb.weight.numpy().round(4)
+        array([[ 0. ,  0. ],
+               [-0.1, -0.1],
+               [ 0. ,  0. ]], dtype=float32)
     """
 
     def __init__(self, params: Iterable[Parameter] | Iterable[dict], lr: float = 1e-3,

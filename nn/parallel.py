@@ -75,6 +75,13 @@ def _buckets(tensors: list[mg.Tensor]) -> list[_Bucket]:
 class DistributedDataParallel(Module):
     """Wrap `module` so that its gradients are averaged over every process after backward.
 
+    As `torch.nn.parallel.DistributedDataParallel`: on construction every rank's
+    parameter and buffer names, shapes, dtypes and backends are compared (a ValueError
+    on every rank names the first difference, instead of a hang), then rank 0's values
+    are broadcast. After each backward through an output of a forward made with
+    gradients enabled (outside `no_sync()`), the gradients are averaged with one
+    allreduce per backend and dtype. A typical loop, under `mpiexec -n N`:
+
         comm = minigrad.distributed.init()
         model = nn.parallel.DistributedDataParallel(Net())   # checks, then broadcasts
         for x, y in shard_batches:                           # this rank's part of each batch
@@ -84,11 +91,25 @@ class DistributedDataParallel(Module):
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
 
-    `communicator`: default `minigrad.distributed.get_communicator()`. The wrapped
-    model is `.module`; `state_dict()` keys carry the prefix "module." as in
-    PyTorch. Raises ValueError on every rank when the ranks' models differ.
-    Averaging happens after a backward through an output of a forward made with
-    gradients enabled outside `no_sync()`, once per such forward.
+    The wrapped model is `.module`; `state_dict()` keys carry the prefix "module." as
+    in PyTorch.
+
+    Args:
+        module: the model (the same on every rank).
+        communicator: default `minigrad.distributed.get_communicator()` (a world of one
+            outside mpiexec).
+
+    Raises:
+        TypeError: `module` is not an `nn.Module`.
+        ValueError: the ranks' models differ (raised on every rank).
+
+    Examples:
+        >>> model = nn.parallel.DistributedDataParallel(nn.Linear(2, 1))   # a world of one here
+        >>> model.communicator.world_size, list(model.state_dict())
+        (1, ['module.weight', 'module.bias'])
+        >>> model(mg.ones(3, 2)).sum().backward()
+        >>> model.module.weight.grad
+        array([[3., 3.]], dtype=float32)
     """
 
     def __init__(self, module: Module, communicator: dist.Communicator | None = None):
@@ -108,18 +129,55 @@ class DistributedDataParallel(Module):
 
     @property
     def bytes_per_sync(self) -> int:
-        """Bytes each rank allreduces per averaging (the flat buffers, flags included)."""
+        """Bytes each rank allreduces per averaging (the flat buffers, one flag per parameter included).
+
+        Examples:
+            >>> nn.parallel.DistributedDataParallel(nn.Linear(2, 1)).bytes_per_sync   # (3 values + 2 flags) * 4
+            20
+        """
         return sum((b.size + len(b.tensors)) * b.dtype.itemsize for b in self._buckets)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the wrapped module, and mark the coming backward for gradient averaging.
+
+        A forward under `mg.no_grad()` (evaluation) leaves a pending averaging as it was;
+        one inside `no_sync()` marks none.
+
+        Args:
+            *args: the wrapped module's positional arguments.
+        **kwargs: the wrapped module's keyword arguments.
+
+        Returns:
+            The wrapped module's output.
+
+        Examples:
+            >>> model = nn.parallel.DistributedDataParallel(nn.Linear(2, 3))
+            >>> model(mg.ones(4, 2)).shape
+            (4, 3)
+        """
         if mg.is_grad_enabled():  # a forward under no_grad (evaluation) keeps a pending sync
             self._sync_pending = self._require_sync
         return self.module(*args, **kwargs)
 
     @contextmanager
     def no_sync(self) -> Iterator[None]:
-        """Inside, backward passes accumulate gradients locally without averaging; the
-        first backward of a forward made after the block averages the accumulated sum."""
+        """A context in which backward passes accumulate gradients locally, without averaging.
+
+        As PyTorch's `no_sync()`, for gradient accumulation: the first backward of a forward
+        made after the block averages the accumulated sum, so only one allreduce is paid
+        for several micro-batches.
+
+        Returns:
+            A context manager.
+
+        Examples:
+            >>> model = nn.parallel.DistributedDataParallel(nn.Linear(2, 1))
+            >>> with model.no_sync():
+            ...     model(mg.ones(1, 2)).sum().backward()       # local only
+            >>> model(mg.ones(1, 2)).sum().backward()           # accumulates, then averages
+            >>> model.module.bias.grad
+            array([2.], dtype=float32)
+        """
         previous, self._require_sync = self._require_sync, False
         try:
             yield
@@ -194,15 +252,32 @@ def _describe(entry: list) -> str:
 
 
 class DistributedSampler:
-    """Which dataset indices this rank reads, per epoch (PyTorch's DistributedSampler).
+    """Which dataset indices this rank reads, per epoch, as PyTorch's DistributedSampler.
 
-    Every rank shuffles all indices with the same generator, seeded by
-    `seed + epoch` (call `set_epoch(epoch)` before each epoch), and takes every
-    `num_replicas`-th one from its rank: disjoint shards of equal size. When the
-    dataset does not divide evenly, the shards are padded by repeating indices
-    from the start, or with `drop_last=True` the tail is dropped. `dataset` is
-    anything with `len()`; `num_replicas` and `rank` default to the current
-    communicator's.
+    Every rank shuffles all indices with the same generator, seeded by `seed + epoch`
+    (call `set_epoch(epoch)` before each epoch), and takes every `num_replicas`-th one
+    from its rank: disjoint shards of equal size. When the dataset does not divide
+    evenly, the shards are padded by repeating indices from the start, or with
+    `drop_last=True` the tail is dropped. Iterating gives Python ints; `len()` is the
+    shard's size.
+
+    Args:
+        dataset: anything with `len()`.
+        num_replicas: the number of ranks; default the current communicator's world size.
+        rank: this rank; default the current communicator's.
+        shuffle: shuffle each epoch (NumPy's generator, on the host).
+        seed: the shuffle's base seed, the same on every rank.
+        drop_last: drop the tail instead of padding.
+
+    Raises:
+        ValueError: `rank` outside [0, num_replicas).
+
+    Examples:
+        >>> sampler = nn.parallel.DistributedSampler(range(10), num_replicas=3, rank=1, shuffle=False)
+        >>> len(sampler), list(sampler)          # 10 indices padded to 12: rank 1 gets 1, 4, 7 and 0
+        (4, [1, 4, 7, 0])
+        >>> list(nn.parallel.DistributedSampler(range(10), 3, 1, shuffle=False, drop_last=True))
+        [1, 4, 7]
     """
 
     def __init__(self, dataset: Sized, num_replicas: int | None = None, rank: int | None = None,
@@ -224,11 +299,33 @@ class DistributedSampler:
         self.total_size = self.num_samples * num_replicas
 
     def set_epoch(self, epoch: int) -> None:
-        """Reshuffle for `epoch`: every rank must call it with the same number."""
+        """Reshuffle for `epoch`: every rank must call it with the same number.
+
+        Args:
+            epoch: the epoch number (added to the seed).
+
+        Returns:
+            None.
+
+        Examples:
+            >>> sampler = nn.parallel.DistributedSampler(range(8), num_replicas=2, rank=0)
+            >>> first = list(sampler)
+            >>> sampler.set_epoch(1)
+            >>> list(sampler) != first, sorted(sampler) == sorted(set(sampler))
+            (True, True)
+        """
         self.epoch = epoch
 
     def indices(self) -> np.ndarray:
-        """This rank's indices for the current epoch (int64, length `len(self)`)."""
+        """This rank's indices for the current epoch.
+
+        Returns:
+            A NumPy int64 array of length `len(self)`.
+
+        Examples:
+            >>> nn.parallel.DistributedSampler(range(6), num_replicas=2, rank=0, shuffle=False).indices()
+            array([0, 2, 4])
+        """
         if self.shuffle:
             order = np.random.default_rng(self.seed + self.epoch).permutation(self.length)
         else:

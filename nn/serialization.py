@@ -33,18 +33,64 @@ _ZIP_MAGIC = b"PK\x03\x04"
 
 
 class SerializationError(ValueError):
-    """A file that is not a readable checkpoint (foreign, truncated or crafted)."""
+    """A file that is not a readable checkpoint (foreign, truncated or crafted).
+
+    A `ValueError`, so code that catches bad input generally catches it too. `nn.load`
+    raises it for anything that is not an intact safetensors file (or a minigrad file
+    whose structure does not match its tensors); nothing in the file is ever executed.
+
+    Examples:
+        >>> import os, tempfile
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     path = os.path.join(d, "junk.safetensors")
+        ...     with open(path, "wb") as f:
+        ...         _ = f.write(b"not a checkpoint")
+        ...     try:
+        ...         nn.load(path)
+        ...     except nn.SerializationError as err:
+        ...         print(type(err).__name__, isinstance(err, ValueError))
+        SerializationError True
+    """
 
 
 def save(state: Any, path: str | os.PathLike) -> None:
-    """Write `state` (a module's or optimizer's state_dict, or any nesting of dicts,
-    lists and tuples holding Tensors, numbers, strings and None) to `path`.
+    """Write `state` to `path` as a safetensors file: no pickle, no code on load.
 
-    Everything is checked before the file is opened: TypeError for values that
-    cannot be stored without pickle, ValueError for NUL in a key or a container
-    that holds itself. The file is written under a temporary name in the target
-    directory and then renamed, so an existing checkpoint is never left
-    half-overwritten. FileNotFoundError names `path` if its directory is missing.
+    `state` is a module's or optimizer's state_dict, or any nesting of dicts, lists and
+    tuples holding Tensors, numbers, strings and None. A module's `state_dict()` alone
+    is an ordinary safetensors file under the same keys, which
+    `safetensors.torch.load_file` reads for a PyTorch model (PyTorch's `torch.save`
+    pickles instead). Everything is checked before the file is opened, and the file is
+    written under a temporary name in the target directory and then renamed, so an
+    existing checkpoint is never left half-overwritten.
+
+    Args:
+        state: the tree to store.
+        path: the file to write (str or path-like).
+
+    Returns:
+        None.
+
+    Raises:
+        TypeError: a value that cannot be stored without pickle (objects, dict keys
+            that are not str/int, dtypes safetensors cannot hold).
+        ValueError: NUL in a key, a container that holds itself, or nesting deeper than 200.
+        FileNotFoundError: the directory of `path` does not exist.
+
+    Examples:
+        >>> import os, tempfile
+        >>> model = nn.Linear(2, 1)
+        >>> opt = nn.optim.Adam(model.parameters())
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     path = os.path.join(d, "ckpt.safetensors")
+        ...     nn.save({"model": model.state_dict(), "optim": opt.state_dict(), "epoch": 3}, path)
+        ...     ckpt = nn.load(path)
+        >>> ckpt["epoch"], sorted(ckpt["model"]), ckpt["optim"]["param_groups"][0]["lr"]
+        (3, ['bias', 'weight'], 0.001)
+        >>> nn.save({"f": print}, "x.safetensors")
+        Traceback (most recent call last):
+        ...
+        TypeError: nn.save cannot store a builtin_function_or_method (at 'f'); store Tensors, arrays, numbers, strings, None, and dicts/lists/tuples of them
     """
     arrays, structure = flatten(state)
     metadata = {"format": FORMAT, "version": VERSION, "structure": json.dumps(structure)}
@@ -70,11 +116,37 @@ def save(state: Any, path: str | os.PathLike) -> None:
 def load(path: str | os.PathLike, backend: str | None = None) -> Any:
     """Read a checkpoint; Tensors come back on `backend` (default "numpy").
 
-    A file written by `nn.save` comes back with its nesting; any other safetensors
-    file (e.g. PyTorch's `save_file(model.state_dict(), path)`) as a dict
-    name -> Tensor. Raises FileNotFoundError for a missing file and
-    SerializationError for anything else that is not an intact safetensors file;
-    nothing in the file is executed.
+    A file written by `nn.save` comes back with its nesting (tuples stay tuples, int
+    keys stay ints); any other safetensors file (e.g. PyTorch's
+    `save_file(model.state_dict(), path)`) as a dict name -> Tensor, ready for
+    `load_state_dict`. Tensors are read from a memory map, so memory is bounded by the
+    file's size; nothing in the file is executed. As `torch.load(weights_only=True)` in
+    spirit, but for safetensors files.
+
+    Args:
+        path: the file to read.
+        backend: "numpy" or "cupy" for the Tensors; None is "numpy".
+
+    Returns:
+        The stored tree.
+
+    Raises:
+        FileNotFoundError: no such file.
+        SerializationError: anything that is not an intact safetensors checkpoint
+            (including .npz files and bfloat16 tensors, which NumPy cannot hold).
+
+    Examples:
+        >>> import os, tempfile
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     path = os.path.join(d, "t.safetensors")
+        ...     nn.save({"w": mg.ones(2, 3), "sizes": (2, 3)}, path)
+        ...     state = nn.load(path)
+        >>> state["w"].shape, state["sizes"]
+        ((2, 3), (2, 3))
+        >>> nn.load("no/such/file.safetensors")
+        Traceback (most recent call last):
+        ...
+        FileNotFoundError: nn.load: no such file 'no/such/file.safetensors'
     """
     path = os.fspath(path)
     if not os.path.isfile(path):

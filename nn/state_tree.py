@@ -35,9 +35,29 @@ def _where(path: str) -> str:
 
 
 def flatten(state: Any) -> tuple[dict, Any]:
-    """(arrays by name, JSON-able skeleton). Raises TypeError for what cannot be stored
-    without pickle, ValueError for NUL in a key, a container holding itself, or nesting
-    deeper than MAX_DEPTH."""
+    """A nested state as (arrays by dotted name, JSON-able skeleton), for safetensors.
+
+    A safetensors file holds only a flat name -> array table and str -> str metadata;
+    `nn.save` stores the arrays under their dotted paths (so a module's `state_dict()`
+    keeps exactly its own keys) and the skeleton, which records the containers and the
+    non-tensor values, in the metadata. Arrays are copied to the host.
+
+    Args:
+        state: a tree of dicts (str/int keys), lists and tuples holding Tensors,
+            arrays, numbers, strings and None.
+
+    Returns:
+        `(arrays, skeleton)`: a dict name -> NumPy array and a JSON-able description.
+
+    Raises:
+        TypeError: a value that cannot be stored without pickle.
+        ValueError: NUL in a key, a container holding itself, or nesting deeper than MAX_DEPTH.
+
+    Examples:
+        >>> arrays, skeleton = nn.state_tree.flatten({"w": mg.ones(2), "step": 3})
+        >>> list(arrays), skeleton
+        (['w'], {'dict': [['w', {'tensor': 'w'}], ['step', {'value': 3}]]})
+    """
     arrays: dict[str, np.ndarray] = {}
     active: set[int] = set()  # ids of the containers on the current path (cycle check)
 
@@ -97,11 +117,39 @@ def flatten(state: Any) -> tuple[dict, Any]:
 
 
 class StructureError(ValueError):
-    """The skeleton does not describe the file's arrays (raised as SerializationError)."""
+    """A skeleton that does not describe the file's arrays; `nn.load` raises it as SerializationError.
+
+    Examples:
+        >>> nn.state_tree.unflatten({"tensor": "missing"}, {}, "numpy")
+        Traceback (most recent call last):
+        ...
+        nn.state_tree.StructureError: refers to a missing or repeated tensor 'missing'
+    """
 
 
 def unflatten(node: Any, arrays: dict, backend: str) -> Any:
-    """The tree described by `node`, its tensors taken from `arrays` (each exactly once)."""
+    """The tree described by `node`, its tensors taken from `arrays` (each exactly once).
+
+    The inverse of `flatten`, and the check that a file's metadata matches its arrays:
+    an entry naming a missing or repeated array, an unknown entry kind, or an array no
+    entry mentions is refused.
+
+    Args:
+        node: a skeleton from `flatten` (parsed from JSON).
+        arrays: a dict name -> array.
+        backend: the backend of the returned Tensors.
+
+    Returns:
+        The rebuilt tree, with Tensors on `backend`.
+
+    Raises:
+        StructureError: the skeleton and the arrays do not match.
+
+    Examples:
+        >>> arrays, skeleton = nn.state_tree.flatten([mg.zeros(1), (1, "a")])
+        >>> nn.state_tree.unflatten(skeleton, arrays, "numpy")
+        [tensor([0.]), (1, 'a')]
+    """
     used: set[str] = set()
 
     def decode(node: Any) -> Any:

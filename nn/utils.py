@@ -42,12 +42,32 @@ def clip_grad_norm_(parameters: mg.Tensor | Iterable[mg.Tensor], max_norm: float
                     norm_type: float = 2.0) -> mg.Tensor:
     """Scale all gradients together so their global `norm_type` norm is at most `max_norm`.
 
-    The norm is taken over every gradient as if concatenated into one vector
+    As `torch.nn.utils.clip_grad_norm_`, the usual guard against exploding gradients in
+    RNNs. The norm is taken over every gradient as if concatenated into one vector
     (norm_type=inf: the largest absolute entry; 0: as PyTorch, the number of parameters
-    with a non-zero gradient). Gradients are multiplied by
-    min(1, max_norm / (norm + 1e-6)) unconditionally, as PyTorch does, which avoids
-    a host-side comparison. Returns the norm before clipping as a 0-d Tensor on the
-    gradients' backend (0.0 if no parameter has a gradient).
+    with a non-zero gradient). Gradients are multiplied by min(1, max_norm / (norm +
+    1e-6)) unconditionally, as PyTorch does, which avoids a host-side comparison.
+    Parameters without a gradient are skipped; sparse gradients are coalesced first.
+
+    Args:
+        parameters: a Tensor or an iterable of Tensors (e.g. `model.parameters()`).
+        max_norm: the largest allowed global norm.
+        norm_type: p of the p-norm (2.0, 1.0, 0 or inf).
+
+    Returns:
+        The norm before clipping, a 0-d Tensor on the gradients' backend (0.0 if no
+        parameter has a gradient).
+
+    Raises:
+        ValueError: `norm_type` is not a number or is negative.
+
+    Examples:
+        >>> w = nn.Parameter([0.0, 0.0])
+        >>> (w * mg.tensor([3.0, 4.0])).sum().backward()
+        >>> nn.utils.clip_grad_norm_([w], max_norm=1.0).item()
+        5.0
+        >>> w.grad.round(4)
+        array([0.6, 0.8], dtype=float32)
     """
     params = _with_grads(parameters)
     if not params:
@@ -80,7 +100,24 @@ def clip_grad_norm_(parameters: mg.Tensor | Iterable[mg.Tensor], max_norm: float
 
 
 def clip_grad_value_(parameters: mg.Tensor | Iterable[mg.Tensor], clip_value: float) -> None:
-    """Clamp every gradient entry into [-clip_value, clip_value]."""
+    """Clamp every gradient entry into [-clip_value, clip_value], in place.
+
+    As `torch.nn.utils.clip_grad_value_`; parameters without a gradient are skipped.
+
+    Args:
+        parameters: a Tensor or an iterable of Tensors.
+        clip_value: the largest allowed absolute value.
+
+    Returns:
+        None.
+
+    Examples:
+        >>> w = nn.Parameter([0.0, 0.0])
+        >>> (w * mg.tensor([-3.0, 0.5])).sum().backward()
+        >>> nn.utils.clip_grad_value_(w, 1.0)
+        >>> w.grad
+        array([-1. ,  0.5], dtype=float32)
+    """
     for param in _with_grads(parameters):
         grad = _grad_values(param)
         xp = mg.get_array_module(grad)
@@ -92,9 +129,9 @@ def detach_state(state: Any) -> Any:
 
     `state` may be a Tensor, None, or tuples/lists of them nested to any depth (an
     LSTM's `(h, c)`, a Stack's list of per-layer states, `Bidirectional`'s pair);
-    the result has the same structure. This is truncated backpropagation through
-    time: carry the state across chunks of a long sequence, but backpropagate
-    through the current chunk only.
+    the result has the same structure (named tuples stay named tuples). This is
+    truncated backpropagation through time: carry a<t> (and c<t>) across chunks of a
+    long sequence, but backpropagate through the current chunk only:
 
         state = None
         for chunk, target in chunks:                 # pieces of one long sequence
@@ -105,7 +142,27 @@ def detach_state(state: Any) -> Any:
             optimizer.step()
             state = nn.utils.detach_state(state)     # keep the values, drop the graph
 
-    Raises TypeError for anything else in the structure.
+    PyTorch has no such helper (one writes `h.detach()` per tensor).
+
+    Args:
+        state: a Tensor, None, or nested tuples/lists of them.
+
+    Returns:
+        The same structure with every Tensor detached.
+
+    Raises:
+        TypeError: anything else in the structure.
+
+    Examples:
+        >>> h = mg.ones(1, 2, requires_grad=True) * 2
+        >>> c = mg.ones(1, 2, requires_grad=True) * 3
+        >>> h2, c2 = nn.utils.detach_state((h, c))
+        >>> h2.requires_grad, c2.tolist()
+        (False, [[3.0, 3.0]])
+        >>> nn.utils.detach_state([None, 1.0])
+        Traceback (most recent call last):
+        ...
+        TypeError: detach_state: expected a Tensor or (nested) tuples/lists of Tensors, got float
     """
     if state is None:
         return None
