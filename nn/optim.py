@@ -384,16 +384,15 @@ class SGD(Optimizer):
     buf = momentum · buf + (1 - dampening) · g (buf = g on the first step) and g = buf,
     or g + momentum · buf with Nesterov; then p -= lr · g. A row-sparse gradient
     (`nn.Embedding(sparse=True)`) updates only its rows, so it needs momentum = 0 and
-    weight_decay = 0. Pass the hyperparameters after `momentum` by keyword: PyTorch's
-    positional order is (lr, momentum, dampening, weight_decay), this one's (lr, momentum,
-    weight_decay, dampening).
+    weight_decay = 0. The positional order is PyTorch's, (lr, momentum, dampening,
+    weight_decay, nesterov), so `SGD(p, 0.1, 0.9, 0.5)` means dampening 0.5 in both.
 
     Args:
         params: Tensors or param-group dicts.
         lr: the learning rate (required here; PyTorch 2.x defaults to 1e-3).
         momentum: the momentum factor.
-        weight_decay: the L2 penalty.
         dampening: damps the momentum's new gradient.
+        weight_decay: the L2 penalty.
         nesterov: Nesterov momentum (needs momentum > 0, dampening = 0).
 
     Raises:
@@ -411,7 +410,7 @@ class SGD(Optimizer):
     """
 
     def __init__(self, params: Iterable[Parameter] | Iterable[dict], lr: float, momentum: float = 0.0,
-                 weight_decay: float = 0.0, dampening: float = 0.0, nesterov: bool = False):
+                 dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False):
         super().__init__(params, {"lr": lr, "momentum": momentum, "weight_decay": weight_decay,
                                       "dampening": dampening, "nesterov": nesterov})
 

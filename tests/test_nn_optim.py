@@ -316,3 +316,19 @@ def test_load_state_dict_refuses_bad_hyperparameters_without_changing_anything()
     with pytest.raises(ValueError, match="nothing was changed.*learning rate must be a real number"):
         fresh.load_state_dict(state)
     assert fresh.state == {} and fresh.param_groups[0]["lr"] == 0.5
+
+
+def test_sgd_takes_pytorchs_positional_order(torch):
+    """(lr, momentum, dampening, weight_decay, nesterov), as torch.optim.SGD: a positional
+    call never means something else here."""
+    values = np.array([1.0, -2.0, 0.5])
+    ours = nn.Parameter(values.copy())
+    theirs = torch.tensor(values.copy(), requires_grad=True)
+    ours_opt = nn.optim.SGD([ours], 0.1, 0.9, 0.5, 0.01)
+    theirs_opt = torch.optim.SGD([theirs], 0.1, 0.9, 0.5, 0.01)
+    for _ in range(3):
+        for p, opt in ((ours, ours_opt), (theirs, theirs_opt)):
+            opt.zero_grad()
+            (p * p * p).sum().backward()
+            opt.step()
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12)
