@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib
 import json
 import os
 import platform
@@ -34,6 +35,9 @@ from . import workloads as W
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FRAMEWORKS = ("minigrad", "torch", "numpy")
+# Timed too when installed (`pip install micrograd`), as extra columns: frameworks a
+# user compares us with on the workloads they can run.
+OPTIONAL = {"micrograd": "micrograd.engine"}
 _limits = []  # keeps threadpoolctl's limiter alive for the whole run
 
 
@@ -62,10 +66,11 @@ def pin_threads(threads: int) -> dict:
 
 
 def _available(framework: str) -> bool:
-    if framework != "torch":
+    module = {"torch": "torch", **OPTIONAL}.get(framework)
+    if module is None:
         return True
     try:
-        import torch  # noqa: F401
+        importlib.import_module(module)
     except ImportError:
         return False
     return True
@@ -77,7 +82,8 @@ def run_workload(workload: W.Workload, repeats: int, warmup: int, frameworks: li
               "loss": {}, "median_s": {}, "times_s": {}, "errors": {}}
     steps = {}
     for framework, builder in workload.builders.items():
-        if framework.split()[0] not in frameworks:
+        base = framework.split()[0]
+        if base not in frameworks and not (base in OPTIONAL and _available(base)):
             continue
         try:
             steps[framework] = builder()
@@ -160,13 +166,14 @@ def table(records: list[dict]) -> str:
     """The results as a Markdown table: medians and minigrad's ratio to each framework."""
     extra = sorted({name for r in records for name in r["median_s"] if name not in FRAMEWORKS})
     header = (["workload", "minigrad", "PyTorch", "NumPy by hand"] + extra +
-              ["minigrad / PyTorch", "minigrad / NumPy", "losses agree"])
+              ["minigrad / PyTorch", "minigrad / NumPy"] + [f"minigrad / {name}" for name in extra]
+              + ["losses agree"])
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for r in records:
         med = r["median_s"]
         row = [r["name"]] + [_ms(med.get(name)) for name in FRAMEWORKS + tuple(extra)]
-        row += [_ratio(r["ratio"].get("torch")), _ratio(r["ratio"].get("numpy")),
-                {True: "yes", False: "NO", None: "—"}[r["losses_agree"]]]
+        row += [_ratio(r["ratio"].get(name)) for name in ("torch", "numpy") + tuple(extra)]
+        row.append({True: "yes", False: "NO", None: "—"}[r["losses_agree"]])
         if "us_per_op" in r:
             row[0] += " (µs/op: " + ", ".join(f"{k} {v:.1f}" for k, v in r["us_per_op"].items()) + ")"
         lines.append("| " + " | ".join(row) + " |")
@@ -240,6 +247,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--only", nargs="*", default=None, help="run workloads whose name contains one of these")
     parser.add_argument("--frameworks", nargs="*", default=list(FRAMEWORKS), choices=FRAMEWORKS)
     parser.add_argument("--unfused", action="store_true", help="also time minigrad's fused=False cells")
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
+                        help="cuda: the recurrent workloads on CuPy against PyTorch CUDA")
     parser.add_argument("--no-long", action="store_true", help="skip the long vanilla RNN (time and memory)")
     parser.add_argument("--long-steps", type=int, nargs="*", default=None,
                         help="sequence lengths of the long RNN (default 1000 10000 100000)")
@@ -248,7 +257,7 @@ def main(argv: list[str] | None = None) -> dict:
     threads_info = pin_threads(args.threads)
     frameworks = [f for f in args.frameworks if _available(f)]
     repeats = args.repeats or (2 if args.config == "tiny" else 7)
-    selected = [w for w in W.build(args.config, unfused=args.unfused)
+    selected = [w for w in W.build(args.config, unfused=args.unfused, device=args.device)
                 if not args.only or any(s.lower() in w.name.lower() for s in args.only)]
     env = environment(threads_info)
     print(f"minigrad benchmarks ({args.config}): {env['cpu']}, {env['cpus']} CPUs, "
@@ -265,7 +274,7 @@ def main(argv: list[str] | None = None) -> dict:
               flush=True)
 
     long_records = []
-    if not args.no_long and (not args.only or any(s.lower() in "long rnn" for s in args.only)):
+    if not args.no_long and args.device == "cpu" and (not args.only or any(s.lower() in "long rnn" for s in args.only)):
         steps_list = args.long_steps or ([30, 300] if args.config == "tiny" else W.LONG_RNN_STEPS)
         sizes = (2, 3, 4) if args.config == "tiny" else W.LONG_RNN_SIZES
         long_records = run_long_rnn(steps_list, sizes, args.threads, frameworks, timeout=900)

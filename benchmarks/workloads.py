@@ -9,6 +9,7 @@ their first losses must agree: the runner checks that before it times anything.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -80,25 +81,26 @@ def rnn_data(steps: int, batch: int, input_size: int, out_features: int, seed: i
 
 # -- recurrent training steps ------------------------------------------------------------------
 
-def _minigrad_rnn(kind, weights, x, target, num_layers, bidirectional, fused):
+def _minigrad_rnn(kind, weights, x, target, num_layers, bidirectional, fused, device="cpu"):
     def build():
         import minigrad as mg
         import nn
 
+        backend = "cupy" if device == "cuda" else "numpy"
         layer_class = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}[kind]
         kwargs = {} if fused is None else {"fused": fused}
         model = layer_class(x.shape[2], weights["weight_hh_l0"].shape[1], num_layers=num_layers,
-                            bidirectional=bidirectional, **kwargs)
-        model.load_state_dict({name: mg.tensor(w) for name, w in weights.items()})
+                            bidirectional=bidirectional, backend=backend, **kwargs)
+        model.load_state_dict({name: mg.tensor(w, backend=backend) for name, w in weights.items()})
         optimizer = nn.optim.SGD(model.parameters(), lr=LR)
-        inputs, targets = mg.tensor(x), mg.tensor(target)
+        inputs, targets = mg.tensor(x, backend=backend), mg.tensor(target, backend=backend)
 
         return recurrent_step(model, optimizer, inputs, lambda output: mse(output, targets))
 
     return build
 
 
-def _torch_rnn(kind, weights, x, target, num_layers, bidirectional):
+def _torch_rnn(kind, weights, x, target, num_layers, bidirectional, device="cpu"):
     def build():
         import torch
 
@@ -106,8 +108,9 @@ def _torch_rnn(kind, weights, x, target, num_layers, bidirectional):
         model = layer_class(x.shape[2], weights["weight_hh_l0"].shape[1], num_layers=num_layers,
                             bidirectional=bidirectional)
         model.load_state_dict({name: torch.from_numpy(w.copy()) for name, w in weights.items()})
+        model.to(device)
         optimizer = torch.optim.SGD(model.parameters(), lr=LR)
-        inputs, targets = torch.from_numpy(x), torch.from_numpy(target)
+        inputs, targets = torch.from_numpy(x).to(device), torch.from_numpy(target).to(device)
 
         return recurrent_step(model, optimizer, inputs, lambda output: mse(output, targets))
 
@@ -125,16 +128,19 @@ def _numpy_rnn(kind, weights, x, target, num_layers, bidirectional):
 
 def recurrent_workload(kind: str, steps: int, batch: int, input_size: int, hidden_size: int,
                        num_layers: int = 1, bidirectional: bool = False, seed: int = 0,
-                       unfused: bool = False) -> Workload:
-    """One training step of an RNN/GRU/LSTM layer with an MSE loss and SGD."""
+                       unfused: bool = False, device: str = "cpu") -> Workload:
+    """One training step of an RNN/GRU/LSTM layer with an MSE loss and SGD; on
+    `device="cuda"` minigrad runs on CuPy and PyTorch on CUDA (no NumPy column)."""
     weights = rnn_weights(kind, input_size, hidden_size, num_layers, bidirectional, seed)
     out_features = hidden_size * (2 if bidirectional else 1)
     x, target = rnn_data(steps, batch, input_size, out_features, seed)
     args = (kind, weights, x, target, num_layers, bidirectional)
-    builders = {"minigrad": _minigrad_rnn(*args, fused=None), "torch": _torch_rnn(*args),
-                "numpy": _numpy_rnn(*args)}
+    builders = {"minigrad": _minigrad_rnn(*args, fused=None, device=device),
+                "torch": _torch_rnn(*args, device=device)}
+    if device == "cpu":
+        builders["numpy"] = _numpy_rnn(*args)
     if unfused:
-        builders["minigrad fused=False"] = _minigrad_rnn(*args, fused=False)
+        builders["minigrad fused=False"] = _minigrad_rnn(*args, fused=False, device=device)
     shape = f"T={steps} B={batch} X={input_size} H={hidden_size}"
     extra = (f" {num_layers}-layer" if num_layers > 1 else "") + (" bidir" if bidirectional else "")
     return Workload(f"{kind.upper()}{extra} {shape}", "recurrent", builders,
@@ -226,6 +232,82 @@ def mlp_workload(n_samples: int = 100, sizes: tuple = (2, 16, 16, 1), seed: int 
                     info={"sizes": list(sizes), "samples": n_samples})
 
 
+# -- pytorch/examples' word_language_model ----------------------------------------------------
+
+WLM_FULL = {"vocab": 9181, "embed": 200, "hidden": 200, "layers": 2, "T": 35, "B": 20}
+WLM_TINY = {"vocab": 50, "embed": 8, "hidden": 8, "layers": 2, "T": 5, "B": 3}
+
+
+def word_lm_workload(vocab: int, embed: int, hidden: int, layers: int, T: int, B: int,
+                     seed: int = 0, clip: float = 0.25, lr: float = 20.0,
+                     device: str = "cpu") -> Workload:
+    """One training step of pytorch/examples' `word_language_model` (its LSTM model):
+    Embedding(vocab, embed) -> `layers`-layer LSTM(hidden) -> Linear(hidden, vocab),
+    cross_entropy over the T·B next words, clip_grad_norm_(clip), SGD. Dropout is
+    left out (0, as its `--dropout 0`), so both frameworks compute the same numbers."""
+    rng = np.random.default_rng(seed)
+    weights = {"encoder.weight": rng.uniform(-0.1, 0.1, (vocab, embed)).astype(np.float32),
+               "decoder.weight": rng.uniform(-0.1, 0.1, (vocab, hidden)).astype(np.float32),
+               "decoder.bias": np.zeros(vocab, dtype=np.float32)}
+    for name, value in rnn_weights("lstm", embed, hidden, layers, False, seed + 2).items():
+        weights[f"rnn.{name}"] = value
+    tokens = rng.integers(0, vocab, size=(T + 1, B))
+    inputs, targets = tokens[:-1], tokens[1:].reshape(-1)
+
+    def build(torch_like):
+        def build_framework():
+            # The same model and step in both: their APIs agree on every call below.
+            if torch_like:
+                import torch
+
+                nn_ = torch.nn
+
+                def make(a):
+                    return torch.from_numpy(np.ascontiguousarray(a)).to(device)
+            else:
+                import minigrad as mg
+                import nn as nn_
+
+                def make(a):
+                    return mg.tensor(a, backend="cupy" if device == "cuda" else "numpy")
+            functional, clip_ = nn_.functional, nn_.utils.clip_grad_norm_
+
+            class Model(nn_.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.encoder = nn_.Embedding(vocab, embed)
+                    self.rnn = nn_.LSTM(embed, hidden, layers)
+                    self.decoder = nn_.Linear(hidden, vocab)
+
+                def forward(self, words):
+                    output, _ = self.rnn(self.encoder(words))
+                    return self.decoder(output.reshape(-1, hidden))
+
+            model = Model()
+            model.to("cuda" if device == "cuda" else "cpu")
+            model.load_state_dict({k: make(v) for k, v in weights.items()})
+            optimizer = nn_.optim.SGD(model.parameters(), lr=lr) if not torch_like else \
+                torch.optim.SGD(model.parameters(), lr=lr)
+            words, expected = make(inputs), make(targets)
+
+            def step():
+                optimizer.zero_grad()
+                loss = functional.cross_entropy(model(words), expected)
+                loss.backward()
+                clip_(model.parameters(), clip)
+                optimizer.step()
+                return loss.item()
+
+            return step
+        return build_framework
+
+    return Workload(f"word LM (Embedding {vocab}x{embed}, {layers}-layer LSTM {hidden}, "
+                    f"T={T} B={B})", "recurrent",
+                    {"minigrad": build(False), "torch": build(True)},
+                    info={"vocab": vocab, "embed": embed, "hidden": hidden, "layers": layers,
+                          "T": T, "B": B}, rtol=5e-4)
+
+
 # -- a chain of scalar ops ---------------------------------------------------------------------
 
 def chain_workload(ops: int = 10_000) -> Workload:
@@ -266,8 +348,33 @@ def chain_workload(ops: int = 10_000) -> Workload:
 
         return step
 
+    def build_micrograd():
+        import math
+
+        from micrograd.engine import Value
+
+        def tanh(v):  # micrograd's lecture Value.tanh (its PyPI release has relu only)
+            t = math.tanh(v.data)
+            out = Value(t, (v,), "tanh")
+
+            def _backward():
+                v.grad += (1 - t * t) * out.grad
+
+            out._backward = _backward
+            return out
+
+        sys.setrecursionlimit(max(sys.getrecursionlimit(), 10 * ops))  # its recursive topo sort
+
+        def step():
+            y = run(Value(0.25), tanh)
+            y.backward()
+            return y.data
+
+        return step
+
     return Workload(f"scalar chain, {ops} ops fwd+bwd", "chain",
-                    {"minigrad": build_minigrad, "torch": build_torch}, info={"ops": ops}, ops=ops)
+                    {"minigrad": build_minigrad, "torch": build_torch, "micrograd": build_micrograd},
+                    info={"ops": ops}, ops=ops)
 
 
 # -- all of them, by configuration -----------------------------------------------------------------
@@ -278,16 +385,20 @@ LONG_RNN_STEPS = [1_000, 10_000, 100_000]
 LONG_RNN_SIZES = (16, 16, 64)  # batch, input_size, hidden_size of the long vanilla RNN
 
 
-def build(config: str, unfused: bool = False) -> list[Workload]:
-    """The timed workloads of a configuration: "full" (the issue's) or "tiny" (a smoke test)."""
+def build(config: str, unfused: bool = False, device: str = "cpu") -> list[Workload]:
+    """The timed workloads of a configuration: "full" (the issue's) or "tiny" (a smoke test).
+    On `device="cuda"`: the recurrent and word-LM workloads, on CuPy and PyTorch CUDA."""
     tiny = config == "tiny"
     workloads = []
     for kind in ("lstm", "gru", "rnn"):
         for shape in (TINY_SHAPES if tiny else RECURRENT_SHAPES):
-            workloads.append(recurrent_workload(kind, *shape, unfused=unfused))
+            workloads.append(recurrent_workload(kind, *shape, unfused=unfused, device=device))
     bidir = (5, 3, 4, 6) if tiny else (50, 32, 64, 128)
     workloads.append(recurrent_workload("lstm", *bidir, num_layers=2, bidirectional=True,
-                                        unfused=unfused))
+                                        unfused=unfused, device=device))
+    workloads.append(word_lm_workload(**(WLM_TINY if tiny else WLM_FULL), device=device))
+    if device != "cpu":
+        return workloads
     workloads.append(mlp_workload(n_samples=10 if tiny else 100))
     workloads.append(chain_workload(30 if tiny else 10_000))
     return workloads

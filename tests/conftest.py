@@ -11,7 +11,9 @@ import pytest
 
 import minigrad as mg
 
-BACKENDS = ["numpy", "strict"]
+# benchmarks/gpu_check.sh adds "cupy" (MINIGRAD_TEST_BACKENDS=numpy,strict,cupy), so the
+# same grids run on a real device where there is one.
+BACKENDS = os.environ.get("MINIGRAD_TEST_BACKENDS", "numpy,strict").split(",")
 
 
 @pytest.fixture(params=BACKENDS)
