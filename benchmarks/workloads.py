@@ -308,6 +308,48 @@ def word_lm_workload(vocab: int, embed: int, hidden: int, layers: int, T: int, B
                           "T": T, "B": B}, rtol=5e-4)
 
 
+# -- elementwise ops on a large tensor ------------------------------------------------------------
+
+ELEMENTWISE = {"a * b": lambda a, b: a * b, "a + b": lambda a, b: a + b,
+               "tanh(a)": lambda a, b: a.tanh()}
+
+
+def elementwise_workload(op: str, n: int = 1000, seed: int = 0) -> Workload:
+    """`op` on two (n, n) float32 leaves, then `.mean()` and backward: the engine's cost
+    around big array operations (gradient copies, broadcast reductions), not its per-op
+    bookkeeping."""
+    rng = np.random.default_rng(seed)
+    a_np, b_np = rng.random((n, n), dtype=np.float32), rng.random((n, n), dtype=np.float32)
+    fn = ELEMENTWISE[op]
+
+    def build(make):
+        def build_framework():
+            a, b = make(a_np), make(b_np)
+
+            def step():
+                a.grad = b.grad = None
+                out = fn(a, b).mean()
+                out.backward()
+                return out.item()
+
+            return step
+        return build_framework
+
+    def make_minigrad(array):
+        import minigrad as mg
+
+        return mg.tensor(array, requires_grad=True)
+
+    def make_torch(array):
+        import torch
+
+        return torch.tensor(array, requires_grad=True)
+
+    return Workload(f"elementwise {op} ({n}x{n}), .mean(), backward", "elementwise",
+                    {"minigrad": build(make_minigrad), "torch": build(make_torch)},
+                    info={"op": op, "n": n})
+
+
 # -- a chain of scalar ops ---------------------------------------------------------------------
 
 def chain_workload(ops: int = 10_000) -> Workload:
@@ -399,6 +441,7 @@ def build(config: str, unfused: bool = False, device: str = "cpu") -> list[Workl
     workloads.append(word_lm_workload(**(WLM_TINY if tiny else WLM_FULL), device=device))
     if device != "cpu":
         return workloads
+    workloads.extend(elementwise_workload(op, 8 if tiny else 1000) for op in ELEMENTWISE)
     workloads.append(mlp_workload(n_samples=10 if tiny else 100))
     workloads.append(chain_workload(30 if tiny else 10_000))
     return workloads
