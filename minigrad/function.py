@@ -96,7 +96,7 @@ class Function:
 
         single = type(raw) is not tuple
         if not single:
-            raws = tuple(r if type(r) in _ARRAY_TYPES else ctx.xp.asarray(r) for r in raw)
+            raws = tuple([r if type(r) in _ARRAY_TYPES else ctx.xp.asarray(r) for r in raw])
         elif type(raw) in _ARRAY_TYPES:
             raws = (raw,)
         else:
@@ -128,15 +128,17 @@ class Function:
             ctx._outputs = (weakref.ref(out),)
             if view:
                 out._version = inputs[0]._version  # one storage, one version counter
-            elif cls.saves_output or ctx._saved and _saves_an_output(ctx._saved, raws):
+            elif cls.saves_output or (cls.saves_output is None and ctx._saved
+                                      and _saves_an_output(ctx._saved, raws)):
                 ctx._output_versions = (out._version,)
             return out
-        outputs = tuple(_make(r, True, ctx, i) for i, r in enumerate(raws))
-        ctx._outputs = tuple(weakref.ref(o) for o in outputs)
+        outputs = tuple([_make(r, True, ctx, i) for i, r in enumerate(raws)])
+        ctx._outputs = tuple([weakref.ref(o) for o in outputs])
         if view:
             for out in outputs:
                 out._version = inputs[0]._version
-        elif cls.saves_output or ctx._saved and _saves_an_output(ctx._saved, raws):
+        elif cls.saves_output or (cls.saves_output is None and ctx._saved
+                                  and _saves_an_output(ctx._saved, raws)):
             ctx._output_versions = tuple([out._version for out in outputs])
         return outputs
 
@@ -177,7 +179,9 @@ Function._output_versions = None  # outputs' counters, kept when backward reads 
 Function.storage_view = False
 # Ops whose backward reads their own output (exp, tanh, ...): writing into that output in
 # place would make the gradient wrong, so backward checks the output's version too.
-Function.saves_output = False
+# None (a user's Function): find out, by looking for an output among what it saved;
+# False: it never does (the built-in ops, which say True where they do).
+Function.saves_output = None
 
 Tensor = None  # minigrad.tensor sets these two once Tensor exists (no import cycle)
 _make = None

@@ -93,9 +93,17 @@ def _step_shorthand(name: str) -> int | None:
     return None
 
 
+_step_entries: dict = {}
+
+
 def step_scope(t: int) -> _Push:
     """The scope of time step `t` of an unrolled recurrent layer (one column of the BPTT view)."""
-    return _Push(ScopeEntry("step", f"t={int(t)}", int(t)))
+    entry = _step_entries.get(t)
+    if entry is None:  # one entry per step index, shared by every layer and call
+        entry = ScopeEntry("step", f"t={int(t)}", int(t))
+        if len(_step_entries) < 100_000:
+            _step_entries[t] = entry
+    return _Push(entry)
 
 
 def layer_scope(index: int) -> _Push:

@@ -16,6 +16,7 @@ class Op(Function):
     `ctx.run(SomeOp, ...)` applies any other op to values of either kind."""
 
     differentiable_backward = True
+    saves_output = False  # (the ops whose backward reads their output say True)
 
     @property
     def needs_grad(self) -> tuple:

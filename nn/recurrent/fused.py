@@ -189,6 +189,8 @@ class ProjectSteps(mg.Function):
 class _Step(mg.Function):
     """What the fused steps share: the W_hh (and b_hh) gradient through the sweep."""
 
+    saves_output = False  # what they save are their gates, never an output (RNNStep: True)
+
     @staticmethod
     def _weight_grads(ctx, input_delta, h_prev, weight_index: int, bias_index: int | None
                       ) -> tuple:
