@@ -1,0 +1,130 @@
+"""Every public name of `minigrad` and `nn` has a docstring with an example, and the example runs.
+
+The public API is what a user can reach without an underscore: a package's `__all__` where it
+has one, otherwise its top-level functions and classes defined in this project; the public
+subpackages (`minigrad.distributed`, `nn.functional`, `nn.init`, `nn.utils`, `nn.optim`,
+`nn.decode`, `nn.attention`, `nn.parallel`); and the public methods and properties of every
+public class, each checked once, under the first public class that offers it. Each object gets
+one test: it fails when the docstring is missing, has no `Examples:` section with `>>>` lines,
+or when those lines do not print what they say (run by `doctest`, with `mg`, `nn` and `np`
+already imported).
+"""
+from __future__ import annotations
+
+import doctest
+import inspect
+import re
+import types
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+import nn
+
+PROJECT = ("minigrad", "nn")
+# the public namespaces: the packages, then the submodules users call into by name
+NAMESPACES = (
+    ("minigrad", mg),
+    ("minigrad.distributed", mg.distributed),
+    ("nn", nn),
+    ("nn.functional", nn.functional),
+    ("nn.init", nn.init),
+    ("nn.utils", nn.utils),
+    ("nn.optim", nn.optim),
+    ("nn.decode", nn.decode),
+    ("nn.attention", nn.attention),
+    ("nn.parallel", nn.parallel),
+)
+EXAMPLES = re.compile(r"^\s*Examples?:\s*$(.*)", re.MULTILINE | re.DOTALL)
+
+
+def _ours(obj) -> bool:
+    module = getattr(obj, "__module__", None) or ""
+    return module.split(".")[0] in PROJECT
+
+
+def _public_names(module: types.ModuleType) -> list[str]:
+    if hasattr(module, "__all__"):
+        return list(module.__all__)
+    root = module.__name__.split(".")[0]
+    # without __all__: the functions and classes of this package, not what it imported
+    # from elsewhere (typing, numpy, or minigrad's helpers inside nn)
+    return [name for name in dir(module) if not name.startswith("_")
+            and (inspect.isfunction(getattr(module, name)) or inspect.isclass(getattr(module, name)))
+            and getattr(getattr(module, name), "__module__", "").split(".")[0] == root]
+
+
+def _members(cls: type):
+    """(name, function) for each public method and property a user sees on `cls`, from the
+    classes of this project in its MRO (never object's, tuple's or Exception's)."""
+    seen: set[str] = set()
+    for klass in cls.__mro__:
+        if not _ours(klass):
+            continue
+        for name, member in vars(klass).items():
+            if name.startswith("_") or name in seen:
+                continue
+            seen.add(name)
+            if isinstance(member, property):
+                member = member.fget
+            elif isinstance(member, (classmethod, staticmethod)):
+                member = member.__func__
+            if inspect.isfunction(member) and _ours(member):
+                yield name, member
+
+
+def public_api() -> list[tuple[str, object]]:
+    """(dotted name, object) for every public function, class, method and property, each
+    object once (`mg.clamp` is `mg.clip`; `x.sum` forwarding to `mg.sum` is its own)."""
+    found: list[tuple[str, object]] = []
+    seen: set[int] = set()
+
+    def add(name: str, obj) -> None:
+        if id(obj) not in seen:
+            seen.add(id(obj))
+            found.append((name, obj))
+
+    for prefix, module in NAMESPACES:
+        for name in _public_names(module):
+            obj = getattr(module, name)
+            if isinstance(obj, types.ModuleType) or not (inspect.isfunction(obj) or inspect.isclass(obj)):
+                continue  # subpackages are walked as namespaces; dtypes and constants are data
+            if not _ours(obj):
+                continue
+            add(f"{prefix}.{name}", obj)
+            if inspect.isclass(obj):
+                for member_name, member in _members(obj):
+                    add(f"{prefix}.{name}.{member_name}", member)
+    return found
+
+
+API = public_api()
+GLOBS = {"mg": mg, "nn": nn, "np": np}
+FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
+
+
+def test_the_api_is_found():
+    names = {name for name, _ in API}
+    for expected in ("minigrad.Tensor", "minigrad.Tensor.backward", "minigrad.Tensor.shape",
+                     "minigrad.no_grad", "minigrad.ScopeEntry", "minigrad.distributed.allreduce",
+                     "nn.Linear", "nn.Module.parameters", "nn.functional.cross_entropy",
+                     "nn.init.xavier_uniform_", "nn.utils.clip_grad_norm_", "nn.LSTM"):
+        assert expected in names, expected
+    assert not [name for name in names if any(part.startswith("_") for part in name.split("."))]
+
+
+@pytest.mark.parametrize(("name", "obj"), API, ids=[name for name, _ in API])
+def test_docstring_has_a_running_example(name, obj):
+    doc = inspect.getdoc(obj)
+    assert doc, f"{name} has no docstring"
+    examples = EXAMPLES.search(doc)
+    assert examples and ">>>" in examples.group(1), f"{name}: its docstring has no `Examples:` with `>>>`"
+    tests = doctest.DocTestFinder(recurse=False, exclude_empty=True).find(
+        obj, name, module=False, globs=dict(GLOBS))
+    assert tests and tests[0].examples, f"{name}: no doctest found"
+    runner = doctest.DocTestRunner(optionflags=FLAGS)
+    output: list[str] = []
+    for test in tests:
+        runner.run(test, out=output.append, clear_globs=True)
+    assert runner.failures == 0, f"{name}: its example does not run as written\n" + "".join(output)
