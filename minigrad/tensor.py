@@ -1887,7 +1887,7 @@ class Tensor:
         Examples:
             >>> x = mg.tensor([0.0, 0.5])
             >>> x.atanh()
-            tensor([0.       , 0.5493061])
+            tensor([0.        , 0.54930615])
         """
         return ops.atanh(self)
     def exp2(self):

@@ -66,12 +66,14 @@ def _members(cls: type):
             if name.startswith("_") or name in seen:
                 continue
             seen.add(name)
-            if isinstance(member, property):
-                member = member.fget
-            elif isinstance(member, (classmethod, staticmethod)):
+            if isinstance(member, (classmethod, staticmethod)):
                 member = member.__func__
-            if inspect.isfunction(member) and _ours(member):
-                yield name, member
+            if isinstance(member, property) and _ours(member.fget) or inspect.isfunction(member) and _ours(member):
+                yield name, member  # a property's docstring is its own (its getter's, or doc=)
+
+
+def _key(obj) -> int:
+    return id(obj.fget) if isinstance(obj, property) else id(obj)
 
 
 def public_api() -> list[tuple[str, object]]:
@@ -81,8 +83,8 @@ def public_api() -> list[tuple[str, object]]:
     seen: set[int] = set()
 
     def add(name: str, obj) -> None:
-        if id(obj) not in seen:
-            seen.add(id(obj))
+        if _key(obj) not in seen:
+            seen.add(_key(obj))
             found.append((name, obj))
 
     for prefix, module in NAMESPACES:

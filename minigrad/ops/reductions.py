@@ -262,15 +262,40 @@ def std(x, axis=None, keepdims=False, ddof=None, *, correction=None, unbiased=No
 
 
 class MaxMin(tuple):
-    """PyTorch's `(values, indices)` result of `max(dim)` / `min(dim)`: a named pair."""
+    """PyTorch's `(values, indices)` result of `max(dim)` / `min(dim)`: a named pair.
+
+    Returned by `max(dim)`, `min(dim)`, `sort`, `topk`, `cummax` and `cummin`, as PyTorch's
+    `torch.return_types`: unpack it, or read `.values` and `.indices`.
+
+    Args:
+        values: the values (a Tensor).
+        indices: their int64 indices (a Tensor).
+
+    Examples:
+        >>> values, indices = mg.tensor([[1.0, 3.0], [2.0, 0.0]]).max(1)
+        >>> values, indices
+        (tensor([3., 2.]), tensor([1, 0]))
+        >>> mg.tensor([3.0, 1.0]).sort().indices
+        tensor([1, 0])
+    """
 
     __slots__ = ()
 
     def __new__(cls, values, indices):
         return super().__new__(cls, (values, indices))
 
-    values = property(lambda self: self[0])
-    indices = property(lambda self: self[1])
+    values = property(lambda self: self[0], doc="""The values (a Tensor).
+
+    Examples:
+        >>> mg.tensor([1.0, 3.0]).max(0).values
+        tensor(3.)
+    """)
+    indices = property(lambda self: self[1], doc="""The int64 indices of the values (a Tensor).
+
+    Examples:
+        >>> mg.tensor([1.0, 3.0]).max(0).indices
+        tensor(1)
+    """)
 
     def __repr__(self) -> str:
         return f"MaxMin(values={self[0]!r}, indices={self[1]!r})"

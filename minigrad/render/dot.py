@@ -69,7 +69,17 @@ _CLUSTER_STYLE = {
 
 
 class GraphvizNotFoundError(RuntimeError):
-    """Rendering needs the Graphviz program `dot`, and it is not installed."""
+    """Rendering needs the Graphviz program `dot`, and it is not installed.
+
+    Raised by `draw_graph(...)` pictures when they are rendered (`.render`, `.pipe`,
+    Jupyter display) without `dot` on the PATH; `to_dot` never needs it. The message says
+    how
+    to install Graphviz.
+
+    Examples:
+        >>> issubclass(mg.GraphvizNotFoundError, RuntimeError)
+        True
+    """
 
 
 MISSING_DOT = (
