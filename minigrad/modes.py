@@ -131,12 +131,13 @@ class detect_anomaly:
         FloatingPointError: (inside the block) from the first op whose result is not finite.
 
     Examples:
-        >>> x = mg.tensor([0.0], requires_grad=True)
+        >>> x = mg.tensor([float("nan")], requires_grad=True)
+        >>> y = x * 2
         >>> with mg.detect_anomaly():
-        ...     y = mg.log(x)
+        ...     y = x * 2
         Traceback (most recent call last):
             ...
-        FloatingPointError: detect_anomaly: Log produced NaN or Inf in its forward (outp...
+        FloatingPointError: detect_anomaly: Mul produced NaN or Inf in its forward...
     """
 
     def __init__(self, enabled: bool = True):
