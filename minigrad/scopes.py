@@ -36,7 +36,7 @@ class ScopeEntry(NamedTuple):
 
     `mg.current_scope()` returns a tuple of them; `str(entry)` is how pictures label it.
 
-    Args:
+    Attributes:
         kind: "module", "layer", "direction", "step", "op" or "scope".
         name: the name shown.
         index: the layer number, time step or call number, or None.

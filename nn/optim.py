@@ -20,6 +20,8 @@ import minigrad as mg
 
 from .module import Parameter, fresh_copy
 
+__all__ = ["Adam", "AdamW", "Optimizer", "SGD", "SparseAdam"]
+
 
 class Optimizer:
     """Base class: holds param_groups (dicts of hyperparameters plus 'params') and

@@ -11,10 +11,13 @@ already imported).
 """
 from __future__ import annotations
 
+import ast
 import doctest
+import importlib
 import inspect
 import re
 import types
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,6 +25,7 @@ import pytest
 import minigrad as mg
 import nn
 
+ROOT = Path(__file__).resolve().parent.parent
 PROJECT = ("minigrad", "nn")
 # the public namespaces: the packages, then the submodules users call into by name
 NAMESPACES = (
@@ -56,8 +60,9 @@ def _public_names(module: types.ModuleType) -> list[str]:
 
 
 def _members(cls: type):
-    """(name, function) for each public method and property a user sees on `cls`, from the
-    classes of this project in its MRO (never object's, tuple's or Exception's)."""
+    """(defining class, name, member) for each public method and property a user sees on
+    `cls`, from the classes of this project in its MRO (never object's, tuple's or
+    Exception's)."""
     seen: set[str] = set()
     for klass in cls.__mro__:
         if not _ours(klass):
@@ -69,7 +74,7 @@ def _members(cls: type):
             if isinstance(member, (classmethod, staticmethod)):
                 member = member.__func__
             if isinstance(member, property) and _ours(member.fget) or inspect.isfunction(member) and _ours(member):
-                yield name, member  # a property's docstring is its own (its getter's, or doc=)
+                yield klass, name, member  # a property's docstring is its own (its getter's, or doc=)
 
 
 def _key(obj) -> int:
@@ -78,7 +83,9 @@ def _key(obj) -> int:
 
 def public_api() -> list[tuple[str, object]]:
     """(dotted name, object) for every public function, class, method and property, each
-    object once (`mg.clamp` is `mg.clip`; `x.sum` forwarding to `mg.sum` is its own)."""
+    object once (`mg.clamp` is `mg.clip`). A method is named after the public class that
+    defines it (`nn.Module.parameters`), or, when a private base defines it, after the first
+    public class that inherits it (`nn.LSTM.flatten_parameters`)."""
     found: list[tuple[str, object]] = []
     seen: set[int] = set()
 
@@ -87,6 +94,7 @@ def public_api() -> list[tuple[str, object]]:
             seen.add(_key(obj))
             found.append((name, obj))
 
+    classes: list[tuple[str, type]] = []
     for prefix, module in NAMESPACES:
         for name in _public_names(module):
             obj = getattr(module, name)
@@ -96,8 +104,13 @@ def public_api() -> list[tuple[str, object]]:
                 continue
             add(f"{prefix}.{name}", obj)
             if inspect.isclass(obj):
-                for member_name, member in _members(obj):
-                    add(f"{prefix}.{name}.{member_name}", member)
+                classes.append((f"{prefix}.{name}", obj))
+    public = {}
+    for name, cls in classes:
+        public.setdefault(cls, name)
+    for name, cls in classes:
+        for klass, member_name, member in _members(cls):
+            add(f"{public.get(klass, name)}.{member_name}", member)
     return found
 
 
@@ -130,3 +143,59 @@ def test_docstring_has_a_running_example(name, obj):
     for test in tests:
         runner.run(test, out=output.append, clear_globs=True)
     assert runner.failures == 0, f"{name}: its example does not run as written\n" + "".join(output)
+
+
+def _resolve(identifier: str):
+    """The object a `::: identifier` line of the docs names (as mkdocstrings finds it)."""
+    parts = identifier.split(".")
+    obj = importlib.import_module(parts[0])
+    for part in parts[1:]:
+        obj = getattr(obj, part)
+    return obj
+
+
+def test_the_api_reference_lists_every_public_name():
+    """docs/api/*.md name every public function and class (under any of its names), and
+    every Tensor method and property; other classes show their members themselves."""
+    identifiers = [line[4:].strip() for page in sorted((ROOT / "docs" / "api").glob("*.md"))
+                   for line in page.read_text().splitlines() if line.startswith("::: ")]
+    listed = {_key(_resolve(identifier)) for identifier in identifiers}
+    classes = {identifier for identifier in identifiers if inspect.isclass(_resolve(identifier))}
+    missing = []
+    for name, obj in API:
+        owner = name.rsplit(".", 1)[0]
+        if _key(obj) in listed or owner in classes and owner != "minigrad.Tensor":
+            continue
+        if inspect.isclass(_resolve(owner)) and any(_key(_resolve(c)) == _key(_resolve(owner)) for c in classes) \
+                and owner != "minigrad.Tensor":
+            continue  # a member of a class listed under another name
+        missing.append(name)
+    assert not missing, f"not in docs/api/*.md: {missing}"
+
+
+def test_factory_made_names_give_the_docs_their_docstring():
+    """A public function or class made by a factory (`argmax = _index_reduction("argmax")`,
+    `LeakyReLU = _activation(...)`) is an attribute to the docs' static reader: the string
+    after the assignment is what the page shows, so it must be the docstring the object has
+    (the one whose example the doctest runs)."""
+    namespaces = {prefix for prefix, _ in NAMESPACES}
+    made, wrong = 0, []
+    for name, obj in API:
+        if name.rsplit(".", 1)[0] not in namespaces:
+            continue
+        module = importlib.import_module(obj.__module__)
+        tree = ast.parse(Path(module.__file__).read_text())
+        defined = {node.name for node in tree.body
+                   if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))}
+        if obj.__name__ in defined:
+            continue
+        made += 1
+        shown = [inspect.cleandoc(after.value.value) for before, after in zip(tree.body, tree.body[1:])
+                 if isinstance(before, ast.Assign)
+                 and any(getattr(t, "id", None) == obj.__name__ for t in before.targets)
+                 and isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant)]
+        if shown != [inspect.getdoc(obj)]:
+            wrong.append(name)
+    assert made  # mg.argmax, mg.argmin, mg.any, mg.all at least
+    assert not wrong, (f"made by a factory: put each one's docstring, as a string literal, right "
+                       f"after its `name = ...`, so the API reference shows it: {wrong}")

@@ -265,11 +265,8 @@ class MaxMin(tuple):
     """PyTorch's `(values, indices)` result of `max(dim)` / `min(dim)`: a named pair.
 
     Returned by `max(dim)`, `min(dim)`, `sort`, `topk`, `cummax` and `cummin`, as PyTorch's
-    `torch.return_types`: unpack it, or read `.values` and `.indices`.
-
-    Args:
-        values: the values (a Tensor).
-        indices: their int64 indices (a Tensor).
+    `torch.return_types`: unpack it, or read `.values` and `.indices`. Build one as
+    `MaxMin(values, indices)`.
 
     Examples:
         >>> values, indices = mg.tensor([[1.0, 3.0], [2.0, 0.0]]).max(1)
@@ -598,9 +595,87 @@ def _xp(x):
 
 
 argmax = _index_reduction("argmax")
+"""The index of the largest value over `axis` (not differentiable).
+
+As `torch.argmax`: with no axis, an index into the flattened tensor; the first one on
+ties. Also the method `x.argmax(...)`.
+
+Args:
+    x: the input tensor.
+    axis: one axis, or None for the flattened tensor (PyTorch's `dim=` works too).
+    keepdims: keep the reduced axis with length 1 (PyTorch's `keepdim=` works too).
+
+Returns:
+    Tensor: an int64 tensor.
+
+Examples:
+    >>> x = mg.tensor([[1.0, 5.0], [7.0, 2.0]])
+    >>> mg.argmax(x)
+    tensor(2)
+    >>> mg.argmax(x, axis=1)
+    tensor([1, 0])
+"""
 argmin = _index_reduction("argmin")
+"""The index of the smallest value over `axis` (not differentiable).
+
+As `torch.argmin`: with no axis, an index into the flattened tensor; the first one on
+ties. Also the method `x.argmin(...)`.
+
+Args:
+    x: the input tensor.
+    axis: one axis, or None for the flattened tensor (PyTorch's `dim=` works too).
+    keepdims: keep the reduced axis with length 1 (PyTorch's `keepdim=` works too).
+
+Returns:
+    Tensor: an int64 tensor.
+
+Examples:
+    >>> x = mg.tensor([[1.0, 5.0], [7.0, 2.0]])
+    >>> mg.argmin(x)
+    tensor(0)
+    >>> mg.argmin(x, axis=1)
+    tensor([0, 1])
+"""
 any = _logical_reduction("any")
+"""Whether any elements are true (non-zero) over `axis` (not differentiable).
+
+As `torch.any`; also the method `x.any(...)`.
+
+Args:
+    x: the input tensor (any dtype).
+    axis: the axes to reduce (None: all; PyTorch's `dim=` works too).
+    keepdims: keep the reduced axes with length 1 (PyTorch's `keepdim=` works too).
+
+Returns:
+    Tensor: a boolean tensor.
+
+Examples:
+    >>> x = mg.tensor([[True, False], [True, True]])
+    >>> mg.any(x)
+    tensor(True, dtype=bool)
+    >>> mg.any(x, axis=1)
+    tensor([ True,  True], dtype=bool)
+"""
 all = _logical_reduction("all")
+"""Whether all elements are true (non-zero) over `axis` (not differentiable).
+
+As `torch.all`; also the method `x.all(...)`.
+
+Args:
+    x: the input tensor (any dtype).
+    axis: the axes to reduce (None: all; PyTorch's `dim=` works too).
+    keepdims: keep the reduced axes with length 1 (PyTorch's `keepdim=` works too).
+
+Returns:
+    Tensor: a boolean tensor.
+
+Examples:
+    >>> x = mg.tensor([[True, False], [True, True]])
+    >>> mg.all(x)
+    tensor(False, dtype=bool)
+    >>> mg.all(x, axis=1)
+    tensor([False,  True], dtype=bool)
+"""
 
 
 from .joining import maximum, minimum
