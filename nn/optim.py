@@ -20,7 +20,7 @@ import minigrad as mg
 
 from .module import Parameter, fresh_copy
 
-__all__ = ["Adam", "AdamW", "Optimizer", "SGD", "SparseAdam"]
+__all__ = ["SGD", "Adam", "AdamW", "Optimizer", "SparseAdam"]
 
 
 class Optimizer:
