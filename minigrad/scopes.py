@@ -119,7 +119,7 @@ def _step_shorthand(name: str) -> int | None:
     return None
 
 
-def step_scope(t: int) -> _Push:
+def step_scope(t: int) -> contextlib.AbstractContextManager:
     """The scope of time step `t` of an unrolled recurrent layer (one column of the BPTT view).
 
     Recurrent layers open it around each step; a hand-written loop can too.
@@ -138,7 +138,7 @@ def step_scope(t: int) -> _Push:
     return _Push(ScopeEntry("step", f"t={int(t)}", int(t)))
 
 
-def layer_scope(index: int) -> _Push:
+def layer_scope(index: int) -> contextlib.AbstractContextManager:
     """The scope of layer `index` of a deep recurrent network (one row of the BPTT view).
 
     Args:
@@ -155,7 +155,7 @@ def layer_scope(index: int) -> _Push:
     return _Push(ScopeEntry("layer", f"layer{int(index)}", int(index)))
 
 
-def direction_scope(name: str) -> _Push:
+def direction_scope(name: str) -> contextlib.AbstractContextManager:
     """The scope of one direction ("forward" or "reverse") of a recurrent layer.
 
     Args:
@@ -217,7 +217,7 @@ def module_scope(name: str):
 _calls = itertools.count()
 
 
-def composite_scope(op_name: str) -> _Push:
+def composite_scope(op_name: str) -> contextlib.AbstractContextManager:
     """One call of a composite op (cross_entropy, softmax...): drawn as one box in the
     BPTT view. Each call gets its own index, so two calls are two boxes.
 

@@ -132,7 +132,7 @@ class Tensor:
         (as PyTorch allows). `p.data -= lr * p.grad` updates in place. Either way it counts
         as an in-place change, so a graph that used the old values refuses to backpropagate.
 
-        Examples mirror micrograd's `p.data += -lr * p.grad`.
+        micrograd's update, `p.data += -lr * p.grad`, works as written.
 
         Examples:
             >>> p = mg.tensor([1.0, 2.0], requires_grad=True)
@@ -255,7 +255,7 @@ class Tensor:
         return self._data.ndim
 
     @property
-    def size(self) -> _Size:
+    def size(self) -> int:
         """The number of elements (NumPy's `.size`), also callable as PyTorch's
         `x.size()` (the shape) and `x.size(dim)` (one axis' length).
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import doctest
+import functools
 import importlib
 import inspect
 import re
@@ -173,6 +174,11 @@ def test_the_api_reference_lists_every_public_name():
     assert not missing, f"not in docs/api/*.md: {missing}"
 
 
+@functools.cache
+def _module_tree(module_name: str) -> ast.Module:
+    return ast.parse(Path(importlib.import_module(module_name).__file__).read_text())
+
+
 def test_factory_made_names_give_the_docs_their_docstring():
     """A public function or class made by a factory (`argmax = _index_reduction("argmax")`,
     `LeakyReLU = _activation(...)`) is an attribute to the docs' static reader: the string
@@ -183,11 +189,9 @@ def test_factory_made_names_give_the_docs_their_docstring():
     for name, obj in API:
         if name.rsplit(".", 1)[0] not in namespaces:
             continue
-        module = importlib.import_module(obj.__module__)
-        tree = ast.parse(Path(module.__file__).read_text())
-        defined = {node.name for node in tree.body
-                   if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))}
-        if obj.__name__ in defined:
+        tree = _module_tree(obj.__module__)
+        if obj.__name__ in {node.name for node in tree.body
+                            if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))}:
             continue
         made += 1
         shown = [inspect.cleandoc(after.value.value) for before, after in zip(tree.body, tree.body[1:])
