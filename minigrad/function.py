@@ -37,8 +37,7 @@ class Function:
     `YourOp.apply(*tensors)`. `ctx` is the node: `ctx.save_for_backward(...)` keeps what
     backward needs, `ctx.xp` is the array module. As PyTorch's `torch.autograd.Function`
     (same `apply`/`save_for_backward`/`saved_tensors` names), except that forward and
-    backward
-    see backend arrays rather than Tensors, and user Functions are first order.
+    backward see backend arrays rather than Tensors, and user Functions are first order.
 
     Examples:
         >>> class Cube(mg.Function):

@@ -31,8 +31,7 @@ class RowSparseGrad:
 
     What `mg.embedding(..., sparse=True)` (and `nn.Embedding(sparse=True)`) leave in the
     weight's `.grad`, as PyTorch's sparse COO gradient of an embedding: a batch touches a
-    few
-    rows of a large table, so only those rows are stored. `nn.optim.SGD` and
+    few rows of a large table, so only those rows are stored. `nn.optim.SGD` and
     `nn.optim.SparseAdam` update just those rows; `to_dense()` gives the ordinary array.
 
     Args:

@@ -162,7 +162,7 @@ class Tensor:
         steps. Assigning checks shape, dtype and backend.
 
         Raises:
-            ValueError: when an assigned gradient's shape differs from the tensor's.
+            RuntimeError: when an assigned gradient's shape differs from the tensor's.
 
         Examples:
             >>> x = mg.tensor([1.0, 2.0], requires_grad=True)
@@ -795,10 +795,9 @@ class Tensor:
             retain_graph: keep the graph for another backward.
 
         Raises:
-            RuntimeError: when self does not require grad, when the graph was freed by an
-                earlier
+            RuntimeError: when self does not require grad, when `grad` is missing for a
+                non-scalar or has another shape, when the graph was freed by an earlier
                 backward, or when a tensor the graph saved was changed in place.
-            ValueError: when `grad` is missing for a non-scalar, or its shape differs.
 
         Examples:
             >>> x = mg.tensor([1.0, 2.0], requires_grad=True)

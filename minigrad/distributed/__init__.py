@@ -72,8 +72,7 @@ def init(communicator: str | None = None, backend: str | None = None,
     Without `mpiexec` this is the single-process communicator, so the same script runs
     alone; as ChainerMN chooses for Chainer, under `mpiexec` it is MPI through mpi4py, or
     NCCL through CuPy when `backend="cupy"`. Under MPI it also installs an excepthook: a
-    rank
-    that raises aborts the whole job naming itself. Mirrors
+    rank that raises aborts the whole job naming itself. Mirrors
     `torch.distributed.init_process_group`.
 
     Args:

@@ -392,7 +392,8 @@ def pad(x, pad, mode: str = "constant", value: float = 0.0):
         Tensor: the padded tensor.
 
     Raises:
-        ValueError: for an odd-length `pad` or another mode.
+        ValueError: for an odd-length `pad`.
+        NotImplementedError: for a mode other than "constant".
 
     Examples:
         >>> mg.pad(mg.tensor([1.0, 2.0]), (1, 2))

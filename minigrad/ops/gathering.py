@@ -328,7 +328,7 @@ def one_hot(index, num_classes: int = -1) -> Tensor:
         Tensor: int64, shape `index.shape + (num_classes,)`.
 
     Raises:
-        ValueError: for negative indices or indices >= num_classes.
+        IndexError: for negative indices or indices >= num_classes.
 
     Examples:
         >>> mg.one_hot(mg.tensor([0, 2]), 3)

@@ -195,7 +195,7 @@ def var(x, axis=None, keepdims=False, ddof=None, *, correction=None, unbiased=No
         Tensor: the reduced tensor, floating.
 
     Raises:
-        ValueError: when more than one of ddof, correction and unbiased is given.
+        TypeError: when more than one of ddof, correction and unbiased is given.
 
     Examples:
         >>> x = mg.tensor([1.0, 2.0, 3.0, 4.0])
@@ -249,7 +249,7 @@ def std(x, axis=None, keepdims=False, ddof=None, *, correction=None, unbiased=No
         Tensor: the reduced tensor, floating.
 
     Raises:
-        ValueError: when more than one of ddof, correction and unbiased is given.
+        TypeError: when more than one of ddof, correction and unbiased is given.
 
     Examples:
         >>> x = mg.tensor([1.0, 2.0, 3.0, 4.0])

@@ -73,8 +73,7 @@ class GraphvizNotFoundError(RuntimeError):
 
     Raised by `draw_graph(...)` pictures when they are rendered (`.render`, `.pipe`,
     Jupyter display) without `dot` on the PATH; `to_dot` never needs it. The message says
-    how
-    to install Graphviz.
+    how to install Graphviz.
 
     Examples:
         >>> issubclass(mg.GraphvizNotFoundError, RuntimeError)

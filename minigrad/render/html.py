@@ -54,9 +54,8 @@ def to_html(root, path=None, *, params=None, show_grads: bool | None = None,
             step).
         title: the page title.
         **options: the other options of `draw_graph` (show_shapes, group, rankdir,
-            max_nodes,
-            max_steps) are accepted and ignored: the viewer lays out, collapses and zooms by
-            itself.
+            max_nodes, max_steps) are accepted and ignored: the viewer lays out, collapses
+            and zooms by itself.
 
     Returns:
         str: the HTML text.

@@ -127,9 +127,8 @@ def step_grad_norms(root, which: str = "hidden") -> dict:
     (under
     `layer<i>` and `forward`/`reverse`); the step's hidden state a<t> is the tensor the step
     hands to the next one (for an LSTM, h<t>). The norm is that of the total gradient
-    reaching
-    a<t>: from the loss terms at t and from every later step. This is the vanishing-gradient
-    plot's data.
+    reaching a<t>: from the loss terms at t and from every later step. This is the
+    vanishing-gradient plot's data.
 
     Args:
         root: the tensor backward started from (the loss).
