@@ -1001,6 +1001,7 @@ class Tensor:
             tensor([4., 6.])
         """
         return ops.sum(self, axis, keepdims)
+
     @torch_keywords
     def mean(self, axis=None, keepdims=False):
         """Mean over `axis`; integer tensors give the default float dtype.
@@ -1017,6 +1018,7 @@ class Tensor:
             tensor([1.5, 3.5])
         """
         return ops.mean(self, axis, keepdims)
+
     @torch_keywords
     def var(self, axis=None, keepdims=False, ddof=None, *, correction=None, unbiased=None):
         """Variance over `axis`: Σ(x - mean)² / (N - ddof). ddof=0 (NumPy's default) unless `ddof`,
@@ -1035,6 +1037,7 @@ class Tensor:
             tensor(1.25)
         """
         return ops.var(self, axis, keepdims, ddof, correction=correction, unbiased=unbiased)
+
     @torch_keywords
     def std(self, axis=None, keepdims=False, ddof=None, *, correction=None, unbiased=None):
         """Standard deviation: √var, with the same `ddof`/`correction`/`unbiased`.
@@ -1051,6 +1054,7 @@ class Tensor:
             tensor(1.2909944)
         """
         return ops.std(self, axis, keepdims, ddof, correction=correction, unbiased=unbiased)
+
     def max(self, *args, **kwargs):
         """`max(axis=None/k/(…))`: the largest values (amax; ties share the gradient). `max(k)` or
         `max(dim=k)`: PyTorch's `(values, indices)`, the gradient going to the index picked.
@@ -1070,6 +1074,7 @@ class Tensor:
             MaxMin(values=tensor([2., 4.]), indices=tensor([1, 1]))
         """
         return ops.max(self, *args, **kwargs)
+
     def min(self, *args, **kwargs):
         """The smallest values; the same three forms as `max`.
 
@@ -1085,6 +1090,7 @@ class Tensor:
             MaxMin(values=tensor([1., 2.]), indices=tensor([0, 0]))
         """
         return ops.min(self, *args, **kwargs)
+
     @torch_keywords
     def amax(self, axis=None, keepdims=False):
         """Largest values over `axis` (PyTorch's amax: ties share the gradient).
@@ -1101,6 +1107,7 @@ class Tensor:
             tensor([3., 4.])
         """
         return ops.amax(self, axis, keepdims)
+
     @torch_keywords
     def amin(self, axis=None, keepdims=False):
         """Smallest values over `axis` (PyTorch's amin: ties share the gradient).
@@ -1117,6 +1124,7 @@ class Tensor:
             tensor([1., 3.])
         """
         return ops.amin(self, axis, keepdims)
+
     @torch_keywords
     def argmax(self, axis=None, keepdims=False):
         """The index of the largest value over `axis` (not differentiable).
@@ -1133,6 +1141,7 @@ class Tensor:
             tensor(3)
         """
         return ops.argmax(self, axis, keepdims)
+
     @torch_keywords
     def argmin(self, axis=None, keepdims=False):
         """The index of the smallest value over `axis` (not differentiable).
@@ -1149,6 +1158,7 @@ class Tensor:
             tensor([0, 0])
         """
         return ops.argmin(self, axis, keepdims)
+
     @torch_keywords
     def any(self, axis=None, keepdims=False):
         """Whether any elements are true (non-zero) over `axis` (not differentiable).
@@ -1164,6 +1174,7 @@ class Tensor:
             tensor(True, dtype=bool)
         """
         return ops.any(self, axis, keepdims)
+
     @torch_keywords
     def all(self, axis=None, keepdims=False):
         """Whether all elements are true (non-zero) over `axis` (not differentiable).
@@ -1179,6 +1190,7 @@ class Tensor:
             tensor(False, dtype=bool)
         """
         return ops.all(self, axis, keepdims)
+
     def exp(self):
         """eˣ elementwise.
 
@@ -1194,6 +1206,7 @@ class Tensor:
             tensor([1.6487212, 2.718282 ])
         """
         return ops.exp(self)
+
     def log(self):
         """Natural logarithm elementwise.
 
@@ -1208,6 +1221,7 @@ class Tensor:
             tensor([0.       , 0.6931472])
         """
         return ops.log(self)
+
     def sqrt(self):
         """√x elementwise.
 
@@ -1222,6 +1236,7 @@ class Tensor:
             tensor([1., 2.])
         """
         return ops.sqrt(self)
+
     def tanh(self):
         """tanh(x) elementwise.
 
@@ -1237,6 +1252,7 @@ class Tensor:
             tensor([0.4621172, 0.7615942])
         """
         return ops.tanh(self)
+
     def sigmoid(self):
         """σ(x) = 1 / (1 + e⁻ˣ), computed through tanh (no overflow).
 
@@ -1252,6 +1268,7 @@ class Tensor:
             tensor([0.62245935, 0.7310586 ])
         """
         return ops.sigmoid(self)
+
     def relu(self):
         """max(x, 0) elementwise.
 
@@ -1266,6 +1283,7 @@ class Tensor:
             tensor([0., 2.])
         """
         return ops.relu(self)
+
     def abs(self):
         """|x| elementwise (gradient 0 at 0, as PyTorch).
 
@@ -1280,6 +1298,7 @@ class Tensor:
             tensor([1.5, 2. ])
         """
         return ops.abs(self)
+
     def clip(self, lo=None, hi=None):
         """x limited to [lo, hi] (either bound may be None); gradient 1 inside, 0 outside.
 
@@ -1295,6 +1314,7 @@ class Tensor:
         """
         return ops.clip(self, lo, hi)
     clamp = clip
+
     def reshape(self, *shape):
         """The same elements in a new shape (`reshape(2, 3)` or `reshape((2, 3))`; -1 allowed).
 
@@ -1310,8 +1330,10 @@ class Tensor:
                     [3, 4, 5]])
         """
         return ops.reshape(self, *shape)
+
     def view(self, *shape):
-        """PyTorch's view: the same elements in a new shape (here always a copy-free reshape).
+        """PyTorch's view: the same elements in a new shape, as `reshape` (which never refuses a
+        transposed tensor, as PyTorch's view can).
 
         As PyTorch's `Tensor.view`; see `mg.reshape`.
 
@@ -1323,6 +1345,7 @@ class Tensor:
             (3, 2)
         """
         return ops.reshape(self, *shape)
+
     def view_as(self, other):
         """x reshaped to `other.shape` (PyTorch's view_as).
 
@@ -1339,6 +1362,7 @@ class Tensor:
             (2, 2)
         """
         return ops.reshape(self, other.shape)
+
     def reshape_as(self, other):
         """x reshaped to `other.shape`.
 
@@ -1355,6 +1379,7 @@ class Tensor:
             (2, 2)
         """
         return ops.reshape(self, other.shape)
+
     def expand_as(self, other):
         """x broadcast to `other.shape` (PyTorch's expand_as).
 
@@ -1372,6 +1397,7 @@ class Tensor:
                     [1., 2.]])
         """
         return ops.expand(self, other.shape)
+
     def transpose(self, *axes, dim0=None, dim1=None):
         """No axes: reverse them. Two axes: swap them (PyTorch, any ndim; also as dim0=, dim1=). A
         full permutation of ndim > 2 axes: permute (NumPy). Anything else, or an axis out of
@@ -1388,6 +1414,7 @@ class Tensor:
             (4, 3, 2)
         """
         return ops.transpose(self, *axes, dim0=dim0, dim1=dim1)
+
     def permute(self, *axes):
         """A full permutation of the axes: `permute(2, 0, 1)` or `permute((2, 0, 1))`.
 
@@ -1402,6 +1429,7 @@ class Tensor:
             (4, 2, 3)
         """
         return ops.permute(self, *axes)
+
     def t(self):
         """PyTorch's `.t()`: the transpose of a tensor of at most 2 dimensions.
 
@@ -1416,6 +1444,7 @@ class Tensor:
             (3, 2)
         """
         return ops.t(self)
+
     @torch_keywords(dim0="axis1", dim1="axis2")
     def swapaxes(self, axis1, axis2):
         """Swap two axes (PyTorch's transpose(dim0, dim1)).
@@ -1431,6 +1460,7 @@ class Tensor:
             (3, 2)
         """
         return ops.swapaxes(self, axis1, axis2)
+
     @torch_keywords
     def squeeze(self, axis=None):
         """Drop axes of length 1 (all of them, or the given ones, which must be length 1).
@@ -1446,6 +1476,7 @@ class Tensor:
             (3,)
         """
         return ops.squeeze(self, axis)
+
     @torch_keywords
     def unsqueeze(self, axis):
         """Insert an axis of length 1 at `axis` (negative counts from the end of the result).
@@ -1461,6 +1492,7 @@ class Tensor:
             (1, 3)
         """
         return ops.unsqueeze(self, axis)
+
     @torch_keywords
     def flatten(self, start_axis=0, end_axis=-1):
         """Merge axes `start_axis`..`end_axis` into one.
@@ -1476,6 +1508,7 @@ class Tensor:
             (2, 12)
         """
         return ops.flatten(self, start_axis, end_axis)
+
     def broadcast_to(self, *shape):
         """A broadcast view of x with `shape`; its gradient sums the copies back.
 
@@ -1492,6 +1525,7 @@ class Tensor:
                     [1., 2.]])
         """
         return ops.broadcast_to(self, *shape)
+
     def expand(self, *shape):
         """PyTorch's expand: broadcast to `sizes`, where -1 keeps that axis' length.
 
@@ -1506,6 +1540,7 @@ class Tensor:
             (2, 3)
         """
         return ops.expand(self, *shape)
+
     @torch_keywords
     def softmax(self, axis=-1):
         """e^x / Σ e^x along `axis`, stable through logsumexp.
@@ -1521,6 +1556,7 @@ class Tensor:
             tensor([0.5, 0.5])
         """
         return ops.softmax(self, axis)
+
     @torch_keywords
     def log_softmax(self, axis=-1):
         """x - logsumexp(x) along `axis`: log-probabilities without overflow.
@@ -1536,6 +1572,7 @@ class Tensor:
             tensor([-0.6931472, -0.6931472])
         """
         return ops.log_softmax(self, axis)
+
     @torch_keywords
     def logsumexp(self, axis=None, keepdims=False):
         """log Σ eˣ over `axis`, computed stably (no overflow at |x| = 1000).
@@ -1551,6 +1588,7 @@ class Tensor:
             tensor(0.6931472)
         """
         return ops.logsumexp(self, axis, keepdims)
+
     def matmul(self, other):
         """Matrix product with NumPy's rules (1-D operands, broadcast batch axes).
 
@@ -1565,6 +1603,7 @@ class Tensor:
             tensor([[11.]])
         """
         return ops.matmul(self, other)
+
     @torch_keywords
     def split(self, split_size_or_sections, axis=0):
         """PyTorch's split: an int is each piece's size (the last may be smaller), a list gives the
@@ -1582,6 +1621,7 @@ class Tensor:
             [tensor([0, 1]), tensor([2, 3]), tensor([4])]
         """
         return ops.split(self, split_size_or_sections, axis)
+
     @torch_keywords
     def chunk(self, chunks, axis=0):
         """`chunks` pieces of ceil(n / chunks) along `axis` (fewer if that divides n earlier), as
@@ -1598,6 +1638,7 @@ class Tensor:
             [tensor([0, 1]), tensor([2, 3])]
         """
         return ops.chunk(self, chunks, axis)
+
     @torch_keywords
     def unbind(self, axis=0):
         """The slices of x along `axis`, that axis removed (PyTorch's unbind).
@@ -1613,6 +1654,7 @@ class Tensor:
             (tensor([0, 1]), tensor([2, 3]))
         """
         return ops.unbind(self, axis)
+
     @torch_keywords
     def gather(self, axis, index):
         """`out[i, j] = x[index[i, j], j]` (axis 0): PyTorch's gather, differentiable in x.
@@ -1630,6 +1672,7 @@ class Tensor:
                     [3.]])
         """
         return ops.gather(self, axis, index)
+
     @torch_keywords
     def scatter(self, axis, index, src):
         """A copy of x with x[..., index[i], ...] = src[i] along `axis` (src: tensor or number).
@@ -1646,6 +1689,7 @@ class Tensor:
             tensor([0., 5., 0.])
         """
         return ops.scatter(self, axis, index, src)
+
     @torch_keywords
     def scatter_add(self, axis, index, src):
         """x plus src added at x[..., index[i], ...] along `axis`; repeated indices accumulate.
@@ -1661,6 +1705,7 @@ class Tensor:
             tensor([0., 3.])
         """
         return ops.scatter_add(self, axis, index, src)
+
     @torch_keywords
     def index_select(self, axis, index):
         """The entries `index` (a 1-D integer tensor) of x along `axis`.
@@ -1678,6 +1723,7 @@ class Tensor:
             tensor([[3., 4.]])
         """
         return ops.index_select(self, axis, index)
+
     def masked_fill(self, mask, value):
         """x with `value` where the boolean `mask` (broadcast to x) is true.
 
@@ -1693,6 +1739,7 @@ class Tensor:
             tensor([1., 0.])
         """
         return ops.masked_fill(self, mask, value)
+
     def masked_select(self, mask):
         """The elements of x where `mask` is true, as a 1-D tensor (mask and x broadcast).
 
@@ -1709,6 +1756,7 @@ class Tensor:
             tensor([2.])
         """
         return ops.masked_select(self, mask)
+
     def nonzero(self, as_tuple=False):
         """Indices of the non-zero elements: an (n, ndim) integer tensor, or one 1-D tensor per
         axis with `as_tuple=True` (not differentiable).
@@ -1740,6 +1788,7 @@ class Tensor:
             tensor([0.47942555, 0.841471  ])
         """
         return ops.sin(self)
+
     def cos(self):
         """cos x elementwise.
 
@@ -1755,6 +1804,7 @@ class Tensor:
             tensor([0.87758255, 0.5403023 ])
         """
         return ops.cos(self)
+
     def tan(self):
         """tan x elementwise.
 
@@ -1770,6 +1820,7 @@ class Tensor:
             tensor([0.5463025, 1.5574077])
         """
         return ops.tan(self)
+
     def asin(self):
         """arcsin x elementwise (NaN outside [-1, 1]).
 
@@ -1785,6 +1836,7 @@ class Tensor:
             tensor([0.5235988, 1.5707964])
         """
         return ops.asin(self)
+
     def acos(self):
         """arccos x elementwise (NaN outside [-1, 1]).
 
@@ -1800,6 +1852,7 @@ class Tensor:
             tensor([1.0471976, 0.       ])
         """
         return ops.acos(self)
+
     def atan(self):
         """arctan x elementwise.
 
@@ -1815,6 +1868,7 @@ class Tensor:
             tensor([0.4636476, 0.7853982])
         """
         return ops.atan(self)
+
     def sinh(self):
         """sinh x elementwise.
 
@@ -1830,6 +1884,7 @@ class Tensor:
             tensor([0.5210953, 1.1752012])
         """
         return ops.sinh(self)
+
     def cosh(self):
         """cosh x elementwise.
 
@@ -1845,6 +1900,7 @@ class Tensor:
             tensor([1.127626 , 1.5430806])
         """
         return ops.cosh(self)
+
     def asinh(self):
         """arsinh x elementwise.
 
@@ -1860,6 +1916,7 @@ class Tensor:
             tensor([0.48121184, 0.8813736 ])
         """
         return ops.asinh(self)
+
     def acosh(self):
         """arcosh x elementwise (NaN below 1).
 
@@ -1874,6 +1931,7 @@ class Tensor:
             tensor([0.      , 1.316958])
         """
         return ops.acosh(self)
+
     def atanh(self):
         """artanh x elementwise (NaN outside [-1, 1]).
 
@@ -1889,6 +1947,7 @@ class Tensor:
             tensor([0.        , 0.54930615])
         """
         return ops.atanh(self)
+
     def exp2(self):
         """2ˣ elementwise.
 
@@ -1904,6 +1963,7 @@ class Tensor:
             tensor([1.4142135, 2.       ])
         """
         return ops.exp2(self)
+
     def log2(self):
         """log₂ x elementwise.
 
@@ -1918,6 +1978,7 @@ class Tensor:
             tensor([0., 3.])
         """
         return ops.log2(self)
+
     def log10(self):
         """log₁₀ x elementwise.
 
@@ -1932,6 +1993,7 @@ class Tensor:
             tensor([0., 2.])
         """
         return ops.log10(self)
+
     def log1p(self):
         """ln(1 + x), accurate for small x.
 
@@ -1947,6 +2009,7 @@ class Tensor:
             tensor([0.4054651, 0.6931472])
         """
         return ops.log1p(self)
+
     def expm1(self):
         """eˣ - 1, accurate for small x.
 
@@ -1962,6 +2025,7 @@ class Tensor:
             tensor([0.6487213, 1.7182817])
         """
         return ops.expm1(self)
+
     def rsqrt(self):
         """1 / √x elementwise.
 
@@ -1976,6 +2040,7 @@ class Tensor:
             tensor([1. , 0.5])
         """
         return ops.rsqrt(self)
+
     def erf(self):
         """The error function (2/√π) ∫₀ˣ e^(-t²) dt elementwise.
 
@@ -1991,6 +2056,7 @@ class Tensor:
             tensor([0.5204999, 0.8427008])
         """
         return ops.erf(self)
+
     def sign(self):
         """-1, 0 or 1 by the sign of x (gradient 0).
 
@@ -2005,6 +2071,7 @@ class Tensor:
             tensor([-1.,  0.,  1.])
         """
         return ops.sign(self)
+
     def floor(self):
         """The largest integer ≤ x, in x's dtype (gradient 0).
 
@@ -2019,6 +2086,7 @@ class Tensor:
             tensor([-2.,  1.])
         """
         return ops.floor(self)
+
     def ceil(self):
         """The smallest integer ≥ x, in x's dtype (gradient 0).
 
@@ -2033,6 +2101,7 @@ class Tensor:
             tensor([-1.,  2.])
         """
         return ops.ceil(self)
+
     def round(self, decimals=0):
         """x rounded half to even, in x's dtype (gradient 0).
 
@@ -2049,6 +2118,7 @@ class Tensor:
             tensor([1.23])
         """
         return ops.round(self, decimals)
+
     def trunc(self):
         """x rounded toward zero, in x's dtype (gradient 0).
 
@@ -2063,6 +2133,7 @@ class Tensor:
             tensor([-1.,  1.])
         """
         return ops.trunc(self)
+
     def fmod(self, other):
         """The remainder with the sign of a (PyTorch's fmod).
 
@@ -2077,6 +2148,7 @@ class Tensor:
             tensor([-1.,  1.])
         """
         return ops.fmod(self, other)
+
     def remainder(self, other):
         """The remainder with the sign of b: Python's and PyTorch's `%`.
 
@@ -2091,6 +2163,7 @@ class Tensor:
             tensor([1., 1.])
         """
         return ops.remainder(self, other)
+
     def lerp(self, end, weight):
         """start + weight (end - start), differentiable in all three.
 
@@ -2105,6 +2178,7 @@ class Tensor:
             tensor([2.5])
         """
         return ops.lerp(self, end, weight)
+
     def logaddexp(self, other):
         """ln(eᵃ + eᵇ) without overflow: m + ln(e^(a-m) + e^(b-m)) with m = max(a, b), m held
         constant (it cancels in the derivative, which is the two softmax weights).
@@ -2120,6 +2194,7 @@ class Tensor:
             tensor([0.6931472])
         """
         return ops.logaddexp(self, other)
+
     def isnan(self):
         """Whether each element is NaN: a boolean tensor (not differentiable).
 
@@ -2134,6 +2209,7 @@ class Tensor:
             tensor([False,  True], dtype=bool)
         """
         return ops.isnan(self)
+
     def isinf(self):
         """Whether each element is infinite (either sign): a boolean tensor (not differentiable).
 
@@ -2148,6 +2224,7 @@ class Tensor:
             tensor([False,  True], dtype=bool)
         """
         return ops.isinf(self)
+
     def isfinite(self):
         """Whether each element is finite (neither NaN nor infinite): a boolean tensor (not
         differentiable).
@@ -2163,6 +2240,7 @@ class Tensor:
             tensor([ True, False], dtype=bool)
         """
         return ops.isfinite(self)
+
     def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
         """|a - b| ≤ atol + rtol |b| elementwise: a boolean tensor.
 
@@ -2177,6 +2255,7 @@ class Tensor:
             tensor([ True, False], dtype=bool)
         """
         return ops.isclose(self, other, rtol, atol, equal_nan)
+
     def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
         """Whether every element is close (a Python bool: one explicit device sync).
 
@@ -2191,6 +2270,7 @@ class Tensor:
             True
         """
         return ops.allclose(self, other, rtol, atol, equal_nan)
+
     def maximum(self, other):
         """Elementwise larger of a and b (broadcasting; ties split the gradient).
 
@@ -2205,6 +2285,7 @@ class Tensor:
             tensor([3., 4.])
         """
         return ops.maximum(self, other)
+
     def minimum(self, other):
         """Elementwise smaller of a and b (broadcasting; ties split the gradient).
 
@@ -2236,6 +2317,7 @@ class Tensor:
             tensor([ 2., 12.])
         """
         return ops.prod(self, axis, keepdims)
+
     @torch_keywords
     def cumsum(self, axis):
         """Running sums along `axis`.
@@ -2251,6 +2333,7 @@ class Tensor:
             tensor([1., 3., 6.])
         """
         return ops.cumsum(self, axis)
+
     @torch_keywords
     def cumprod(self, axis):
         """Running products along `axis` (exact gradients at zeros; first order only).
@@ -2266,6 +2349,7 @@ class Tensor:
             tensor([1., 2., 6.])
         """
         return ops.cumprod(self, axis)
+
     @torch_keywords
     def cummax(self, axis):
         """(values, indices) of the running maximum along `axis`.
@@ -2281,6 +2365,7 @@ class Tensor:
             tensor([1., 3., 3.])
         """
         return ops.cummax(self, axis)
+
     @torch_keywords
     def cummin(self, axis):
         """(values, indices) of the running minimum along `axis`.
@@ -2296,6 +2381,7 @@ class Tensor:
             tensor([3., 1., 1.])
         """
         return ops.cummin(self, axis)
+
     @torch_keywords
     def logcumsumexp(self, axis):
         """log Σ_{i ≤ j} e^(x_i) along `axis`, shifted by the axis maximum (held constant).
@@ -2312,6 +2398,7 @@ class Tensor:
             tensor([0.       , 0.6931472])
         """
         return ops.logcumsumexp(self, axis)
+
     @torch_keywords
     def sort(self, axis=-1, descending=False, stable=False):
         """(values, indices) sorted along `axis` (ties keep their order).
@@ -2327,6 +2414,7 @@ class Tensor:
             MaxMin(values=tensor([3., 2., 1.]), indices=tensor([0, 2, 1]))
         """
         return ops.sort(self, axis, descending, stable)
+
     @torch_keywords
     def argsort(self, axis=-1, descending=False, stable=False):
         """The indices that sort x along `axis` (not differentiable).
@@ -2342,6 +2430,7 @@ class Tensor:
             tensor([1, 2, 0])
         """
         return ops.argsort(self, axis, descending, stable)
+
     @torch_keywords
     def topk(self, k, axis=-1, largest=True, sorted=True):
         """(values, indices) of the k largest (or smallest) entries along `axis`.
@@ -2357,6 +2446,7 @@ class Tensor:
             MaxMin(values=tensor([4., 2.]), indices=tensor([1, 2]))
         """
         return ops.topk(self, k, axis, largest, sorted)
+
     def flip(self, *axes, dims=None):
         """x reversed along `axis` (an int or a tuple; PyTorch's dims=).
 
@@ -2371,6 +2461,7 @@ class Tensor:
             tensor([2, 1, 0])
         """
         return ops.flip(self, dims if dims is not None else axes[0] if len(axes) == 1 else axes)
+
     def roll(self, shifts, dims=None):
         """Elements shifted by `shifts` along `dims`, wrapping around (no dims: over the flat
         tensor, then the shape restored), as PyTorch.
@@ -2386,6 +2477,7 @@ class Tensor:
             tensor([2, 0, 1])
         """
         return ops.roll(self, shifts, dims)
+
     def repeat(self, *repeats):
         """PyTorch's repeat (NumPy's tile): the whole tensor repeated `repeats[i]` times along axis
         i; extra leading repeats add axes.
@@ -2401,6 +2493,7 @@ class Tensor:
             tensor([1., 2., 1., 2.])
         """
         return ops.repeat(self, *repeats)
+
     @torch_keywords
     def repeat_interleave(self, repeats, axis=None):
         """Each element repeated `repeats` times (an int, or one count per element) along `axis`;
@@ -2418,6 +2511,7 @@ class Tensor:
             tensor([1., 1., 2., 2.])
         """
         return ops.repeat_interleave(self, repeats, axis)
+
     def tril(self, diagonal=0):
         """The lower triangle of the last two axes (on and below `diagonal`); zeros above.
 
@@ -2433,6 +2527,7 @@ class Tensor:
                     [1., 1.]])
         """
         return ops.tril(self, diagonal)
+
     def triu(self, diagonal=0):
         """The upper triangle of the last two axes (on and above `diagonal`); zeros below.
 
@@ -2448,6 +2543,7 @@ class Tensor:
                     [0., 1.]])
         """
         return ops.triu(self, diagonal)
+
     @torch_keywords(dim1="axis1", dim2="axis2")
     def diagonal(self, offset=0, axis1=0, axis2=1):
         """The diagonal of axes (axis1, axis2), as a new last axis (PyTorch's dim1=/dim2=).
@@ -2464,6 +2560,7 @@ class Tensor:
             tensor([1., 4.])
         """
         return ops.diagonal(self, offset, axis1, axis2)
+
     def diag(self, diagonal=0):
         """1-D x: the square matrix with x on its `diagonal`. 2-D x: that diagonal, 1-D.
 
@@ -2479,6 +2576,7 @@ class Tensor:
                     [0., 2.]])
         """
         return ops.diag(self, diagonal)
+
     @torch_keywords
     def unflatten(self, axis, sizes):
         """Split axis `axis` into `sizes` (one may be -1).
@@ -2494,6 +2592,7 @@ class Tensor:
             (2, 3)
         """
         return ops.unflatten(self, axis, sizes)
+
     @torch_keywords
     def narrow(self, axis, start, length):
         """x[..., start:start + length, ...] along `axis` (start may be negative).

@@ -131,8 +131,9 @@ class viewer:
             >>> x = mg.tensor([1.0, 2.0], requires_grad=True)
             >>> loss = (x * x).sum()
             >>> import os, tempfile
-            >>> path = mg.viewer(loss).save(os.path.join(tempfile.mkdtemp(), "bptt.html"))
-            >>> os.path.getsize(path) > 1000
+            >>> with tempfile.TemporaryDirectory() as folder:
+            ...     path = mg.viewer(loss).save(os.path.join(folder, "bptt.html"))
+            ...     os.path.getsize(path) > 1000
             True
         """
         _write_atomically(os.fspath(path), self.html)
