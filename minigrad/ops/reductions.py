@@ -132,7 +132,8 @@ def sum(x, axis=None, keepdims=False):
 def mean(x, axis=None, keepdims=False):
     """Mean over `axis`; integer tensors give the default float dtype.
 
-    As `torch.mean` with NumPy's argument names; also the method `x.mean(...)`.
+    As `torch.mean` with NumPy's argument names, except that integer tensors give the default
+    float dtype where PyTorch refuses them; also the method `x.mean(...)`.
 
     Args:
         x: the input tensor (a Python number, list or array is made a tensor first).
@@ -179,7 +180,8 @@ def var(x, axis=None, keepdims=False, ddof=None, *, correction=None, unbiased=No
     (NaN where every deviation is 0), as NumPy and PyTorch do.
 
     Differs from `torch.var`, whose default is the unbiased estimate (correction=1): the
-    default here is NumPy's ddof=0.
+    default here is NumPy's ddof=0. Integer tensors give the default float dtype (PyTorch
+    refuses them).
 
     Args:
         x: the input tensor (a Python number, list or array is made a tensor first).
@@ -233,7 +235,8 @@ def std(x, axis=None, keepdims=False, ddof=None, *, correction=None, unbiased=No
     """Standard deviation: √var, with the same `ddof`/`correction`/`unbiased`.
 
     Differs from `torch.std`, whose default is the unbiased estimate (correction=1): the
-    default here is NumPy's ddof=0.
+    default here is NumPy's ddof=0. Integer tensors give the default float dtype (PyTorch
+    refuses them).
 
     Args:
         x: the input tensor (a Python number, list or array is made a tensor first).
@@ -480,7 +483,8 @@ def logsumexp(x, axis=None, keepdims=False):
 def softmax(x, axis=-1):
     """e^x / Σ e^x along `axis`, stable through logsumexp.
 
-    As `torch.softmax`; also `x.softmax(axis)`.
+    As `torch.softmax` (integer inputs give the default float dtype, where PyTorch refuses
+    them); also `x.softmax(axis)`.
 
     Args:
         x: the input tensor (a Python number, list or array is made a tensor first).
@@ -504,7 +508,8 @@ def softmax(x, axis=-1):
 def log_softmax(x, axis=-1):
     """x - logsumexp(x) along `axis`: log-probabilities without overflow.
 
-    As `torch.log_softmax`; also `x.log_softmax(axis)`.
+    As `torch.log_softmax` (integer inputs give the default float dtype, where PyTorch
+    refuses them); also `x.log_softmax(axis)`.
 
     Args:
         x: the input tensor (a Python number, list or array is made a tensor first).
