@@ -608,9 +608,7 @@ def manual_seed(seed: int) -> None:
 
 
 def tensor(data, requires_grad=False, dtype=None, backend=None) -> Tensor:
-    """Same as `Tensor(...)`.
-
-    As `torch.tensor`.
+    """A new leaf tensor holding a copy of `data`, as `torch.tensor`; the same as `mg.Tensor(...)`.
 
     Args:
         data: a number, (nested) list, NumPy array, backend array or Tensor.
