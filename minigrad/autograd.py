@@ -36,9 +36,20 @@ class observe_gradients:
     the order the engine runs them. Use it as a context manager, or keep the
     handle and call `.remove()`; it applies to backward passes in every thread.
 
-    >>> seen = []
-    >>> with mg.observe_gradients(lambda node, grads: seen.append(node.op_name)):
-    ...     loss.backward()
+    Args:
+        fn: a callable `fn(node, grads)`; `node` is a `Function` node.
+
+    Raises:
+        TypeError: when `fn` is not callable.
+
+    Examples:
+        >>> x = mg.tensor([1.0, 2.0], requires_grad=True)
+        >>> loss = (x * 3).sum()
+        >>> seen = []
+        >>> with mg.observe_gradients(lambda node, grads: seen.append(node.op_name)):
+        ...     loss.backward()
+        >>> seen
+        ['Sum', 'Mul']
     """
 
     def __init__(self, fn):
@@ -49,7 +60,16 @@ class observe_gradients:
         _observers.append(fn)
 
     def remove(self) -> None:
-        """Stop observing (removing twice is harmless)."""
+        """Stop observing (removing twice is harmless).
+
+        Examples:
+            >>> seen = []
+            >>> handle = mg.observe_gradients(lambda node, grads: seen.append(node.op_name))
+            >>> handle.remove()
+            >>> (mg.tensor([1.0], requires_grad=True) * 2).sum().backward()
+            >>> seen
+            []
+        """
         if self.fn in _observers:
             _observers.remove(self.fn)
 

@@ -13,11 +13,37 @@ import numpy as np
 
 
 class BackendUnavailableError(RuntimeError):
-    """The requested backend cannot run here (CuPy missing, or no CUDA device)."""
+    """The requested backend cannot run here (CuPy missing, or no CUDA device).
+
+    Raised when a tensor or the default is put on "cupy"/"cuda" without CuPy or a GPU; the
+    message says what to install. A `RuntimeError`.
+
+    Examples:
+        >>> try:
+        ...     x = mg.zeros(2, backend="cuda")
+        ... except mg.BackendUnavailableError:
+        ...     x = mg.zeros(2)
+        >>> x.shape
+        (2,)
+    """
 
 
 class BackendMismatchError(ValueError):
-    """An op received arrays living on different backends."""
+    """An op received arrays living on different backends.
+
+    Raised by every op whose operands are on two backends; the message names the op, both
+    backends and the `.to(...)` that fixes it. A `ValueError`, so existing handlers catch
+    it.
+
+    Examples:
+        >>> a, b = mg.zeros(2), mg.zeros(2, backend="strict")
+        >>> a + b
+        Traceback (most recent call last):
+            ...
+        minigrad.backend.BackendMismatchError: Add: operands live on different backends (numpy and strict);...
+        >>> (a + b.to("numpy")).backend
+        'numpy'
+    """
 
 
 class Backend:
@@ -167,18 +193,58 @@ def device_alias(name):
 
 def get_backend_name(name: str) -> str:
     """The backend name for a backend or device name ("cuda" → "cupy"), loading it if needed
-    (so an unavailable backend raises BackendUnavailableError here)."""
+    (so an unavailable backend raises BackendUnavailableError here).
+
+    Args:
+        name: a backend ("numpy", "cupy") or device ("cpu", "cuda", "cuda:0") name.
+
+    Returns:
+        str: the backend's name.
+
+    Raises:
+        ValueError: for an unknown name.
+        BackendUnavailableError: when the backend cannot run here.
+
+    Examples:
+        >>> mg.get_backend_name("cpu")
+        'numpy'
+        >>> mg.get_backend_name("tpu")
+        Traceback (most recent call last):
+            ...
+        ValueError: unknown backend 'tpu': expected one of 'numpy', 'cupy', 'cpu...
+    """
     return get_backend(name).name
 
 
 def set_default_backend(name: str) -> None:
-    """Make `name` the backend of tensors created without `backend=`."""
+    """Make `name` the backend of tensors created without `backend=`.
+
+    Args:
+        name: "numpy" or "cupy" (PyTorch's "cpu", "cuda" too).
+
+    Raises:
+        ValueError: for an unknown name.
+        BackendUnavailableError: when that backend cannot run here.
+
+    Examples:
+        >>> mg.set_default_backend("cpu")
+        >>> mg.get_default_backend()
+        'numpy'
+    """
     global _default_backend
     _default_backend = get_backend(name)
 
 
 def get_default_backend() -> str:
-    """Name of the backend new tensors use without `backend=`."""
+    """Name of the backend new tensors use without `backend=`.
+
+    Returns:
+        str: "numpy" unless changed.
+
+    Examples:
+        >>> mg.get_default_backend()
+        'numpy'
+    """
     return _default_backend.name
 
 
@@ -220,7 +286,26 @@ def to_dtype(dtype) -> np.dtype:
 
 
 def set_default_dtype(dtype) -> None:
-    """Dtype for Python floats and for new parameters (float32 unless changed)."""
+    """Dtype for Python floats and for new parameters (float32 unless changed).
+
+    As `torch.set_default_dtype`.
+
+    Args:
+        dtype: a floating dtype or its name.
+
+    Raises:
+        TypeError: for a non-floating dtype.
+
+    Examples:
+        >>> mg.set_default_dtype("float64")
+        >>> mg.tensor([1.0]).dtype
+        dtype('float64')
+        >>> mg.set_default_dtype(mg.float32)
+        >>> mg.set_default_dtype("int64")
+        Traceback (most recent call last):
+            ...
+        TypeError: set_default_dtype: expected a floating dtype, got int64
+    """
     global _default_dtype
     dtype = to_dtype(dtype)
     if dtype.kind != "f":
@@ -229,7 +314,15 @@ def set_default_dtype(dtype) -> None:
 
 
 def get_default_dtype() -> np.dtype:
-    """The dtype of Python floats and new parameters (float32 unless changed)."""
+    """The dtype of Python floats and new parameters (float32 unless changed).
+
+    Returns:
+        numpy.dtype: the default dtype.
+
+    Examples:
+        >>> mg.get_default_dtype()
+        dtype('float32')
+    """
     return _default_dtype
 
 

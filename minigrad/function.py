@@ -30,17 +30,85 @@ from .sparse import RowSparseGrad
 
 
 class Function:
-    """Base class of every op. Subclass it to write a custom op (see module doc)."""
+    """Base class of every op, and of each node of the recorded graph.
+
+    Subclass it with a static `forward(ctx, *arrays)` computing on backend arrays and a
+    static `backward(ctx, *grads)` returning one gradient array per input, then call
+    `YourOp.apply(*tensors)`. `ctx` is the node: `ctx.save_for_backward(...)` keeps what
+    backward needs, `ctx.xp` is the array module. As PyTorch's `torch.autograd.Function`
+    (same `apply`/`save_for_backward`/`saved_tensors` names), except that forward and
+    backward see backend arrays rather than Tensors, and user Functions are first order.
+
+    Examples:
+        >>> class Cube(mg.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         ctx.save_for_backward(x)
+        ...         return x ** 3
+        ...     @staticmethod
+        ...     def backward(ctx, g):
+        ...         (x,) = ctx.saved_arrays
+        ...         return 3 * x ** 2 * g
+        >>> x = mg.tensor([2.0], requires_grad=True)
+        >>> y = Cube.apply(x)
+        >>> y, y.grad_fn
+        (tensor([8.], grad_fn=<Cube>), <Cube node>)
+        >>> y.backward()
+        >>> x.grad
+        array([12.], dtype=float32)
+    """
 
     differentiable_backward = False
 
     # -- what a ctx offers to forward/backward -----------------------------------
     def save_for_backward(self, *arrays) -> None:
-        """Keep arrays (or tensors) for backward; read them as `ctx.saved_arrays`."""
+        """Keep arrays (or tensors) for backward; read them as `ctx.saved_arrays`.
+
+        Args:
+            *arrays: the arrays (or tensors) backward needs.
+
+        Examples:
+            >>> class Cube(mg.Function):
+            ...     @staticmethod
+            ...     def forward(ctx, x):
+            ...         ctx.save_for_backward(x)
+            ...         return x ** 3
+            ...     @staticmethod
+            ...     def backward(ctx, g):
+            ...         (x,) = ctx.saved_arrays
+            ...         return 3 * x ** 2 * g
+            >>> x = mg.tensor([2.0], requires_grad=True)
+            >>> Cube.apply(x).grad_fn.saved_arrays
+            (array([2.], dtype=float32),)
+        """
         self._saved = arrays
 
     @property
     def saved_arrays(self) -> tuple:
+        """What `save_for_backward` kept, a tuple (PyTorch's `saved_tensors`, an alias here).
+
+        Raises:
+            RuntimeError: after backward freed the graph (pass `retain_graph=True` to keep it).
+
+        Examples:
+            >>> class Cube(mg.Function):
+            ...     @staticmethod
+            ...     def forward(ctx, x):
+            ...         ctx.save_for_backward(x)
+            ...         return x ** 3
+            ...     @staticmethod
+            ...     def backward(ctx, g):
+            ...         (x,) = ctx.saved_arrays
+            ...         return 3 * x ** 2 * g
+            >>> y = Cube.apply(mg.tensor([2.0], requires_grad=True))
+            >>> y.grad_fn.saved_arrays
+            (array([2.], dtype=float32),)
+            >>> y.backward()
+            >>> y.grad_fn.saved_arrays
+            Traceback (most recent call last):
+                ...
+            RuntimeError: trying to backpropagate through the graph a second time (at...
+        """
         if self._freed:
             raise _freed_graph_error(self)
         return self._saved
@@ -48,7 +116,19 @@ class Function:
     saved_tensors = saved_arrays
 
     def output(self, index: int = 0):
-        """The Tensor this node produced (rebuilt from its array if the user dropped it)."""
+        """The Tensor this node produced (rebuilt from its array if the user dropped it).
+
+        Args:
+            index: which output, for ops with several.
+
+        Returns:
+            Tensor: that output.
+
+        Examples:
+            >>> y = mg.tensor([1.0], requires_grad=True) * 2
+            >>> y.grad_fn.output() is y
+            True
+        """
         tensor = self._outputs[index]()
         if tensor is None:
             tensor = Tensor._make(self._output_data[index], True, self, index)
@@ -58,6 +138,12 @@ class Function:
 
     @property
     def op_name(self) -> str:
+        """The op's name as pictures and error messages show it: the class name.
+
+        Examples:
+            >>> (mg.tensor([1.0], requires_grad=True) * 2).grad_fn.op_name
+            'Mul'
+        """
         return type(self).__name__
 
     def __repr__(self) -> str:
@@ -66,7 +152,38 @@ class Function:
     # -- running an op ------------------------------------------------------------
     @classmethod
     def apply(cls, *inputs, **kwargs):
-        """Run the op on tensors (Python scalars and same-backend arrays are lifted)."""
+        """Run the op on tensors (Python scalars and same-backend arrays are lifted).
+
+        Records the graph node only when an input requires grad and grad mode is on.
+
+        Args:
+            *inputs: the op's inputs: Tensors, Python numbers, or arrays of the tensors'
+                backend.
+            **kwargs: non-differentiable options, passed to forward.
+
+        Returns:
+            Tensor or tuple[Tensor, ...]: one tensor per array forward returned.
+
+        Raises:
+            BackendMismatchError: for inputs on different backends.
+            ValueError: (or the TypeError/IndexError forward raised) with the op and shapes
+                named.
+
+        Examples:
+            >>> class Cube(mg.Function):
+            ...     @staticmethod
+            ...     def forward(ctx, x):
+            ...         ctx.save_for_backward(x)
+            ...         return x ** 3
+            ...     @staticmethod
+            ...     def backward(ctx, g):
+            ...         (x,) = ctx.saved_arrays
+            ...         return 3 * x ** 2 * g
+            >>> Cube.apply(mg.tensor([1.0, 2.0]))
+            tensor([1., 8.])
+            >>> Cube.apply(3.0)
+            tensor(27.)
+        """
         # This is the hot path of every op: plain loops, no per-op validation beyond
         # what a clear error needs.
         for t in inputs:
@@ -145,7 +262,13 @@ class Function:
     # -- bookkeeping used by the backward engine ----------------------------------
     @property
     def output_meta(self) -> tuple:
-        """(shape, dtype) of each output; kept after the graph's arrays are freed."""
+        """(shape, dtype) of each output; kept after the graph's arrays are freed.
+
+        Examples:
+            >>> y = mg.ones(2, 3, requires_grad=True).sum(axis=0)
+            >>> y.grad_fn.output_meta
+            (((3,), dtype('float32')),)
+        """
         if self._output_data is not None:
             return tuple((a.shape, a.dtype) for a in self._output_data)
         return self._meta
@@ -158,10 +281,53 @@ class Function:
 
     @staticmethod
     def forward(ctx, *arrays, **kwargs):  # pragma: no cover - abstract
+        """Compute the op's outputs from backend arrays (written by each subclass).
+
+        Args:
+            ctx: the node; keep what backward needs with `ctx.save_for_backward`.
+            *arrays: the inputs' arrays.
+            **kwargs: the options given to `apply`.
+
+        Returns:
+            An array, or a tuple of arrays for several outputs.
+
+        Examples:
+            >>> class Double(mg.Function):
+            ...     @staticmethod
+            ...     def forward(ctx, x):
+            ...         return 2 * x
+            ...     @staticmethod
+            ...     def backward(ctx, g):
+            ...         return 2 * g
+            >>> Double.forward(None, np.array([1.0, 2.0]))
+            array([2., 4.])
+            >>> Double.apply(mg.tensor([1.0], requires_grad=True))
+            tensor([2.], grad_fn=<Double>)
+        """
         raise NotImplementedError
 
     @staticmethod
     def backward(ctx, *grads):  # pragma: no cover - abstract
+        """Compute each input's gradient from the outputs' gradients (written by each subclass).
+
+        Args:
+            ctx: the node, with what forward saved.
+            *grads: one gradient array per output.
+
+        Returns:
+            One gradient array per input (a tuple for several; None for an input without one).
+
+        Examples:
+            >>> class Double(mg.Function):
+            ...     @staticmethod
+            ...     def forward(ctx, x):
+            ...         return 2 * x
+            ...     @staticmethod
+            ...     def backward(ctx, g):
+            ...         return 2 * g
+            >>> Double.backward(None, np.array([1.0, 1.0]))
+            array([2., 2.])
+        """
         raise NotImplementedError
 
 

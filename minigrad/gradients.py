@@ -17,6 +17,35 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
     With `create_graph=True` the results are themselves differentiable, so
     `mg.grad(mg.grad(y, x, create_graph=True)[0].sum(), x)` is a second derivative.
+
+    As `torch.autograd.grad`: nothing is written to any `.grad`.
+
+    Args:
+        outputs: a Tensor or a sequence of them.
+        inputs: a Tensor or a sequence of tensors that require grad.
+        grad_outputs: d(something)/d(outputs), needed for outputs with more than one
+            element.
+        retain_graph: keep the graph (defaults to `create_graph`).
+        create_graph: record the gradient computation, for higher derivatives.
+        allow_unused: give None for inputs the outputs do not depend on, instead of raising.
+
+    Returns:
+        tuple: one Tensor (or None, with `allow_unused`) per input.
+
+    Raises:
+        RuntimeError: for an input that does not require grad, or an unused input.
+        ValueError: when `grad_outputs` is missing or mismatched.
+
+    Examples:
+        >>> x = mg.tensor(3.0, requires_grad=True)
+        >>> y = x ** 3
+        >>> (dy,) = mg.grad(y, x, create_graph=True)
+        >>> dy
+        tensor(27., grad_fn=<Mul>)
+        >>> mg.grad(dy, x)
+        (tensor(18.),)
+        >>> x.grad is None
+        True
     """
     outputs: Sequence[Tensor] = _as_list(outputs)
     inputs: Sequence[Tensor] = _as_list(inputs)

@@ -32,7 +32,23 @@ KINDS = ("module", "layer", "direction", "step", "op", "scope")
 
 class ScopeEntry(NamedTuple):
     """One level of a scope path: its kind, its name and, for layers, steps and composite
-    op calls, an index (the layer number, the time index t, the call number)."""
+    op calls, an index (the layer number, the time index t, the call number).
+
+    `mg.current_scope()` returns a tuple of them; `str(entry)` is how pictures label it.
+
+    Attributes:
+        kind: "module", "layer", "direction", "step", "op" or "scope".
+        name: the name shown.
+        index: the layer number, time step or call number, or None.
+
+    Examples:
+        >>> with mg.layer_scope(1), mg.step_scope(3):
+        ...     scope = mg.current_scope()
+        >>> scope
+        (ScopeEntry(kind='layer', name='layer1', index=1), ScopeEntry(kind='step', name='t=3', index=3))
+        >>> [str(entry) for entry in scope]
+        ['layer1', 't=3']
+    """
 
     kind: str
     name: str
@@ -65,13 +81,23 @@ class _Push:
 
 
 class name_scope(_Push):
-    """Tags every op created inside with a named scope (for `group="module"` pictures).
+    """Record every op created inside under a named scope (pictures with `group="module"`).
 
-    >>> with mg.name_scope("attention"):
-    ...     context = (weights * values).sum(axis=0)
+    As TensorFlow's `name_scope`. The string "t=<int>" is shorthand for
+    `mg.step_scope(<int>)`,
+    so a hand-written time loop is drawn one step per column.
 
-    `name` may also be a `ScopeEntry`. The string "t=<int>" is shorthand for
-    `mg.step_scope(<int>)`, so a hand-written time loop is drawn one step per column.
+    Args:
+        name: the scope's name, or a `ScopeEntry`.
+
+    Examples:
+        >>> with mg.name_scope("attention"):
+        ...     scope = mg.current_scope()
+        >>> scope
+        (ScopeEntry(kind='scope', name='attention', index=None),)
+        >>> with mg.name_scope("t=2"):
+        ...     mg.current_scope()[-1]
+        ScopeEntry(kind='step', name='t=2', index=2)
     """
 
     def __init__(self, name):
@@ -96,8 +122,22 @@ def _step_shorthand(name: str) -> int | None:
 _step_entries: dict = {}
 
 
-def step_scope(t: int) -> _Push:
-    """The scope of time step `t` of an unrolled recurrent layer (one column of the BPTT view)."""
+def step_scope(t: int) -> contextlib.AbstractContextManager:
+    """The scope of time step `t` of an unrolled recurrent layer (one column of the BPTT view).
+
+    Recurrent layers open it around each step; a hand-written loop can too.
+
+    Args:
+        t: the time step.
+
+    Returns:
+        A context manager.
+
+    Examples:
+        >>> with mg.step_scope(0):
+        ...     mg.current_scope()
+        (ScopeEntry(kind='step', name='t=0', index=0),)
+    """
     entry = _step_entries.get(t)
     if entry is None:  # one entry per step index, shared by every layer and call
         entry = ScopeEntry("step", f"t={int(t)}", int(t))
@@ -106,13 +146,44 @@ def step_scope(t: int) -> _Push:
     return _Push(entry)
 
 
-def layer_scope(index: int) -> _Push:
-    """The scope of layer `index` of a deep recurrent network (one row of the BPTT view)."""
+def layer_scope(index: int) -> contextlib.AbstractContextManager:
+    """The scope of layer `index` of a deep recurrent network (one row of the BPTT view).
+
+    Args:
+        index: the layer number.
+
+    Returns:
+        A context manager.
+
+    Examples:
+        >>> with mg.layer_scope(1):
+        ...     mg.current_scope()
+        (ScopeEntry(kind='layer', name='layer1', index=1),)
+    """
     return _Push(ScopeEntry("layer", f"layer{int(index)}", int(index)))
 
 
-def direction_scope(name: str) -> _Push:
-    """The scope of one direction ("forward" or "reverse") of a recurrent layer."""
+def direction_scope(name: str) -> contextlib.AbstractContextManager:
+    """The scope of one direction ("forward" or "reverse") of a recurrent layer.
+
+    Args:
+        name: "forward" or "reverse".
+
+    Returns:
+        A context manager.
+
+    Raises:
+        ValueError: for any other name.
+
+    Examples:
+        >>> with mg.direction_scope("reverse"):
+        ...     mg.current_scope()
+        (ScopeEntry(kind='direction', name='reverse', index=None),)
+        >>> mg.direction_scope("backward")
+        Traceback (most recent call last):
+            ...
+        ValueError: direction_scope: expected 'forward' or 'reverse', got 'backw...
+    """
     if name not in ("forward", "reverse"):
         raise ValueError(f"direction_scope: expected 'forward' or 'reverse', got {name!r}")
     return _Push(ScopeEntry("direction", name))
@@ -128,6 +199,19 @@ def module_scope(name: str):
     Inside a time step the cell's and wrappers' names add nothing a picture needs
     (the layer, direction and step already say where an op belongs), so there no
     entry is pushed and the step's scope tuples stay shared.
+
+    `nn.Module.__call__` opens it; user code seldom needs to.
+
+    Args:
+        name: the module's attribute name.
+
+    Returns:
+        A context manager.
+
+    Examples:
+        >>> with mg.module_scope("encoder"):
+        ...     mg.current_scope()
+        (ScopeEntry(kind='module', name='encoder', index=None),)
     """
     scope = _scope.get()
     if scope and scope[-1].kind in _RECURRENT_KINDS:
@@ -141,19 +225,45 @@ def module_scope(name: str):
 _calls = itertools.count()
 
 
-def composite_scope(op_name: str) -> _Push:
+def composite_scope(op_name: str) -> contextlib.AbstractContextManager:
     """One call of a composite op (cross_entropy, softmax...): drawn as one box in the
-    BPTT view. Each call gets its own index, so two calls are two boxes."""
+    BPTT view. Each call gets its own index, so two calls are two boxes.
+
+    Args:
+        op_name: the composite op's name.
+
+    Returns:
+        A context manager.
+
+    Examples:
+        >>> with mg.composite_scope("my_loss"):
+        ...     entry = mg.current_scope()[-1]
+        >>> entry.kind, entry.name
+        ('op', 'my_loss')
+    """
     return _Push(ScopeEntry("op", op_name, next(_calls)))
 
 
 def composite(op_name: str):
-    """Decorator: every call of the function is one composite op (`composite_scope`).
+    """Decorator: every call of the function is recorded as one composite op
+    (`composite_scope`).
 
-    >>> @mg.composite("cross_entropy")
-    ... def cross_entropy(logits, target): ...
+    Nothing is pushed when no graph is being recorded. `nn.functional.cross_entropy` is
+    decorated this way, so the BPTT view draws it as one box.
 
-    Nothing is pushed when no graph is being recorded.
+    Args:
+        op_name: the name the pictures show.
+
+    Returns:
+        The decorator.
+
+    Examples:
+        >>> @mg.composite("squared_error")
+        ... def squared_error(a, b):
+        ...     return ((a - b) ** 2).sum()
+        >>> loss = squared_error(mg.tensor([1.0], requires_grad=True), mg.tensor([3.0]))
+        >>> loss
+        tensor(4., grad_fn=<Sum>)
     """
     def decorate(fn):
         @functools.wraps(fn)
@@ -169,7 +279,18 @@ def composite(op_name: str):
 
 
 def current_scope() -> tuple:
-    """The scope path new ops are recorded in: a tuple of `ScopeEntry`."""
+    """The scope path new ops are recorded in: a tuple of `ScopeEntry`.
+
+    Returns:
+        tuple[ScopeEntry, ...]: outermost first; empty outside every scope.
+
+    Examples:
+        >>> mg.current_scope()
+        ()
+        >>> with mg.name_scope("block"):
+        ...     mg.current_scope()
+        (ScopeEntry(kind='scope', name='block', index=None),)
+    """
     return _scope.get()
 
 
@@ -180,6 +301,18 @@ def tag(tensor, role: str):
     is replaced by the time step the picture shows. On a computed tensor the tag is
     kept on its graph node (nothing happens when no graph is recorded); a leaf
     without a name takes it as its name (a<0>, the initial state).
+
+    Args:
+        tensor: the tensor to name.
+        role: its label in the course's notation.
+
+    Returns:
+        Tensor: `tensor` itself.
+
+    Examples:
+        >>> a0 = mg.tag(mg.zeros(1, 3), "a<0>")
+        >>> a0.name
+        'a<0>'
     """
     node = tensor._creator
     if node is None:

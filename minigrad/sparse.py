@@ -28,6 +28,30 @@ class RowSparseGrad:
 
     `indices` is an integer array (n,), `values` an array (n, *row_shape): row
     `indices[k]` of the dense gradient is the sum of every `values[k]` naming it.
+
+    What `mg.embedding(..., sparse=True)` (and `nn.Embedding(sparse=True)`) leave in the
+    weight's `.grad`, as PyTorch's sparse COO gradient of an embedding: a batch touches a
+    few rows of a large table, so only those rows are stored. `nn.optim.SGD` and
+    `nn.optim.SparseAdam` update just those rows; `to_dense()` gives the ordinary array.
+
+    Args:
+        indices: the row numbers, an integer array of shape (n,).
+        values: the rows' gradients, an array of shape (n, *row_shape).
+        shape: the dense gradient's shape (rows, *row_shape).
+
+    Examples:
+        >>> g = mg.RowSparseGrad(np.array([2, 0, 2]), np.ones((3, 2), dtype="float32"), (4, 2))
+        >>> g
+        RowSparseGrad(shape=(4, 2), rows=3, dtype=float32)
+        >>> g.to_dense()
+        array([[1., 1.],
+               [0., 0.],
+               [2., 2.],
+               [0., 0.]], dtype=float32)
+        >>> w = mg.zeros(3, 2, requires_grad=True)
+        >>> mg.embedding(w, mg.tensor([1, 1]), sparse=True).sum().backward()
+        >>> w.grad
+        RowSparseGrad(shape=(3, 2), rows=2, dtype=float32)
     """
 
     __array_ufunc__ = None  # NumPy: `dense + g` goes to __radd__ instead of failing obscurely
@@ -42,14 +66,35 @@ class RowSparseGrad:
     # -- what an array offers ------------------------------------------------------
     @property
     def dtype(self):
+        """The dtype of the values.
+
+        Examples:
+            >>> g = mg.RowSparseGrad(np.array([2, 0, 2]), np.ones((3, 2), dtype="float32"), (4, 2))
+            >>> g.dtype
+            dtype('float32')
+        """
         return self.values.dtype
 
     @property
     def ndim(self) -> int:
+        """The number of axes of the dense gradient.
+
+        Examples:
+            >>> g = mg.RowSparseGrad(np.array([2, 0, 2]), np.ones((3, 2), dtype="float32"), (4, 2))
+            >>> g.ndim
+            2
+        """
         return len(self.shape)
 
     @property
     def xp(self):
+        """The array module (numpy, cupy...) of the values.
+
+        Examples:
+            >>> g = mg.RowSparseGrad(np.array([2, 0, 2]), np.ones((3, 2), dtype="float32"), (4, 2))
+            >>> g.xp is np
+            True
+        """
         return backend_of_array(self.values).xp
 
     def __repr__(self) -> str:
@@ -57,16 +102,50 @@ class RowSparseGrad:
                 f"dtype={self.dtype})")
 
     def copy(self) -> RowSparseGrad:
+        """A copy with its own index and value arrays.
+
+        Returns:
+            RowSparseGrad: the copy.
+
+        Examples:
+            >>> g = mg.RowSparseGrad(np.array([2, 0, 2]), np.ones((3, 2), dtype="float32"), (4, 2))
+            >>> h = g.copy()
+            >>> h.values is g.values
+            False
+        """
         return RowSparseGrad(self.indices.copy(), self.values.copy(), self.shape)
 
     def to_dense(self):
-        """The ordinary gradient array: zeros with the rows added in."""
+        """The ordinary gradient array: zeros with the rows added in.
+
+        Returns:
+            An array of `shape`, on the values' backend.
+
+        Examples:
+            >>> g = mg.RowSparseGrad(np.array([2, 0, 2]), np.ones((3, 2), dtype="float32"), (4, 2))
+            >>> g.to_dense()
+            array([[1., 1.],
+                   [0., 0.],
+                   [2., 2.],
+                   [0., 0.]], dtype=float32)
+        """
         out = self.xp.zeros(self.shape, dtype=self.values.dtype)
         backend_of_array(out).scatter_add(out, self.indices, self.values)
         return out
 
     def coalesce(self) -> RowSparseGrad:
-        """The same gradient with each row named once, indices sorted (as PyTorch)."""
+        """The same gradient with each row named once, indices sorted (as PyTorch).
+
+        Returns:
+            RowSparseGrad: the coalesced gradient.
+
+        Examples:
+            >>> g = mg.RowSparseGrad(np.array([2, 0, 2]), np.ones((3, 2), dtype="float32"), (4, 2))
+            >>> c = g.coalesce()
+            >>> c.indices, c.values
+            (array([0, 2]), array([[1., 1.],
+                   [2., 2.]], dtype=float32))
+        """
         xp = self.xp
         if self.indices.shape[0] == 0:
             return self.copy()
@@ -123,7 +202,23 @@ class RowSparseGrad:
         return out
 
     def add_to_(self, dense, alpha: float = 1.0):
-        """dense += alpha * self, in place, touching only the rows; returns `dense`."""
+        """dense += alpha * self, in place, touching only the rows; returns `dense`.
+
+        Args:
+            dense: the dense array to update (of `shape`).
+            alpha: the scale.
+
+        Returns:
+            The `dense` array.
+
+        Examples:
+            >>> g = mg.RowSparseGrad(np.array([2, 0, 2]), np.ones((3, 2), dtype="float32"), (4, 2))
+            >>> g.add_to_(np.zeros((4, 2), dtype="float32"), alpha=0.5)
+            array([[0.5, 0.5],
+                   [0. , 0. ],
+                   [1. , 1. ],
+                   [0. , 0. ]], dtype=float32)
+        """
         values = self.values if alpha == 1.0 else self.values * alpha
         backend_of_array(dense).scatter_add(dense, self.indices, values.astype(dense.dtype))
         return dense

@@ -20,6 +20,8 @@ import minigrad as mg
 
 from .module import Parameter, fresh_copy
 
+__all__ = ["SGD", "Adam", "AdamW", "Optimizer", "SparseAdam"]
+
 
 class Optimizer:
     """Base class of the optimizers, as `torch.optim.Optimizer`.

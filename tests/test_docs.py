@@ -40,8 +40,18 @@ def test_mkdocs_build_strict(tmp_path):
     site = tmp_path / "site"
     for page in ("index.html", "getting-started/index.html", "engine/index.html",
                  "recurrent/index.html", "gpu/index.html", "examples/index.html",
-                 "api/minigrad/index.html", "api/nn/index.html"):
+                 "api/minigrad/index.html", "api/tensor/index.html", "api/nn/index.html"):
         assert (site / page).is_file(), page
+    for page in ("minigrad", "tensor", "nn"):
+        html = (site / "api" / page / "index.html").read_text()
+        # examples are code blocks: `>>>` lines outside an Examples: section would render as
+        # nested quotes, or as one run-on paragraph
+        assert "<blockquote>\n<blockquote>" not in html, page
+        assert not re.search(r"<p>[^<]*&gt;&gt;&gt;", html), page
+        assert "_to_array" not in html and "_RecurrentPreset" not in html, page
+    # signatures are formatted (Ruff, from the docs extra), one parameter a line when long
+    text = re.sub(r"<[^>]+>", "", (site / "api" / "minigrad" / "index.html").read_text())
+    assert "draw_graph(\n    root,\n    *,\n    params=None," in text
     api = (site / "api" / "nn" / "index.html").read_text()
     assert "clip_grad_norm_" in api and "LSTMCell" in api  # generated from the docstrings
     # the course's notation survives as text, not as unknown HTML tags

@@ -12,7 +12,22 @@ from .base import DEFAULT_TIMEOUT, Communicator, print_to_stderr
 
 
 class SingleProcessCommunicator(Communicator):
-    """rank 0 of a world of one."""
+    """The communicator of a script run alone: rank 0 of a world of one.
+
+    Every collective is the identity (a copy), so a training script written for
+    `mpiexec -n 4` runs unchanged with plain `python`.
+
+    Args:
+        timeout: accepted for symmetry with the other communicators.
+
+    Examples:
+        >>> import minigrad.distributed as dist
+        >>> comm = dist.SingleProcessCommunicator()
+        >>> comm.rank, comm.world_size
+        (0, 1)
+        >>> comm.allreduce(mg.tensor([3.0]))
+        tensor([3.])
+    """
 
     name = "single"
 
@@ -32,5 +47,20 @@ class SingleProcessCommunicator(Communicator):
         pass
 
     def abort(self, message: str) -> NoReturn:
+        """End the process: print `message` with this rank to stderr, then exit with status 1.
+
+        Args:
+            message: what to print.
+
+        Raises:
+            SystemExit: always.
+
+        Examples:
+            >>> import minigrad.distributed as dist
+            >>> dist.SingleProcessCommunicator().abort("out of data")
+            Traceback (most recent call last):
+                ...
+            SystemExit: 1
+        """
         print_to_stderr(self._abort_message(message))
         sys.exit(1)

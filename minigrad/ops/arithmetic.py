@@ -184,7 +184,28 @@ def pow(a, b):
 
 
 def matmul(a, b):
-    """Matrix product with NumPy's rules (1-D operands, broadcast batch axes)."""
+    """Matrix product with NumPy's rules (1-D operands, broadcast batch axes).
+
+    As `torch.matmul`; also `a @ b`.
+
+    Args:
+        a: a tensor (1-D or more).
+        b: a tensor (1-D or more); batch axes broadcast.
+
+    Returns:
+        Tensor: the product, as `a @ b`.
+
+    Raises:
+        ValueError: when the inner sizes differ (naming both shapes).
+
+    Examples:
+        >>> a = mg.tensor([[1.0, 2.0], [3.0, 4.0]])
+        >>> mg.matmul(a, mg.tensor([1.0, 1.0]))
+        tensor([3., 7.])
+        >>> a @ a
+        tensor([[ 7., 10.],
+                [15., 22.]])
+    """
     a, b = lift("matmul", a, b)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(

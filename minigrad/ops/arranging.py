@@ -18,14 +18,42 @@ def _axes_arg(op_name, axes, ndim) -> tuple:
 
 @accepts_torch_keywords
 def flip(x, axis):
-    """x reversed along `axis` (an int or a tuple; PyTorch's dims=)."""
+    """x reversed along `axis` (an int or a tuple; PyTorch's dims=).
+
+    As `torch.flip`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        axis: an int or tuple of axes (PyTorch's `dims=`).
+
+    Returns:
+        Tensor: the reversed tensor.
+
+    Examples:
+        >>> mg.flip(mg.arange(6).reshape(2, 3), 1)
+        tensor([[2, 1, 0],
+                [5, 4, 3]])
+    """
     axes = _axes_arg("flip", axis, x.ndim)
     return getitem(x, tuple(slice(None, None, -1) if d in axes else slice(None) for d in range(x.ndim)))
 
 
 def roll(x, shifts, dims=None):
     """Elements shifted by `shifts` along `dims`, wrapping around (no dims: over the flat
-    tensor, then the shape restored), as PyTorch."""
+    tensor, then the shape restored), as PyTorch.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        shifts: an int or tuple of shifts.
+        dims: the axes (an int or tuple), or None.
+
+    Returns:
+        Tensor: the rolled tensor.
+
+    Examples:
+        >>> mg.roll(mg.arange(4), 1)
+        tensor([3, 0, 1, 2])
+    """
     if dims is None:
         return reshape(roll(reshape(x, (-1,)), shifts, 0), x.shape)
     shifts = (shifts,) if not isinstance(shifts, (tuple, list)) else tuple(shifts)
@@ -43,7 +71,24 @@ def roll(x, shifts, dims=None):
 
 def repeat(x, *repeats):
     """PyTorch's repeat (NumPy's tile): the whole tensor repeated `repeats[i]` times along
-    axis i; extra leading repeats add axes."""
+    axis i; extra leading repeats add axes.
+
+    As `torch.Tensor.repeat` (not NumPy's repeat, which is `repeat_interleave`).
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        *repeats: one count per axis (ints or one tuple).
+
+    Returns:
+        Tensor: the tiled tensor.
+
+    Examples:
+        >>> mg.repeat(mg.tensor([1.0, 2.0]), 2)
+        tensor([1., 2., 1., 2.])
+        >>> mg.repeat(mg.tensor([1.0, 2.0]), 2, 1)
+        tensor([[1., 2.],
+                [1., 2.]])
+    """
     repeats = tuple(as_int(r, "repeat", "a repeat count") for r in
                     (repeats[0] if len(repeats) == 1 and isinstance(repeats[0], (tuple, list)) else repeats))
     if len(repeats) < x.ndim:
@@ -64,7 +109,22 @@ def repeat(x, *repeats):
 @accepts_torch_keywords
 def repeat_interleave(x, repeats, axis=None):
     """Each element repeated `repeats` times (an int, or one count per element) along
-    `axis`; with no axis, over the flattened tensor."""
+    `axis`; with no axis, over the flattened tensor.
+
+    As `torch.repeat_interleave`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        repeats: an int, or a tensor of counts.
+        axis: the axis (None: flatten first; PyTorch's `dim=`).
+
+    Returns:
+        Tensor: the repeated tensor.
+
+    Examples:
+        >>> mg.repeat_interleave(mg.tensor([1.0, 2.0]), 2)
+        tensor([1., 1., 2., 2.])
+    """
     if axis is None:
         x, axis = reshape(x, (-1,)), 0
     axis = check_axis("repeat_interleave", axis, x.ndim)
@@ -101,12 +161,44 @@ def _triangle(op_name, x, diagonal, lower):
 
 
 def tril(x, diagonal: int = 0):
-    """The lower triangle of the last two axes (on and below `diagonal`); zeros above."""
+    """The lower triangle of the last two axes (on and below `diagonal`); zeros above.
+
+    As `torch.tril`.
+
+    Args:
+        x: a tensor of 2 or more dimensions.
+        diagonal: which diagonal bounds the triangle.
+
+    Returns:
+        Tensor: the masked tensor.
+
+    Examples:
+        >>> mg.tril(mg.ones(3, 3))
+        tensor([[1., 0., 0.],
+                [1., 1., 0.],
+                [1., 1., 1.]])
+    """
     return _triangle("tril", x, diagonal, True)
 
 
 def triu(x, diagonal: int = 0):
-    """The upper triangle of the last two axes (on and above `diagonal`); zeros below."""
+    """The upper triangle of the last two axes (on and above `diagonal`); zeros below.
+
+    As `torch.triu`.
+
+    Args:
+        x: a tensor of 2 or more dimensions.
+        diagonal: which diagonal bounds the triangle.
+
+    Returns:
+        Tensor: the masked tensor.
+
+    Examples:
+        >>> mg.triu(mg.ones(3, 3), diagonal=1)
+        tensor([[0., 1., 1.],
+                [0., 0., 1.],
+                [0., 0., 0.]])
+    """
     return _triangle("triu", x, diagonal, False)
 
 
@@ -118,7 +210,25 @@ def _diagonal_index(xp, rows, cols, offset):
 
 @accepts_torch_keywords(dim1="axis1", dim2="axis2")
 def diagonal(x, offset: int = 0, axis1: int = 0, axis2: int = 1):
-    """The diagonal of axes (axis1, axis2), as a new last axis (PyTorch's dim1=/dim2=)."""
+    """The diagonal of axes (axis1, axis2), as a new last axis (PyTorch's dim1=/dim2=).
+
+    As `torch.diagonal`.
+
+    Args:
+        x: a tensor of 2 or more dimensions.
+        offset: which diagonal (as `diag`).
+        axis1: the first axis.
+        axis2: the second axis.
+
+    Returns:
+        Tensor: the diagonal, as the last axis.
+
+    Examples:
+        >>> mg.diagonal(mg.arange(6).reshape(2, 3))
+        tensor([0, 4])
+        >>> mg.diagonal(mg.arange(6).reshape(2, 3), offset=1)
+        tensor([1, 5])
+    """
     from .shaping import permute
 
     a, b = check_axis("diagonal", axis1, x.ndim), check_axis("diagonal", axis2, x.ndim)
@@ -132,7 +242,27 @@ def diagonal(x, offset: int = 0, axis1: int = 0, axis2: int = 1):
 
 
 def diag(x, diagonal: int = 0):
-    """1-D x: the square matrix with x on its `diagonal`. 2-D x: that diagonal, 1-D."""
+    """1-D x: the square matrix with x on its `diagonal`. 2-D x: that diagonal, 1-D.
+
+    As `torch.diag`.
+
+    Args:
+        x: a 1-D or 2-D tensor.
+        diagonal: 0 the main diagonal, > 0 above, < 0 below.
+
+    Returns:
+        Tensor: a 2-D matrix (from 1-D x) or 1-D diagonal (from 2-D x).
+
+    Raises:
+        ValueError: for other numbers of dimensions.
+
+    Examples:
+        >>> mg.diag(mg.tensor([1.0, 2.0]))
+        tensor([[1., 0.],
+                [0., 2.]])
+        >>> mg.diag(mg.arange(6).reshape(2, 3))
+        tensor([0, 4])
+    """
     if x.ndim == 2:
         return globals()["diagonal"](x, diagonal)
     if x.ndim != 1:
@@ -145,14 +275,46 @@ def diag(x, diagonal: int = 0):
 
 @accepts_torch_keywords
 def unflatten(x, axis: int, sizes):
-    """Split axis `axis` into `sizes` (one may be -1)."""
+    """Split axis `axis` into `sizes` (one may be -1).
+
+    As `torch.unflatten`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        axis: the axis split (PyTorch's `dim`).
+        sizes: the new sizes, whose product is that axis' length.
+
+    Returns:
+        Tensor: the reshaped tensor.
+
+    Examples:
+        >>> mg.unflatten(mg.zeros(2, 6), 1, (2, 3)).shape
+        (2, 2, 3)
+    """
     axis = check_axis("unflatten", axis, x.ndim)
     return reshape(x, tuple(x.shape[:axis]) + tuple(sizes) + tuple(x.shape[axis + 1:]))
 
 
 @accepts_torch_keywords
 def narrow(x, axis: int, start: int, length: int):
-    """x[..., start:start + length, ...] along `axis` (start may be negative)."""
+    """x[..., start:start + length, ...] along `axis` (start may be negative).
+
+    As `torch.narrow`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        axis: the axis sliced (PyTorch's `dim`).
+        start: the first index.
+        length: how many entries.
+
+    Returns:
+        Tensor: the slice.
+
+    Examples:
+        >>> mg.narrow(mg.arange(6).reshape(2, 3), 1, 1, 2)
+        tensor([[1, 2],
+                [4, 5]])
+    """
     axis = check_axis("narrow", axis, x.ndim)
     n = x.shape[axis]
     start, length = as_int(start, "narrow", "start"), as_int(length, "narrow", "length")
@@ -165,7 +327,22 @@ def narrow(x, axis: int, start: int, length: int):
 
 
 def meshgrid(*tensors, indexing: str = "ij"):
-    """Coordinate grids from 1-D tensors; indexing "ij" (matrix, PyTorch's default) or "xy"."""
+    """Coordinate grids from 1-D tensors; indexing "ij" (matrix, PyTorch's default) or "xy".
+
+    As `torch.meshgrid`.
+
+    Args:
+        *tensors: 1-D tensors.
+        indexing: "ij" or "xy".
+
+    Returns:
+        tuple[Tensor, ...]: one grid per input.
+
+    Examples:
+        >>> mg.meshgrid(mg.tensor([1, 2]), mg.tensor([3, 4, 5]))[0]
+        tensor([[1, 1, 1],
+                [2, 2, 2]])
+    """
     if len(tensors) == 1 and isinstance(tensors[0], (tuple, list)):
         tensors = tuple(tensors[0])
     if indexing not in ("ij", "xy"):
@@ -203,7 +380,28 @@ class Pad(Op):
 
 def pad(x, pad, mode: str = "constant", value: float = 0.0):
     """PyTorch's F.pad: `pad` = (left, right) for the last axis, then (left, right) for the
-    one before, ...; constant mode only (other modes raise)."""
+    one before, ...; constant mode only (other modes raise).
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        pad: pairs of (before, after) counts, last axis first.
+        mode: "constant" only.
+        value: the fill value.
+
+    Returns:
+        Tensor: the padded tensor.
+
+    Raises:
+        ValueError: for an odd-length `pad`.
+        NotImplementedError: for a mode other than "constant".
+
+    Examples:
+        >>> mg.pad(mg.tensor([1.0, 2.0]), (1, 2))
+        tensor([0., 1., 2., 0., 0.])
+        >>> mg.pad(mg.ones(1, 1), (0, 0, 1, 0), value=-1.0)
+        tensor([[-1.],
+                [ 1.]])
+    """
     if mode != "constant":
         raise NotImplementedError(f"pad: mode {mode!r} is not supported; only 'constant'")
     pad = tuple(as_int(p, "pad", "a pad width") for p in pad)

@@ -45,7 +45,28 @@ def _broadcast(ctx, value, shape):
 
 def einsum(equation: str, *operands):
     """Einstein summation, e.g. `einsum("bij,bjk->bik", a, b)`; operands as arguments or
-    one list."""
+    one list.
+
+    As `torch.einsum`.
+
+    Args:
+        equation: the subscripts, e.g. "ij,jk->ik".
+        *operands: the tensors (or one list of them).
+
+    Returns:
+        Tensor: the result.
+
+    Raises:
+        NotImplementedError: for ellipses (`...`) and repeated subscripts within one operand.
+
+    Examples:
+        >>> a = mg.tensor([[1.0, 2.0], [3.0, 4.0]])
+        >>> mg.einsum("ij,jk->ik", a, a)
+        tensor([[ 7., 10.],
+                [15., 22.]])
+        >>> mg.einsum("ij->j", a)
+        tensor([4., 6.])
+    """
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     operands = tuple(t if isinstance(t, Tensor) else Tensor(t) for t in operands)

@@ -118,42 +118,184 @@ class Cast(Op):
 
 
 def exp(x):
-    """eˣ elementwise."""
+    """eˣ elementwise.
+
+    As `torch.exp`; also the method `x.exp()`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+
+    Returns:
+        Tensor: a new tensor of the same shape (integer inputs give the default float
+            dtype).
+
+    Examples:
+        >>> mg.exp(mg.tensor([0.0, 1.0]))
+        tensor([1.      , 2.718282])
+        >>> x = mg.tensor([0.0, 1.0], requires_grad=True)
+        >>> mg.exp(x).sum().backward()
+        >>> x.grad
+        array([1.      , 2.718282], dtype=float32)
+    """
     return Exp.apply(floating(x))
 
 
 def log(x):
-    """Natural logarithm elementwise."""
+    """Natural logarithm elementwise.
+
+    As `torch.log`; also the method `x.log()`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+
+    Returns:
+        Tensor: a new tensor of the same shape (integer inputs give the default float
+            dtype).
+
+    Examples:
+        >>> mg.log(mg.tensor([1.0, 2.0]))
+        tensor([0.       , 0.6931472])
+        >>> x = mg.tensor([1.0, 2.0], requires_grad=True)
+        >>> mg.log(x).sum().backward()
+        >>> x.grad
+        array([1. , 0.5], dtype=float32)
+    """
     return Log.apply(floating(x))
 
 
 def sqrt(x):
-    """√x elementwise."""
+    """√x elementwise.
+
+    As `torch.sqrt`; also the method `x.sqrt()`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+
+    Returns:
+        Tensor: a new tensor of the same shape (integer inputs give the default float
+            dtype).
+
+    Examples:
+        >>> mg.sqrt(mg.tensor([1.0, 4.0]))
+        tensor([1., 2.])
+        >>> x = mg.tensor([1.0, 4.0], requires_grad=True)
+        >>> mg.sqrt(x).sum().backward()
+        >>> x.grad
+        array([0.5 , 0.25], dtype=float32)
+    """
     return Sqrt.apply(floating(x))
 
 
 def tanh(x):
-    """tanh(x) elementwise."""
+    """tanh(x) elementwise.
+
+    As `torch.tanh`; also the method `x.tanh()`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+
+    Returns:
+        Tensor: a new tensor of the same shape (integer inputs give the default float
+            dtype).
+
+    Examples:
+        >>> mg.tanh(mg.tensor([0.0, 1.0]))
+        tensor([0.       , 0.7615942])
+        >>> x = mg.tensor([0.0, 1.0], requires_grad=True)
+        >>> mg.tanh(x).sum().backward()
+        >>> x.grad
+        array([1.        , 0.41997433], dtype=float32)
+    """
     return Tanh.apply(floating(x))
 
 
 def sigmoid(x):
-    """σ(x) = 1 / (1 + e⁻ˣ), computed through tanh (no overflow)."""
+    """σ(x) = 1 / (1 + e⁻ˣ), computed through tanh (no overflow).
+
+    As `torch.sigmoid`; also the method `x.sigmoid()`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+
+    Returns:
+        Tensor: a new tensor of the same shape (integer inputs give the default float
+            dtype).
+
+    Examples:
+        >>> mg.sigmoid(mg.tensor([-1000.0, 0.0, 2.0]))
+        tensor([0.       , 0.5      , 0.8807971])
+        >>> x = mg.tensor([-1000.0, 0.0, 2.0], requires_grad=True)
+        >>> mg.sigmoid(x).sum().backward()
+        >>> x.grad
+        array([0.        , 0.25      , 0.10499357], dtype=float32)
+    """
     return Sigmoid.apply(floating(x))
 
 
 def relu(x):
-    """max(x, 0) elementwise."""
+    """max(x, 0) elementwise.
+
+    As `torch.relu`; also the method `x.relu()`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+
+    Returns:
+        Tensor: a new tensor of the same shape and dtype.
+
+    Examples:
+        >>> mg.relu(mg.tensor([-1.0, 0.0, 2.0]))
+        tensor([0., 0., 2.])
+        >>> x = mg.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+        >>> mg.relu(x).sum().backward()
+        >>> x.grad
+        array([0., 0., 1.], dtype=float32)
+    """
     return Relu.apply(x)
 
 
 def abs(x):
-    """|x| elementwise (gradient 0 at 0, as PyTorch)."""
+    """|x| elementwise (gradient 0 at 0, as PyTorch).
+
+    As `torch.abs`; also the method `x.abs()`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+
+    Returns:
+        Tensor: a new tensor of the same shape and dtype.
+
+    Examples:
+        >>> mg.abs(mg.tensor([-1.5, 0.0, 2.0]))
+        tensor([1.5, 0. , 2. ])
+        >>> x = mg.tensor([-1.5, 0.0, 2.0], requires_grad=True)
+        >>> mg.abs(x).sum().backward()
+        >>> x.grad
+        array([-1.,  0.,  1.], dtype=float32)
+    """
     return Abs.apply(x)
 
 
 def clip(x, lo=None, hi=None):
-    """x limited to [lo, hi] (either bound may be None); gradient 1 inside, 0 outside."""
+    """x limited to [lo, hi] (either bound may be None); gradient 1 inside, 0 outside.
+
+    `mg.clip` (NumPy) and `mg.clamp` (PyTorch) are the same function; PyTorch spells the
+    bounds `min=`/`max=`, here `lo`/`hi`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        lo: the lower bound, or None.
+        hi: the upper bound, or None.
+
+    Returns:
+        Tensor: a new tensor of the same shape.
+
+    Examples:
+        >>> mg.clip(mg.tensor([-2.0, 0.5, 3.0]), 0.0, 1.0)
+        tensor([0. , 0.5, 1. ])
+        >>> mg.clamp(mg.tensor([-2.0, 0.5]), lo=0.0)
+        tensor([0. , 0.5])
+    """
     if lo is None and hi is None:
         raise ValueError("clip: give at least one of lo and hi")
     return Clip.apply(x, lo=lo, hi=hi)

@@ -44,6 +44,23 @@ def embedding(weight: Tensor, indices, padding_idx: int | None = None, sparse: b
 
     `indices` is an integer Tensor or backend array on `weight`'s backend, already in
     range, and `padding_idx` already in [0, rows) (nn.functional.embedding checks both).
+
+    Args:
+        weight: a (num_embeddings, dim) tensor.
+        indices: an integer tensor of rows.
+        padding_idx: a row whose gradient stays 0.
+        sparse: give weight a `RowSparseGrad`.
+
+    Returns:
+        Tensor: shape `indices.shape + (dim,)`.
+
+    Examples:
+        >>> w = mg.tensor([[0.0, 0.0], [1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        >>> mg.embedding(w, mg.tensor([2, 1, 2])).sum().backward()
+        >>> w.grad
+        array([[0., 0.],
+               [1., 1.],
+               [2., 2.]], dtype=float32)
     """
     if padding_idx is not None and padding_idx < 0:
         raise ValueError(

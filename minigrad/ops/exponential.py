@@ -85,43 +85,155 @@ class Erf(Op):
 
 
 def exp2(x):
-    """2ˣ elementwise."""
+    """2ˣ elementwise.
+
+    As `torch.exp2`; also the method `x.exp2()`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+
+    Returns:
+        Tensor: a new tensor of the same shape (integer inputs give the default float
+            dtype).
+
+    Examples:
+        >>> mg.exp2(mg.tensor([0.0, 3.0]))
+        tensor([1., 8.])
+    """
     return Exp2.apply(floating(x))
 
 
 def log2(x):
-    """log₂ x elementwise."""
+    """log₂ x elementwise.
+
+    As `torch.log2`; also the method `x.log2()`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+
+    Returns:
+        Tensor: a new tensor of the same shape (integer inputs give the default float
+            dtype).
+
+    Examples:
+        >>> mg.log2(mg.tensor([1.0, 8.0]))
+        tensor([0., 3.])
+    """
     return Log2.apply(floating(x))
 
 
 def log10(x):
-    """log₁₀ x elementwise."""
+    """log₁₀ x elementwise.
+
+    As `torch.log10`; also the method `x.log10()`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+
+    Returns:
+        Tensor: a new tensor of the same shape (integer inputs give the default float
+            dtype).
+
+    Examples:
+        >>> mg.log10(mg.tensor([1.0, 100.0]))
+        tensor([0., 2.])
+    """
     return Log10.apply(floating(x))
 
 
 def log1p(x):
-    """ln(1 + x), accurate for small x."""
+    """ln(1 + x), accurate for small x.
+
+    As `torch.log1p`; also the method `x.log1p()`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+
+    Returns:
+        Tensor: a new tensor of the same shape (integer inputs give the default float
+            dtype).
+
+    Examples:
+        >>> mg.log1p(mg.tensor([0.0, 1e-8]))
+        tensor([0.e+00, 1.e-08])
+    """
     return Log1p.apply(floating(x))
 
 
 def expm1(x):
-    """eˣ - 1, accurate for small x."""
+    """eˣ - 1, accurate for small x.
+
+    As `torch.expm1`; also the method `x.expm1()`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+
+    Returns:
+        Tensor: a new tensor of the same shape (integer inputs give the default float
+            dtype).
+
+    Examples:
+        >>> mg.expm1(mg.tensor([0.0, 1e-8]))
+        tensor([0.e+00, 1.e-08])
+    """
     return Expm1.apply(floating(x))
 
 
 def rsqrt(x):
-    """1 / √x elementwise."""
+    """1 / √x elementwise.
+
+    As `torch.rsqrt`; also the method `x.rsqrt()`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+
+    Returns:
+        Tensor: a new tensor of the same shape (integer inputs give the default float
+            dtype).
+
+    Examples:
+        >>> mg.rsqrt(mg.tensor([1.0, 4.0]))
+        tensor([1. , 0.5])
+    """
     return Rsqrt.apply(floating(x))
 
 
 def erf(x):
-    """The error function (2/√π) ∫₀ˣ e^(-t²) dt elementwise."""
+    """The error function (2/√π) ∫₀ˣ e^(-t²) dt elementwise.
+
+    As `torch.erf`; also the method `x.erf()`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+
+    Returns:
+        Tensor: a new tensor of the same shape (integer inputs give the default float
+            dtype).
+
+    Examples:
+        >>> mg.erf(mg.tensor([0.0, 1.0]))
+        tensor([0.       , 0.8427008])
+    """
     return Erf.apply(floating(x))
 
 
 def logaddexp(a, b):
     """ln(eᵃ + eᵇ) without overflow: m + ln(e^(a-m) + e^(b-m)) with m = max(a, b), m held
-    constant (it cancels in the derivative, which is the two softmax weights)."""
+    constant (it cancels in the derivative, which is the two softmax weights).
+
+    As `torch.logaddexp`; also the method `a.logaddexp(b)`.
+
+    Args:
+        a: the first operand (tensor or number).
+        b: the second operand; a and b broadcast.
+
+    Returns:
+        Tensor: the elementwise result, of the broadcast shape.
+
+    Examples:
+        >>> mg.logaddexp(mg.tensor([0.0, 1000.0]), mg.tensor([0.0, 1000.0]))
+        tensor([6.9314718e-01, 1.0006932e+03])
+    """
     from .joining import maximum, where
 
     a, b = lift("logaddexp", floating(a), floating(b))

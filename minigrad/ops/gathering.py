@@ -62,7 +62,27 @@ def _check_range(op_name: str, index: Tensor, size: int) -> None:
 
 
 def gather(x: Tensor, axis: int, index) -> Tensor:
-    """`out[i, j] = x[index[i, j], j]` (axis 0): PyTorch's gather, differentiable in x."""
+    """`out[i, j] = x[index[i, j], j]` (axis 0): PyTorch's gather, differentiable in x.
+
+    As `torch.gather`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        axis: the axis indexed (PyTorch's `dim`).
+        index: an integer tensor of indices. Same number of axes as x.
+
+    Returns:
+        Tensor: shaped like `index`.
+
+    Raises:
+        IndexError: for an index out of range.
+
+    Examples:
+        >>> x = mg.tensor([[1.0, 2.0], [3.0, 4.0]])
+        >>> mg.gather(x, 1, mg.tensor([[1], [0]]))
+        tensor([[2.],
+                [3.]])
+    """
     axis = check_axis("gather", axis, x.ndim)
     index = _index_tensor("gather", index, x)
     if x.ndim == 0:
@@ -72,7 +92,23 @@ def gather(x: Tensor, axis: int, index) -> Tensor:
 
 
 def take_along_axis(x: Tensor, index, axis: int) -> Tensor:
-    """NumPy's name for gather (same result where the shapes match)."""
+    """NumPy's name for gather (same result where the shapes match).
+
+    As `numpy.take_along_axis` (note the argument order).
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        index: an integer tensor of indices.
+        axis: the axis indexed.
+
+    Returns:
+        Tensor: shaped like `index`.
+
+    Examples:
+        >>> mg.take_along_axis(mg.tensor([[1.0, 2.0], [3.0, 4.0]]), mg.tensor([[1], [0]]), axis=1)
+        tensor([[2.],
+                [3.]])
+    """
     return gather(x, axis, index)
 
 
@@ -116,7 +152,23 @@ def _source(op_name: str, src, index: Tensor, like: Tensor) -> Tensor:
 
 def scatter(x: Tensor, axis: int, index, src) -> Tensor:
     """A copy of x with x[..., index[i], ...] = src[i] along `axis` (src: tensor or number).
-    Repeated indices keep one of the values, as in PyTorch (which one is unspecified)."""
+    Repeated indices keep one of the values, as in PyTorch (which one is unspecified).
+
+    As `torch.scatter` (not in place).
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        axis: the axis written (PyTorch's `dim`).
+        index: an integer tensor of indices.
+        src: a tensor shaped like index, or a number.
+
+    Returns:
+        Tensor: the new tensor (x unchanged).
+
+    Examples:
+        >>> mg.scatter(mg.zeros(3), 0, mg.tensor([0, 2]), mg.tensor([5.0, 7.0]))
+        tensor([5., 0., 7.])
+    """
     axis = check_axis("scatter", axis, x.ndim)
     index = _index_tensor("scatter", index, x)
     _check_range("scatter", index, x.shape[axis] if x.ndim else 1)
@@ -125,7 +177,23 @@ def scatter(x: Tensor, axis: int, index, src) -> Tensor:
 
 
 def scatter_add(x: Tensor, axis: int, index, src) -> Tensor:
-    """x plus src added at x[..., index[i], ...] along `axis`; repeated indices accumulate."""
+    """x plus src added at x[..., index[i], ...] along `axis`; repeated indices accumulate.
+
+    As `torch.scatter_add` (not in place).
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        axis: the axis written (PyTorch's `dim`).
+        index: an integer tensor of indices.
+        src: a tensor shaped like index.
+
+    Returns:
+        Tensor: the new tensor (x unchanged).
+
+    Examples:
+        >>> mg.scatter_add(mg.zeros(3), 0, mg.tensor([0, 0, 2]), mg.tensor([1.0, 2.0, 3.0]))
+        tensor([3., 0., 3.])
+    """
     axis = check_axis("scatter_add", axis, x.ndim)
     index = _index_tensor("scatter_add", index, x)
     _check_range("scatter_add", index, x.shape[axis] if x.ndim else 1)
@@ -134,7 +202,23 @@ def scatter_add(x: Tensor, axis: int, index, src) -> Tensor:
 
 
 def index_select(x: Tensor, axis: int, index) -> Tensor:
-    """The entries `index` (a 1-D integer tensor) of x along `axis`."""
+    """The entries `index` (a 1-D integer tensor) of x along `axis`.
+
+    As `torch.index_select`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        axis: the axis indexed (PyTorch's `dim`).
+        index: a 1-D integer tensor.
+
+    Returns:
+        Tensor: x with only those entries along `axis`.
+
+    Examples:
+        >>> mg.index_select(mg.arange(6).reshape(2, 3), 1, mg.tensor([2, 0]))
+        tensor([[2, 0],
+                [5, 3]])
+    """
     axis = check_axis("index_select", axis, x.ndim)
     index = _index_tensor("index_select", index, x)
     if index.ndim > 1:
@@ -144,7 +228,23 @@ def index_select(x: Tensor, axis: int, index) -> Tensor:
 
 
 def masked_fill(x: Tensor, mask, value) -> Tensor:
-    """x with `value` where the boolean `mask` (broadcast to x) is true."""
+    """x with `value` where the boolean `mask` (broadcast to x) is true.
+
+    As `torch.masked_fill`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        mask: a boolean tensor broadcastable to x.
+        value: the fill value.
+
+    Returns:
+        Tensor: a new tensor; gradient 0 where filled.
+
+    Examples:
+        >>> x = mg.tensor([1.0, 2.0, 3.0])
+        >>> mg.masked_fill(x, x > 1.5, 0.0)
+        tensor([1., 0., 0.])
+    """
     from .joining import where
 
     mask = mask if isinstance(mask, Tensor) else Tensor(mask, backend=x.backend)
@@ -161,7 +261,22 @@ def masked_fill(x: Tensor, mask, value) -> Tensor:
 
 
 def masked_select(x: Tensor, mask) -> Tensor:
-    """The elements of x where `mask` is true, as a 1-D tensor (mask and x broadcast)."""
+    """The elements of x where `mask` is true, as a 1-D tensor (mask and x broadcast).
+
+    As `torch.masked_select`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        mask: a boolean tensor; mask and x broadcast.
+
+    Returns:
+        Tensor: a 1-D tensor of the selected elements.
+
+    Examples:
+        >>> x = mg.tensor([1.0, 2.0, 3.0])
+        >>> mg.masked_select(x, x > 1.5)
+        tensor([2., 3.])
+    """
     from .shaping import broadcast_to
 
     mask = mask if isinstance(mask, Tensor) else Tensor(mask, backend=x.backend)
@@ -175,7 +290,24 @@ def masked_select(x: Tensor, mask) -> Tensor:
 
 def nonzero(x: Tensor, as_tuple: bool = False):
     """Indices of the non-zero elements: an (n, ndim) integer tensor, or one 1-D tensor per
-    axis with `as_tuple=True` (not differentiable)."""
+    axis with `as_tuple=True` (not differentiable).
+
+    As `torch.nonzero`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        as_tuple: return one index tensor per axis instead.
+
+    Returns:
+        Tensor or tuple[Tensor, ...]: the indices.
+
+    Examples:
+        >>> mg.nonzero(mg.tensor([[0.0, 1.0], [2.0, 0.0]]))
+        tensor([[0, 1],
+                [1, 0]])
+        >>> mg.nonzero(mg.tensor([0.0, 3.0, 4.0]), as_tuple=True)
+        (tensor([1, 2]),)
+    """
     xp = backend_of_array(x.data).xp
     found = xp.nonzero(x.data) if x.ndim else xp.nonzero(x.data.reshape(1))
     if as_tuple:
@@ -184,7 +316,25 @@ def nonzero(x: Tensor, as_tuple: bool = False):
 
 
 def one_hot(index, num_classes: int = -1) -> Tensor:
-    """index (integers) → an int64 tensor with a trailing axis of `num_classes`, 1 at index."""
+    """index (integers) → an int64 tensor with a trailing axis of `num_classes`, 1 at index.
+
+    As `torch.nn.functional.one_hot`.
+
+    Args:
+        index: an integer tensor.
+        num_classes: the length of the new axis (-1: the largest index + 1).
+
+    Returns:
+        Tensor: int64, shape `index.shape + (num_classes,)`.
+
+    Raises:
+        IndexError: for negative indices or indices >= num_classes.
+
+    Examples:
+        >>> mg.one_hot(mg.tensor([0, 2]), 3)
+        tensor([[1, 0, 0],
+                [0, 0, 1]])
+    """
     index = index if isinstance(index, Tensor) else Tensor(index)
     if index.dtype.kind not in "iu":
         raise TypeError(f"one_hot: expects an integer tensor, got dtype {index.dtype}")

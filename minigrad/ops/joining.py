@@ -102,7 +102,27 @@ def _axis(axis, ndim, op_name):
 
 @accepts_torch_keywords
 def cat(tensors, axis=0):
-    """Join tensors along an existing `axis`."""
+    """Join tensors along an existing `axis`.
+
+    As `torch.cat`.
+
+    Args:
+        tensors: a sequence of tensors, equal in shape but along `axis`.
+        axis: the axis to join along (PyTorch's `dim=`).
+
+    Returns:
+        Tensor: the concatenation.
+
+    Raises:
+        ValueError: for an empty list or shapes that differ off `axis`.
+
+    Examples:
+        >>> mg.cat([mg.tensor([1.0, 2.0]), mg.tensor([3.0])])
+        tensor([1., 2., 3.])
+        >>> mg.cat([mg.zeros(2, 1), mg.ones(2, 2)], axis=1)
+        tensor([[0., 1., 1.],
+                [0., 1., 1.]])
+    """
     tensors = list(tensors)
     if not tensors:
         raise ValueError("cat: expected a non-empty sequence of tensors")
@@ -137,7 +157,27 @@ def _common_dtype(tensors: list) -> list:
 
 @accepts_torch_keywords
 def stack(tensors, axis=0):
-    """Join same-shape tensors along a new `axis`."""
+    """Join same-shape tensors along a new `axis`.
+
+    As `torch.stack`.
+
+    Args:
+        tensors: a sequence of same-shape tensors.
+        axis: the position of the new axis (PyTorch's `dim=`).
+
+    Returns:
+        Tensor: the stacked tensor.
+
+    Raises:
+        ValueError: for an empty list or different shapes.
+
+    Examples:
+        >>> mg.stack([mg.tensor([1.0, 2.0]), mg.tensor([3.0, 4.0])])
+        tensor([[1., 2.],
+                [3., 4.]])
+        >>> mg.stack([mg.zeros(3), mg.zeros(3)], axis=1).shape
+        (3, 2)
+    """
     tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
     if not tensors:
         raise ValueError("stack: expected a non-empty sequence of tensors")
@@ -154,7 +194,25 @@ def stack(tensors, axis=0):
 def split(x, split_size_or_sections, axis=0):
     """PyTorch's split: an int is each piece's size (the last may be smaller), a list
     gives the pieces' sizes, which must add up to the axis length. (NumPy's meaning of
-    split, n equal sections, is `chunk`.)"""
+    split, n equal sections, is `chunk`.)
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        split_size_or_sections: each piece's size (int), or the list of sizes.
+        axis: the axis to split (PyTorch's `dim=`).
+
+    Returns:
+        list[Tensor]: the pieces.
+
+    Raises:
+        ValueError: when the listed sizes do not add up to the axis length.
+
+    Examples:
+        >>> mg.split(mg.arange(5), 2)
+        [tensor([0, 1]), tensor([2, 3]), tensor([4])]
+        >>> mg.split(mg.arange(5), [1, 4])
+        [tensor([0]), tensor([1, 2, 3, 4])]
+    """
     axis = _axis(axis, x.ndim, "split")
     n = x.shape[axis]
     if isinstance(split_size_or_sections, (list, tuple)):
@@ -181,7 +239,22 @@ def split(x, split_size_or_sections, axis=0):
 @accepts_torch_keywords
 def chunk(x, chunks, axis=0):
     """`chunks` pieces of ceil(n / chunks) along `axis` (fewer if that divides n
-    earlier), as PyTorch's chunk: `chunk(gates, 4, axis=1)` splits four gates."""
+    earlier), as PyTorch's chunk: `chunk(gates, 4, axis=1)` splits four gates.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        chunks: the number of pieces wanted.
+        axis: the axis to split (PyTorch's `dim=`).
+
+    Returns:
+        list[Tensor]: the pieces.
+
+    Examples:
+        >>> mg.chunk(mg.arange(6), 3)
+        [tensor([0, 1]), tensor([2, 3]), tensor([4, 5])]
+        >>> [c.shape for c in mg.chunk(mg.zeros(2, 8), 4, axis=1)]
+        [(2, 2), (2, 2), (2, 2), (2, 2)]
+    """
     axis = _axis(axis, x.ndim, "chunk")
     chunks = as_int(chunks, "chunk", "chunks")
     if chunks <= 0:
@@ -192,14 +265,42 @@ def chunk(x, chunks, axis=0):
 
 @accepts_torch_keywords
 def unbind(x, axis=0):
-    """The slices of x along `axis`, that axis removed (PyTorch's unbind)."""
+    """The slices of x along `axis`, that axis removed (PyTorch's unbind).
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        axis: the axis to remove (PyTorch's `dim=`).
+
+    Returns:
+        tuple[Tensor, ...]: one tensor per index along `axis`.
+
+    Examples:
+        >>> mg.unbind(mg.arange(6).reshape(2, 3))
+        (tensor([0, 1, 2]), tensor([3, 4, 5]))
+    """
     axis = _axis(axis, x.ndim, "unbind")
     lead = (slice(None),) * axis
     return tuple(x[lead + (i,)] for i in range(x.shape[axis]))
 
 
 def where(condition, a, b):
-    """Elementwise `a if condition else b`; the condition is not differentiated."""
+    """Elementwise `a if condition else b`; the condition is not differentiated.
+
+    As `torch.where(condition, a, b)`.
+
+    Args:
+        condition: a boolean tensor (or array-like).
+        a: the values where it is true.
+        b: the values where it is false; all three broadcast.
+
+    Returns:
+        Tensor: the chosen elements.
+
+    Examples:
+        >>> x = mg.tensor([-1.0, 2.0])
+        >>> mg.where(x > 0, x, 0.0)
+        tensor([0., 2.])
+    """
     if isinstance(condition, Tensor):
         condition = condition.data
     a, b = lift("where", a, b)
@@ -207,10 +308,64 @@ def where(condition, a, b):
 
 
 def maximum(a, b):
-    """Elementwise larger of a and b (broadcasting; ties split the gradient)."""
+    """Elementwise larger of a and b (broadcasting; ties split the gradient).
+
+    As `torch.maximum`; also the method `a.maximum(b)`.
+
+    Args:
+        a: the first operand (tensor or number).
+        b: the second operand; a and b broadcast.
+
+    Returns:
+        Tensor: the elementwise result, of the broadcast shape.
+
+    Examples:
+        >>> mg.maximum(mg.tensor([1.0, 4.0]), mg.tensor([3.0, 2.0]))
+        tensor([3., 4.])
+
+    As `torch.maximum`.
+
+    Args:
+        a: a tensor or number.
+        b: a tensor or number; a and b broadcast.
+
+    Returns:
+        Tensor: the larger of each pair.
+
+    Examples:
+        >>> mg.maximum(mg.tensor([1.0, 4.0]), mg.tensor([3.0, 2.0]))
+        tensor([3., 4.])
+    """
     return Maximum.apply(*lift("maximum", a, b))
 
 
 def minimum(a, b):
-    """Elementwise smaller of a and b (broadcasting; ties split the gradient)."""
+    """Elementwise smaller of a and b (broadcasting; ties split the gradient).
+
+    As `torch.minimum`; also the method `a.minimum(b)`.
+
+    Args:
+        a: the first operand (tensor or number).
+        b: the second operand; a and b broadcast.
+
+    Returns:
+        Tensor: the elementwise result, of the broadcast shape.
+
+    Examples:
+        >>> mg.minimum(mg.tensor([1.0, 4.0]), mg.tensor([3.0, 2.0]))
+        tensor([1., 2.])
+
+    As `torch.minimum`.
+
+    Args:
+        a: a tensor or number.
+        b: a tensor or number; a and b broadcast.
+
+    Returns:
+        Tensor: the smaller of each pair.
+
+    Examples:
+        >>> mg.minimum(mg.tensor([1.0, 4.0]), mg.tensor([3.0, 2.0]))
+        tensor([1., 2.])
+    """
     return Minimum.apply(*lift("minimum", a, b))

@@ -101,13 +101,59 @@ def _floating(x):
 
 @accepts_torch_keywords
 def sum(x, axis=None, keepdims=False):
-    """Sum over `axis` (None: all; int or tuple, negatives allowed)."""
+    """Sum over `axis` (None: all; int or tuple, negatives allowed).
+
+    As `torch.sum` with NumPy's argument names; also the method `x.sum(...)`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        axis: the axis or axes to reduce (None: all; an int or tuple; negatives count from
+            the end). PyTorch's `dim=` is accepted too.
+        keepdims: keep the reduced axes with length 1 (PyTorch's `keepdim=` is accepted
+            too).
+
+    Returns:
+        Tensor: the reduced tensor.
+
+    Examples:
+        >>> x = mg.tensor([[1.0, 2.0], [3.0, 4.0]])
+        >>> mg.sum(x)
+        tensor(10.)
+        >>> mg.sum(x, axis=0)
+        tensor([4., 6.])
+        >>> x.sum(dim=1, keepdim=True)
+        tensor([[3.],
+                [7.]])
+    """
     return Sum.apply(x, axes=normalize_axes(axis, x.ndim, "sum"), keepdims=keepdims)
 
 
 @accepts_torch_keywords
 def mean(x, axis=None, keepdims=False):
-    """Mean over `axis`; integer tensors give the default float dtype."""
+    """Mean over `axis`; integer tensors give the default float dtype.
+
+    As `torch.mean` with NumPy's argument names, except that integer tensors give the default
+    float dtype where PyTorch refuses them; also the method `x.mean(...)`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        axis: the axis or axes to reduce (None: all; an int or tuple; negatives count from
+            the end). PyTorch's `dim=` is accepted too.
+        keepdims: keep the reduced axes with length 1 (PyTorch's `keepdim=` is accepted
+            too).
+
+    Returns:
+        Tensor: the reduced tensor.
+
+    Examples:
+        >>> x = mg.tensor([[1.0, 2.0], [3.0, 4.0]])
+        >>> mg.mean(x)
+        tensor(2.5)
+        >>> mg.mean(x, axis=1)
+        tensor([1.5, 3.5])
+        >>> mg.mean(mg.tensor([1, 2]))
+        tensor(1.5)
+    """
     axes = normalize_axes(axis, x.ndim, "mean")
     return sum(_floating(x), axes, keepdims) / _count(x, axes)
 
@@ -131,7 +177,35 @@ def _correction(op_name, ddof, correction, unbiased) -> float:
 def var(x, axis=None, keepdims=False, ddof=None, *, correction=None, unbiased=None):
     """Variance over `axis`: Σ(x - mean)² / (N - ddof). ddof=0 (NumPy's default) unless
     `ddof`, PyTorch's `correction` or `unbiased` says otherwise. N - ddof <= 0 gives inf
-    (NaN where every deviation is 0), as NumPy and PyTorch do."""
+    (NaN where every deviation is 0), as NumPy and PyTorch do.
+
+    Differs from `torch.var`, whose default is the unbiased estimate (correction=1): the
+    default here is NumPy's ddof=0. Integer tensors give the default float dtype (PyTorch
+    refuses them).
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        axis: the axis or axes to reduce (None: all; an int or tuple; negatives count from
+            the end). PyTorch's `dim=` is accepted too.
+        keepdims: keep the reduced axes with length 1 (PyTorch's `keepdim=` is accepted
+            too).
+        ddof: NumPy's delta degrees of freedom (0 by default).
+        correction: PyTorch's name for ddof.
+        unbiased: PyTorch's older flag: True is ddof=1.
+
+    Returns:
+        Tensor: the reduced tensor, floating.
+
+    Raises:
+        TypeError: when more than one of ddof, correction and unbiased is given.
+
+    Examples:
+        >>> x = mg.tensor([1.0, 2.0, 3.0, 4.0])
+        >>> mg.var(x)
+        tensor(1.25)
+        >>> mg.var(x, correction=1)
+        tensor(1.6666666)
+    """
     ddof = _correction("var", ddof, correction, unbiased)
     x = _floating(x)
     axes = normalize_axes(axis, x.ndim, "var")
@@ -158,20 +232,70 @@ def _quiet_division(xp):
 
 @accepts_torch_keywords
 def std(x, axis=None, keepdims=False, ddof=None, *, correction=None, unbiased=None):
-    """Standard deviation: √var, with the same `ddof`/`correction`/`unbiased`."""
+    """Standard deviation: √var, with the same `ddof`/`correction`/`unbiased`.
+
+    Differs from `torch.std`, whose default is the unbiased estimate (correction=1): the
+    default here is NumPy's ddof=0. Integer tensors give the default float dtype (PyTorch
+    refuses them).
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        axis: the axis or axes to reduce (None: all; an int or tuple; negatives count from
+            the end). PyTorch's `dim=` is accepted too.
+        keepdims: keep the reduced axes with length 1 (PyTorch's `keepdim=` is accepted
+            too).
+        ddof: NumPy's delta degrees of freedom (0 by default).
+        correction: PyTorch's name for ddof.
+        unbiased: PyTorch's older flag: True is ddof=1.
+
+    Returns:
+        Tensor: the reduced tensor, floating.
+
+    Raises:
+        TypeError: when more than one of ddof, correction and unbiased is given.
+
+    Examples:
+        >>> x = mg.tensor([1.0, 2.0, 3.0, 4.0])
+        >>> mg.std(x)
+        tensor(1.118034)
+        >>> mg.std(x, correction=1)
+        tensor(1.2909944)
+    """
     return var(x, axis, keepdims, ddof, correction=correction, unbiased=unbiased).sqrt()
 
 
 class MaxMin(tuple):
-    """PyTorch's `(values, indices)` result of `max(dim)` / `min(dim)`: a named pair."""
+    """PyTorch's `(values, indices)` result of `max(dim)` / `min(dim)`: a named pair.
+
+    Returned by `max(dim)`, `min(dim)`, `sort`, `topk`, `cummax` and `cummin`, as PyTorch's
+    `torch.return_types`: unpack it, or read `.values` and `.indices`. Build one as
+    `MaxMin(values, indices)`.
+
+    Examples:
+        >>> values, indices = mg.tensor([[1.0, 3.0], [2.0, 0.0]]).max(1)
+        >>> values, indices
+        (tensor([3., 2.]), tensor([1, 0]))
+        >>> mg.tensor([3.0, 1.0]).sort().indices
+        tensor([1, 0])
+    """
 
     __slots__ = ()
 
     def __new__(cls, values, indices):
         return super().__new__(cls, (values, indices))
 
-    values = property(lambda self: self[0])
-    indices = property(lambda self: self[1])
+    values = property(lambda self: self[0], doc="""The values (a Tensor).
+
+    Examples:
+        >>> mg.tensor([1.0, 3.0]).max(0).values
+        tensor(3.)
+    """)
+    indices = property(lambda self: self[1], doc="""The int64 indices of the values (a Tensor).
+
+    Examples:
+        >>> mg.tensor([1.0, 3.0]).max(0).indices
+        tensor(1)
+    """)
 
     def __repr__(self) -> str:
         return f"MaxMin(values={self[0]!r}, indices={self[1]!r})"
@@ -222,31 +346,134 @@ def _extreme(op, name, x, dim, keepdim, axis, keepdims):
 def max(x, dim=None, keepdim=None, *, axis=_UNSET, keepdims=None):
     """`max(axis=None/k/(…))`: the largest values (amax; ties share the gradient).
     `max(k)` or `max(dim=k)`: PyTorch's `(values, indices)`, the gradient going to the
-    index picked. `max(other)`: elementwise maximum."""
+    index picked. `max(other)`: elementwise maximum.
+
+    Both PyTorch's forms (`torch.max(x)`, `torch.max(x, dim)`, `torch.max(x, other)`) and
+    NumPy's `axis=` work.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        dim: PyTorch's form: an axis, giving `(values, indices)`, or another tensor
+            (elementwise maximum).
+        keepdim: keep the reduced axis (with `dim`).
+        axis: NumPy's form: the axes to reduce, giving values only.
+        keepdims: keep the reduced axes (with `axis`).
+
+    Returns:
+        Tensor or MaxMin: the values, or the named pair `(values, indices)` when `dim` is
+            given.
+
+    Examples:
+        >>> x = mg.tensor([[1.0, 3.0], [2.0, 0.0]])
+        >>> mg.max(x)
+        tensor(3.)
+        >>> mg.max(x, axis=0)
+        tensor([2., 3.])
+        >>> mg.max(x, 1)
+        MaxMin(values=tensor([3., 2.]), indices=tensor([1, 0]))
+        >>> mg.max(x, 1).indices
+        tensor([1, 0])
+    """
     return _extreme(Max, "max", x, dim, keepdim, axis, keepdims)
 
 
 def min(x, dim=None, keepdim=None, *, axis=_UNSET, keepdims=None):
-    """The smallest values; the same three forms as `max`."""
+    """The smallest values; the same three forms as `max`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        dim: as in `mg.max`.
+        keepdim: as in `mg.max`.
+        axis: as in `mg.max`.
+        keepdims: as in `mg.max`.
+
+    Returns:
+        Tensor or MaxMin: the values, or `(values, indices)` when `dim` is given.
+
+    Examples:
+        >>> x = mg.tensor([[1.0, 3.0], [2.0, 0.0]])
+        >>> mg.min(x)
+        tensor(0.)
+        >>> mg.min(x, dim=1)
+        MaxMin(values=tensor([1., 0.]), indices=tensor([0, 1]))
+    """
     return _extreme(Min, "min", x, dim, keepdim, axis, keepdims)
 
 
 @accepts_torch_keywords
 def amax(x, axis=None, keepdims=False):
-    """Largest values over `axis` (PyTorch's amax: ties share the gradient)."""
+    """Largest values over `axis` (PyTorch's amax: ties share the gradient).
+
+    As `torch.amax` with NumPy's argument names; also the method `x.amax(...)`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        axis: the axis or axes to reduce (None: all; an int or tuple; negatives count from
+            the end). PyTorch's `dim=` is accepted too.
+        keepdims: keep the reduced axes with length 1 (PyTorch's `keepdim=` is accepted
+            too).
+
+    Returns:
+        Tensor: the reduced tensor.
+
+    Examples:
+        >>> x = mg.tensor([[1.0, 5.0], [5.0, 2.0]], requires_grad=True)
+        >>> mg.amax(x)
+        tensor(5., grad_fn=<Max>)
+        >>> mg.amax(x).backward()
+        >>> x.grad
+        array([[0. , 0.5],
+               [0.5, 0. ]], dtype=float32)
+    """
     return Max.apply(x, axes=normalize_axes(axis, x.ndim, "amax"), keepdims=keepdims)
 
 
 @accepts_torch_keywords
 def amin(x, axis=None, keepdims=False):
-    """Smallest values over `axis` (PyTorch's amin: ties share the gradient)."""
+    """Smallest values over `axis` (PyTorch's amin: ties share the gradient).
+
+    As `torch.amin` with NumPy's argument names; also the method `x.amin(...)`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        axis: the axis or axes to reduce (None: all; an int or tuple; negatives count from
+            the end). PyTorch's `dim=` is accepted too.
+        keepdims: keep the reduced axes with length 1 (PyTorch's `keepdim=` is accepted
+            too).
+
+    Returns:
+        Tensor: the reduced tensor.
+
+    Examples:
+        >>> mg.amin(mg.tensor([[1.0, 2.0], [3.0, 4.0]]), axis=1)
+        tensor([1., 3.])
+    """
     return Min.apply(x, axes=normalize_axes(axis, x.ndim, "amin"), keepdims=keepdims)
 
 
 @accepts_torch_keywords
 @composite("logsumexp")
 def logsumexp(x, axis=None, keepdims=False):
-    """log Σ eˣ over `axis`, computed stably (no overflow at |x| = 1000)."""
+    """log Σ eˣ over `axis`, computed stably (no overflow at |x| = 1000).
+
+    As `torch.logsumexp` with NumPy's argument names; also the method `x.logsumexp(...)`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        axis: the axis or axes to reduce (None: all; an int or tuple; negatives count from
+            the end). PyTorch's `dim=` is accepted too.
+        keepdims: keep the reduced axes with length 1 (PyTorch's `keepdim=` is accepted
+            too).
+
+    Returns:
+        Tensor: the reduced tensor.
+
+    Examples:
+        >>> mg.logsumexp(mg.tensor([1000.0, 1000.0]))
+        tensor(1000.6932)
+        >>> mg.logsumexp(mg.tensor([[1.0, 2.0], [3.0, 4.0]]), axis=1)
+        tensor([2.3132617, 4.3132615])
+    """
     return LogSumExp.apply(_floating(x), axes=normalize_axes(axis, x.ndim, "logsumexp"),
                            keepdims=keepdims)
 
@@ -254,7 +481,24 @@ def logsumexp(x, axis=None, keepdims=False):
 @accepts_torch_keywords
 @composite("softmax")
 def softmax(x, axis=-1):
-    """e^x / Σ e^x along `axis`, stable through logsumexp."""
+    """e^x / Σ e^x along `axis`, stable through logsumexp.
+
+    As `torch.softmax` (integer inputs give the default float dtype, where PyTorch refuses
+    them); also `x.softmax(axis)`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        axis: the axis that sums to one (PyTorch's `dim=`).
+
+    Returns:
+        Tensor: probabilities, same shape.
+
+    Examples:
+        >>> mg.softmax(mg.tensor([0.0, 0.0, 0.0]))
+        tensor([0.33333334, 0.33333334, 0.33333334])
+        >>> mg.softmax(mg.tensor([1000.0, 0.0]), axis=0)
+        tensor([1., 0.])
+    """
     normalize_axes(axis, x.ndim, "softmax")
     return (x - logsumexp(x, axis, keepdims=True)).exp()
 
@@ -262,7 +506,22 @@ def softmax(x, axis=-1):
 @accepts_torch_keywords
 @composite("log_softmax")
 def log_softmax(x, axis=-1):
-    """x - logsumexp(x) along `axis`: log-probabilities without overflow."""
+    """x - logsumexp(x) along `axis`: log-probabilities without overflow.
+
+    As `torch.log_softmax` (integer inputs give the default float dtype, where PyTorch
+    refuses them); also `x.log_softmax(axis)`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        axis: the normalised axis (PyTorch's `dim=`).
+
+    Returns:
+        Tensor: log-probabilities, same shape.
+
+    Examples:
+        >>> mg.log_softmax(mg.tensor([0.0, 0.0]))
+        tensor([-0.6931472, -0.6931472])
+    """
     normalize_axes(axis, x.ndim, "log_softmax")
     return x - logsumexp(x, axis, keepdims=True)
 
@@ -281,19 +540,56 @@ def _index_reduction(name):
         return constant(xp.asarray(result))
 
     reduction.__name__ = name
-    reduction.__doc__ = f"{name} (not differentiable): an integer tensor."
+    reduction.__doc__ = f"""The index of the {'largest' if name == 'argmax' else 'smallest'} value over `axis` (not differentiable).
+
+    As `torch.{name}`: with no axis, an index into the flattened tensor; the first one on
+    ties. Also the method `x.{name}(...)`.
+
+    Args:
+        x: the input tensor.
+        axis: one axis, or None for the flattened tensor (PyTorch's `dim=` works too).
+        keepdims: keep the reduced axis with length 1 (PyTorch's `keepdim=` works too).
+
+    Returns:
+        Tensor: an int64 tensor.
+
+    Examples:
+        >>> x = mg.tensor([[1.0, 5.0], [7.0, 2.0]])
+        >>> mg.{name}(x)
+        tensor({2 if name == 'argmax' else 0})
+        >>> mg.{name}(x, axis=1)
+        tensor([{'1, 0' if name == 'argmax' else '0, 1'}])
+    """
     return accepts_torch_keywords(reduction)
 
 
 def _logical_reduction(name):
     def reduction(x, axis=None, keepdims=False):
-        """Whether any/all elements are true over `axis` (not differentiable)."""
         xp = _xp(x)
         if axis is not None:
             axis = normalize_axes(axis, x.ndim, name) if x.ndim else None
         return constant(xp.asarray(getattr(xp, name)(x.data, axis=axis, keepdims=keepdims)))
 
     reduction.__name__ = name
+    reduction.__doc__ = f"""Whether {name} elements are true (non-zero) over `axis` (not differentiable).
+
+    As `torch.{name}`; also the method `x.{name}(...)`.
+
+    Args:
+        x: the input tensor (any dtype).
+        axis: the axes to reduce (None: all; PyTorch's `dim=` works too).
+        keepdims: keep the reduced axes with length 1 (PyTorch's `keepdim=` works too).
+
+    Returns:
+        Tensor: a boolean tensor.
+
+    Examples:
+        >>> x = mg.tensor([[True, False], [True, True]])
+        >>> mg.{name}(x)
+        tensor({name == 'any'}, dtype=bool)
+        >>> mg.{name}(x, axis=1)
+        tensor([{' True,  True' if name == 'any' else 'False,  True'}], dtype=bool)
+    """
     return accepts_torch_keywords(reduction)
 
 
@@ -304,9 +600,87 @@ def _xp(x):
 
 
 argmax = _index_reduction("argmax")
+"""The index of the largest value over `axis` (not differentiable).
+
+As `torch.argmax`: with no axis, an index into the flattened tensor; the first one on
+ties. Also the method `x.argmax(...)`.
+
+Args:
+    x: the input tensor.
+    axis: one axis, or None for the flattened tensor (PyTorch's `dim=` works too).
+    keepdims: keep the reduced axis with length 1 (PyTorch's `keepdim=` works too).
+
+Returns:
+    Tensor: an int64 tensor.
+
+Examples:
+    >>> x = mg.tensor([[1.0, 5.0], [7.0, 2.0]])
+    >>> mg.argmax(x)
+    tensor(2)
+    >>> mg.argmax(x, axis=1)
+    tensor([1, 0])
+"""
 argmin = _index_reduction("argmin")
+"""The index of the smallest value over `axis` (not differentiable).
+
+As `torch.argmin`: with no axis, an index into the flattened tensor; the first one on
+ties. Also the method `x.argmin(...)`.
+
+Args:
+    x: the input tensor.
+    axis: one axis, or None for the flattened tensor (PyTorch's `dim=` works too).
+    keepdims: keep the reduced axis with length 1 (PyTorch's `keepdim=` works too).
+
+Returns:
+    Tensor: an int64 tensor.
+
+Examples:
+    >>> x = mg.tensor([[1.0, 5.0], [7.0, 2.0]])
+    >>> mg.argmin(x)
+    tensor(0)
+    >>> mg.argmin(x, axis=1)
+    tensor([0, 1])
+"""
 any = _logical_reduction("any")
+"""Whether any elements are true (non-zero) over `axis` (not differentiable).
+
+As `torch.any`; also the method `x.any(...)`.
+
+Args:
+    x: the input tensor (any dtype).
+    axis: the axes to reduce (None: all; PyTorch's `dim=` works too).
+    keepdims: keep the reduced axes with length 1 (PyTorch's `keepdim=` works too).
+
+Returns:
+    Tensor: a boolean tensor.
+
+Examples:
+    >>> x = mg.tensor([[True, False], [True, True]])
+    >>> mg.any(x)
+    tensor(True, dtype=bool)
+    >>> mg.any(x, axis=1)
+    tensor([ True,  True], dtype=bool)
+"""
 all = _logical_reduction("all")
+"""Whether all elements are true (non-zero) over `axis` (not differentiable).
+
+As `torch.all`; also the method `x.all(...)`.
+
+Args:
+    x: the input tensor (any dtype).
+    axis: the axes to reduce (None: all; PyTorch's `dim=` works too).
+    keepdims: keep the reduced axes with length 1 (PyTorch's `keepdim=` works too).
+
+Returns:
+    Tensor: a boolean tensor.
+
+Examples:
+    >>> x = mg.tensor([[True, False], [True, True]])
+    >>> mg.all(x)
+    tensor(False, dtype=bool)
+    >>> mg.all(x, axis=1)
+    tensor([False,  True], dtype=bool)
+"""
 
 
 from .joining import maximum, minimum

@@ -67,21 +67,68 @@ def _scan_axis(op_name, x, axis):
 
 @accepts_torch_keywords
 def cumsum(x, axis):
-    """Running sums along `axis`."""
+    """Running sums along `axis`.
+
+    As `torch.cumsum`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        axis: the axis scanned (PyTorch's `dim`).
+
+    Returns:
+        Tensor: the running sums.
+
+    Examples:
+        >>> mg.cumsum(mg.tensor([1.0, 2.0, 3.0]), 0)
+        tensor([1., 3., 6.])
+    """
     x = x if x.ndim else x.reshape(1)
     return CumSum.apply(x, axis=_scan_axis("cumsum", x, axis))
 
 
 @accepts_torch_keywords
 def cumprod(x, axis):
-    """Running products along `axis` (exact gradients at zeros; first order only)."""
+    """Running products along `axis` (exact gradients at zeros; first order only).
+
+    As `torch.cumprod`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        axis: the axis scanned (PyTorch's `dim`).
+
+    Returns:
+        Tensor: the running products.
+
+    Examples:
+        >>> mg.cumprod(mg.tensor([1.0, 2.0, 3.0]), 0)
+        tensor([1., 2., 6.])
+    """
     x = x if x.ndim else x.reshape(1)
     return CumProd.apply(x, axis=_scan_axis("cumprod", x, axis))
 
 
 @accepts_torch_keywords
 def prod(x, axis=None, keepdims=False):
-    """The product over `axis` (None: all elements), the last running product."""
+    """The product over `axis` (None: all elements), the last running product.
+
+    As `torch.prod` with NumPy's argument names; also the method `x.prod(...)`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        axis: the axis or axes to reduce (None: all; an int or tuple; negatives count from
+            the end). PyTorch's `dim=` is accepted too.
+        keepdims: keep the reduced axes with length 1 (PyTorch's `keepdim=` is accepted
+            too).
+
+    Returns:
+        Tensor: the reduced tensor.
+
+    Examples:
+        >>> mg.prod(mg.tensor([[1.0, 2.0], [3.0, 4.0]]))
+        tensor(24.)
+        >>> mg.prod(mg.tensor([[1.0, 2.0], [3.0, 4.0]]), axis=0)
+        tensor([3., 8.])
+    """
     if axis is None:
         out = cumprod(x.reshape(-1), 0)[-1]
         return out.reshape((1,) * x.ndim) if keepdims else out
@@ -93,7 +140,21 @@ def prod(x, axis=None, keepdims=False):
 
 @accepts_torch_keywords
 def logcumsumexp(x, axis):
-    """log Σ_{i ≤ j} e^(x_i) along `axis`, shifted by the axis maximum (held constant)."""
+    """log Σ_{i ≤ j} e^(x_i) along `axis`, shifted by the axis maximum (held constant).
+
+    As `torch.logcumsumexp`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        axis: the axis scanned (PyTorch's `dim`).
+
+    Returns:
+        Tensor: the running log-sum-exp.
+
+    Examples:
+        >>> mg.logcumsumexp(mg.tensor([0.0, 0.0]), 0)
+        tensor([0.       , 0.6931472])
+    """
     x = floating(x)
     axis = _scan_axis("logcumsumexp", x, axis)
     shift = x.detach().amax(axis=axis, keepdims=True)
@@ -120,13 +181,41 @@ def _cumulative_extreme(name, x, axis):
 
 @accepts_torch_keywords
 def cummax(x, axis):
-    """(values, indices) of the running maximum along `axis`."""
+    """(values, indices) of the running maximum along `axis`.
+
+    As `torch.cummax`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        axis: the axis scanned (PyTorch's `dim`).
+
+    Returns:
+        MaxMin: the named pair `(values, indices)`.
+
+    Examples:
+        >>> mg.cummax(mg.tensor([1.0, 3.0, 2.0]), 0)
+        MaxMin(values=tensor([1., 3., 3.]), indices=tensor([0, 1, 1]))
+    """
     return _cumulative_extreme("cummax", x, axis)
 
 
 @accepts_torch_keywords
 def cummin(x, axis):
-    """(values, indices) of the running minimum along `axis`."""
+    """(values, indices) of the running minimum along `axis`.
+
+    As `torch.cummin`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        axis: the axis scanned (PyTorch's `dim`).
+
+    Returns:
+        MaxMin: the named pair `(values, indices)`.
+
+    Examples:
+        >>> mg.cummin(mg.tensor([3.0, 1.0, 2.0]), 0)
+        MaxMin(values=tensor([3., 1., 1.]), indices=tensor([0, 1, 1]))
+    """
     return _cumulative_extreme("cummin", x, axis)
 
 
@@ -141,7 +230,25 @@ def _order(x, axis, descending, stable=True):
 
 @accepts_torch_keywords
 def sort(x, axis=-1, descending: bool = False, stable: bool = False):
-    """(values, indices) sorted along `axis` (ties keep their order)."""
+    """(values, indices) sorted along `axis` (ties keep their order).
+
+    As `torch.sort`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        axis: the axis sorted (PyTorch's `dim`).
+        descending: largest first.
+        stable: keep equal elements in order.
+
+    Returns:
+        MaxMin: the named pair `(values, indices)` of the sorted tensor.
+
+    Examples:
+        >>> mg.sort(mg.tensor([3.0, 1.0, 2.0]))
+        MaxMin(values=tensor([1., 2., 3.]), indices=tensor([1, 2, 0]))
+        >>> mg.sort(mg.tensor([3.0, 1.0, 2.0]), descending=True)[1]
+        tensor([0, 2, 1])
+    """
     if x.ndim == 0:
         return MaxMin(x, constant(backend_of_array(x.data).xp.zeros((), dtype="int64")))
     axis = check_axis("sort", axis, x.ndim)
@@ -151,7 +258,23 @@ def sort(x, axis=-1, descending: bool = False, stable: bool = False):
 
 @accepts_torch_keywords
 def argsort(x, axis=-1, descending: bool = False, stable: bool = False):
-    """The indices that sort x along `axis` (not differentiable)."""
+    """The indices that sort x along `axis` (not differentiable).
+
+    As `torch.argsort`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        axis: the axis sorted (PyTorch's `dim`).
+        descending: largest first.
+        stable: keep equal elements in order.
+
+    Returns:
+        Tensor: int64 indices.
+
+    Examples:
+        >>> mg.argsort(mg.tensor([3.0, 1.0, 2.0]))
+        tensor([1, 2, 0])
+    """
     if x.ndim == 0:
         return constant(backend_of_array(x.data).xp.zeros((), dtype="int64"))
     return constant(_order(x, check_axis("argsort", axis, x.ndim), descending))
@@ -159,7 +282,27 @@ def argsort(x, axis=-1, descending: bool = False, stable: bool = False):
 
 @accepts_torch_keywords
 def topk(x, k: int, axis=-1, largest: bool = True, sorted: bool = True):
-    """(values, indices) of the k largest (or smallest) entries along `axis`."""
+    """(values, indices) of the k largest (or smallest) entries along `axis`.
+
+    As `torch.topk`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        k: how many.
+        axis: the axis (PyTorch's `dim`).
+        largest: False for the k smallest.
+        sorted: return them in order.
+
+    Returns:
+        MaxMin: the named pair `(values, indices)`.
+
+    Raises:
+        ValueError: when k exceeds the axis length.
+
+    Examples:
+        >>> mg.topk(mg.tensor([1.0, 4.0, 2.0, 3.0]), 2)
+        MaxMin(values=tensor([4., 3.]), indices=tensor([1, 3]))
+    """
     axis = check_axis("topk", axis, x.ndim)
     k = as_int(k, "topk", "k")
     n = x.shape[axis] if x.ndim else 1

@@ -52,7 +52,27 @@ class BroadcastTo(Op):
 
 @accepts_torch_keywords
 def reshape(x, *shape):
-    """The same elements in a new shape (`reshape(2, 3)` or `reshape((2, 3))`; -1 allowed)."""
+    """The same elements in a new shape (`reshape(2, 3)` or `reshape((2, 3))`; -1 allowed).
+
+    As `torch.reshape`; also `x.reshape(...)` and `x.view(...)`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        *shape: the new shape, as ints or one tuple; one entry may be -1.
+
+    Returns:
+        Tensor: a tensor with the same elements.
+
+    Raises:
+        ValueError: when the element counts differ.
+
+    Examples:
+        >>> mg.reshape(mg.arange(6), 2, 3)
+        tensor([[0, 1, 2],
+                [3, 4, 5]])
+        >>> mg.arange(6).reshape((3, -1)).shape
+        (3, 2)
+    """
     shape = _shape_arg(shape)
     if shape == x.shape:
         return x
@@ -62,7 +82,31 @@ def reshape(x, *shape):
 def transpose(x, *axes, dim0=None, dim1=None):
     """No axes: reverse them. Two axes: swap them (PyTorch, any ndim; also as dim0=, dim1=).
     A full permutation of ndim > 2 axes: permute (NumPy). Anything else, or an axis out of
-    range, raises."""
+    range, raises.
+
+    With two axes, as `torch.transpose`; with none, as NumPy's `.T`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        *axes: none, two axes to swap, or a full permutation.
+        dim0: PyTorch's first axis.
+        dim1: PyTorch's second axis.
+
+    Returns:
+        Tensor: the transposed tensor.
+
+    Raises:
+        ValueError: for axes out of range or an incomplete permutation.
+
+    Examples:
+        >>> x = mg.arange(6).reshape(2, 3)
+        >>> mg.transpose(x)
+        tensor([[0, 3],
+                [1, 4],
+                [2, 5]])
+        >>> mg.transpose(mg.zeros(2, 3, 4), 0, 2).shape
+        (4, 3, 2)
+    """
     if dim0 is not None or dim1 is not None:
         if axes or dim0 is None or dim1 is None:
             raise TypeError("transpose: give both dim0= and dim1= (and no positional axes)")
@@ -82,7 +126,21 @@ def transpose(x, *axes, dim0=None, dim1=None):
 
 
 def permute(x, *axes):
-    """A full permutation of the axes: `permute(2, 0, 1)` or `permute((2, 0, 1))`."""
+    """A full permutation of the axes: `permute(2, 0, 1)` or `permute((2, 0, 1))`.
+
+    As `torch.permute`; also `x.permute(...)`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        *axes: the new order of the axes, as ints or one tuple.
+
+    Returns:
+        Tensor: the permuted tensor.
+
+    Examples:
+        >>> mg.permute(mg.zeros(2, 3, 4), 2, 0, 1).shape
+        (4, 2, 3)
+    """
     if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
         axes = tuple(axes[0])
     axes = tuple(check_axis("permute", a, x.ndim) for a in axes)
@@ -100,7 +158,22 @@ def permute(x, *axes):
 
 @accepts_torch_keywords(dim0="axis1", dim1="axis2")
 def swapaxes(x, axis1, axis2):
-    """Swap two axes (PyTorch's transpose(dim0, dim1))."""
+    """Swap two axes (PyTorch's transpose(dim0, dim1)).
+
+    NumPy's name; PyTorch's `swapaxes` is the same.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        axis1: one axis.
+        axis2: the other.
+
+    Returns:
+        Tensor: x with the two axes exchanged.
+
+    Examples:
+        >>> mg.swapaxes(mg.zeros(2, 3, 4), 0, 2).shape
+        (4, 3, 2)
+    """
     axes = list(range(x.ndim))
     if x.ndim == 0:
         check_axis("swapaxes", axis1, 0), check_axis("swapaxes", axis2, 0)
@@ -111,7 +184,23 @@ def swapaxes(x, axis1, axis2):
 
 
 def t(x):
-    """PyTorch's `.t()`: the transpose of a tensor of at most 2 dimensions."""
+    """PyTorch's `.t()`: the transpose of a tensor of at most 2 dimensions.
+
+    Args:
+        x: a tensor of at most 2 dimensions.
+
+    Returns:
+        Tensor: its transpose (1-D and 0-D tensors unchanged).
+
+    Raises:
+        ValueError: for more than 2 dimensions.
+
+    Examples:
+        >>> mg.t(mg.arange(6).reshape(2, 3))
+        tensor([[0, 3],
+                [1, 4],
+                [2, 5]])
+    """
     if x.ndim > 2:
         raise ValueError(
             f"t: expects a tensor of at most 2 dimensions, got shape {tuple(x.shape)}; use "
@@ -122,7 +211,24 @@ def t(x):
 
 @accepts_torch_keywords
 def squeeze(x, axis=None):
-    """Drop axes of length 1 (all of them, or the given ones, which must be length 1)."""
+    """Drop axes of length 1 (all of them, or the given ones, which must be length 1).
+
+    Unlike `torch.squeeze`, naming an axis whose length is not 1 raises instead of doing
+    nothing.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        axis: None (every length-1 axis) or an int or tuple of axes.
+
+    Returns:
+        Tensor: x without those axes.
+
+    Examples:
+        >>> mg.squeeze(mg.zeros(1, 3, 1)).shape
+        (3,)
+        >>> mg.squeeze(mg.zeros(1, 3, 1), axis=0).shape
+        (3, 1)
+    """
     if axis is None:
         return reshape(x, tuple(n for n in x.shape if n != 1))
     axes = normalize_axes(axis, x.ndim, "squeeze")
@@ -137,7 +243,23 @@ def squeeze(x, axis=None):
 
 @accepts_torch_keywords
 def unsqueeze(x, axis):
-    """Insert an axis of length 1 at `axis` (negative counts from the end of the result)."""
+    """Insert an axis of length 1 at `axis` (negative counts from the end of the result).
+
+    As `torch.unsqueeze`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        axis: where the new axis goes.
+
+    Returns:
+        Tensor: x with one more axis.
+
+    Examples:
+        >>> mg.unsqueeze(mg.zeros(3), 0).shape
+        (1, 3)
+        >>> mg.unsqueeze(mg.zeros(3), -1).shape
+        (3, 1)
+    """
     axis = check_axis("unsqueeze", axis, x.ndim, extra=1)
     shape = list(x.shape)
     shape.insert(axis, 1)
@@ -146,7 +268,24 @@ def unsqueeze(x, axis):
 
 @accepts_torch_keywords
 def flatten(x, start_axis=0, end_axis=-1):
-    """Merge axes `start_axis`..`end_axis` into one."""
+    """Merge axes `start_axis`..`end_axis` into one.
+
+    As `torch.flatten`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        start_axis: the first axis merged (PyTorch's `start_dim=`).
+        end_axis: the last axis merged (PyTorch's `end_dim=`).
+
+    Returns:
+        Tensor: the flattened tensor.
+
+    Examples:
+        >>> mg.flatten(mg.zeros(2, 3, 4)).shape
+        (24,)
+        >>> mg.flatten(mg.zeros(2, 3, 4), start_axis=1).shape
+        (2, 12)
+    """
     if x.ndim == 0:
         check_axis("flatten", start_axis, 0), check_axis("flatten", end_axis, 0)
         return reshape(x, (1,))
@@ -164,7 +303,25 @@ def flatten(x, start_axis=0, end_axis=-1):
 
 
 def broadcast_to(x, *shape):
-    """A broadcast view of x with `shape`; its gradient sums the copies back."""
+    """A broadcast view of x with `shape`; its gradient sums the copies back.
+
+    As `torch.broadcast_to`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        *shape: the target shape, as ints or one tuple.
+
+    Returns:
+        Tensor: x broadcast to `shape`.
+
+    Raises:
+        ValueError: when x cannot broadcast to `shape`.
+
+    Examples:
+        >>> mg.broadcast_to(mg.tensor([1.0, 2.0]), 2, 2)
+        tensor([[1., 2.],
+                [1., 2.]])
+    """
     shape = _shape_arg(shape, "broadcast_to")
     if shape == x.shape:
         return x
@@ -172,7 +329,22 @@ def broadcast_to(x, *shape):
 
 
 def expand(x, *sizes):
-    """PyTorch's expand: broadcast to `sizes`, where -1 keeps that axis' length."""
+    """PyTorch's expand: broadcast to `sizes`, where -1 keeps that axis' length.
+
+    As `torch.Tensor.expand`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+        *sizes: the target shape; -1 keeps an axis.
+
+    Returns:
+        Tensor: x broadcast to `sizes`.
+
+    Examples:
+        >>> mg.expand(mg.tensor([[1.0], [2.0]]), -1, 3)
+        tensor([[1., 1., 1.],
+                [2., 2., 2.]])
+    """
     sizes = _shape_arg(sizes, "expand")
     lead = len(sizes) - x.ndim
     if lead < 0:
@@ -195,5 +367,20 @@ class Clone(Op):
 
 
 def clone(x):
-    """A differentiable copy with its own array."""
+    """A differentiable copy with its own array.
+
+    As `torch.clone`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+
+    Returns:
+        Tensor: a copy; gradients flow back to x.
+
+    Examples:
+        >>> x = mg.tensor([1.0, 2.0])
+        >>> y = mg.clone(x)
+        >>> y.data is x.data
+        False
+    """
     return Clone.apply(x)

@@ -123,57 +123,215 @@ class Atanh(Op):
 
 
 def sin(x):
-    """sin x elementwise."""
+    """sin x elementwise.
+
+    As `torch.sin`; also the method `x.sin()`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+
+    Returns:
+        Tensor: a new tensor of the same shape (integer inputs give the default float
+            dtype).
+
+    Examples:
+        >>> mg.sin(mg.tensor([0.0, 1.0]))
+        tensor([0.      , 0.841471])
+        >>> x = mg.tensor([0.0, 1.0], requires_grad=True)
+        >>> mg.sin(x).sum().backward()
+        >>> x.grad
+        array([1.       , 0.5403023], dtype=float32)
+    """
     return Sin.apply(floating(x))
 
 
 def cos(x):
-    """cos x elementwise."""
+    """cos x elementwise.
+
+    As `torch.cos`; also the method `x.cos()`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+
+    Returns:
+        Tensor: a new tensor of the same shape (integer inputs give the default float
+            dtype).
+
+    Examples:
+        >>> mg.cos(mg.tensor([0.0, 1.0]))
+        tensor([1.       , 0.5403023])
+    """
     return Cos.apply(floating(x))
 
 
 def tan(x):
-    """tan x elementwise."""
+    """tan x elementwise.
+
+    As `torch.tan`; also the method `x.tan()`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+
+    Returns:
+        Tensor: a new tensor of the same shape (integer inputs give the default float
+            dtype).
+
+    Examples:
+        >>> mg.tan(mg.tensor([0.0, 1.0]))
+        tensor([0.       , 1.5574077])
+    """
     return Tan.apply(floating(x))
 
 
 def asin(x):
-    """arcsin x elementwise (NaN outside [-1, 1])."""
+    """arcsin x elementwise (NaN outside [-1, 1]).
+
+    As `torch.asin`; also the method `x.asin()`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+
+    Returns:
+        Tensor: a new tensor of the same shape (integer inputs give the default float
+            dtype).
+
+    Examples:
+        >>> mg.asin(mg.tensor([0.0, 0.5, 1.0]))
+        tensor([0.       , 0.5235988, 1.5707964])
+    """
     return Asin.apply(floating(x))
 
 
 def acos(x):
-    """arccos x elementwise (NaN outside [-1, 1])."""
+    """arccos x elementwise (NaN outside [-1, 1]).
+
+    As `torch.acos`; also the method `x.acos()`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+
+    Returns:
+        Tensor: a new tensor of the same shape (integer inputs give the default float
+            dtype).
+
+    Examples:
+        >>> mg.acos(mg.tensor([0.0, 0.5, 1.0]))
+        tensor([1.5707964, 1.0471976, 0.       ])
+    """
     return Acos.apply(floating(x))
 
 
 def atan(x):
-    """arctan x elementwise."""
+    """arctan x elementwise.
+
+    As `torch.atan`; also the method `x.atan()`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+
+    Returns:
+        Tensor: a new tensor of the same shape (integer inputs give the default float
+            dtype).
+
+    Examples:
+        >>> mg.atan(mg.tensor([0.0, 1.0]))
+        tensor([0.       , 0.7853982])
+    """
     return Atan.apply(floating(x))
 
 
 def sinh(x):
-    """sinh x elementwise."""
+    """sinh x elementwise.
+
+    As `torch.sinh`; also the method `x.sinh()`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+
+    Returns:
+        Tensor: a new tensor of the same shape (integer inputs give the default float
+            dtype).
+
+    Examples:
+        >>> mg.sinh(mg.tensor([0.0, 1.0]))
+        tensor([0.       , 1.1752012])
+    """
     return Sinh.apply(floating(x))
 
 
 def cosh(x):
-    """cosh x elementwise."""
+    """cosh x elementwise.
+
+    As `torch.cosh`; also the method `x.cosh()`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+
+    Returns:
+        Tensor: a new tensor of the same shape (integer inputs give the default float
+            dtype).
+
+    Examples:
+        >>> mg.cosh(mg.tensor([0.0, 1.0]))
+        tensor([1.       , 1.5430806])
+    """
     return Cosh.apply(floating(x))
 
 
 def asinh(x):
-    """arsinh x elementwise."""
+    """arsinh x elementwise.
+
+    As `torch.asinh`; also the method `x.asinh()`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+
+    Returns:
+        Tensor: a new tensor of the same shape (integer inputs give the default float
+            dtype).
+
+    Examples:
+        >>> mg.asinh(mg.tensor([0.0, 1.0]))
+        tensor([0.       , 0.8813736])
+    """
     return Asinh.apply(floating(x))
 
 
 def acosh(x):
-    """arcosh x elementwise (NaN below 1)."""
+    """arcosh x elementwise (NaN below 1).
+
+    As `torch.acosh`; also the method `x.acosh()`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+
+    Returns:
+        Tensor: a new tensor of the same shape (integer inputs give the default float
+            dtype).
+
+    Examples:
+        >>> mg.acosh(mg.tensor([1.0, 2.0]))
+        tensor([0.      , 1.316958])
+    """
     return Acosh.apply(floating(x))
 
 
 def atanh(x):
-    """artanh x elementwise (NaN outside [-1, 1])."""
+    """artanh x elementwise (NaN outside [-1, 1]).
+
+    As `torch.atanh`; also the method `x.atanh()`.
+
+    Args:
+        x: the input tensor (a Python number, list or array is made a tensor first).
+
+    Returns:
+        Tensor: a new tensor of the same shape (integer inputs give the default float
+            dtype).
+
+    Examples:
+        >>> mg.atanh(mg.tensor([0.0, 0.5]))
+        tensor([0.        , 0.54930615])
+    """
     return Atanh.apply(floating(x))
 
 

@@ -69,7 +69,16 @@ _CLUSTER_STYLE = {
 
 
 class GraphvizNotFoundError(RuntimeError):
-    """Rendering needs the Graphviz program `dot`, and it is not installed."""
+    """Rendering needs the Graphviz program `dot`, and it is not installed.
+
+    Raised by `draw_graph(...)` pictures when they are rendered (`.render`, `.pipe`,
+    Jupyter display) without `dot` on the PATH; `to_dot` never needs it. The message says
+    how to install Graphviz.
+
+    Examples:
+        >>> issubclass(mg.GraphvizNotFoundError, RuntimeError)
+        True
+    """
 
 
 MISSING_DOT = (
@@ -87,9 +96,48 @@ def to_dot(root, *, params=None, show_shapes: bool = True, show_grads: bool = Fa
            max_steps: int | None = None, view: str = "ops", expand: str | None = None) -> str:
     """The DOT source of the graph that computed `root` (a Tensor or a list of them).
 
-    Needs neither the graphviz package nor the `dot` program. Options as
-    `draw_graph`. Raises TypeError for a root that is not a Tensor and ValueError
-    for an unknown `group` or `rankdir`.
+    Needs neither the graphviz package nor the `dot` program.
+
+    Args:
+        root: the Tensor (or a list of Tensors) whose graph to draw.
+        params: a model (anything with `named_parameters()`) or a dict name -> Tensor;
+            leaves found there are labelled by name.
+        show_shapes: label ops with their output shape (and dtype, when not the default)
+            and leaves with their shape.
+        show_grads: after `backward()` run inside `mg.record_grad_norms()`, colour each node
+            by the norm of its gradient (log scale, with a legend); leaves use their
+                `.grad`.
+        group: None, "module" (one cluster per module / scope path) or "timestep" (one
+            cluster per time step, inside one per layer and direction).
+        rankdir: "LR" (inputs left, loss right), "TB", "RL" or "BT".
+        max_nodes: draw at most this many op and leaf nodes: long sequences keep their
+            first and last steps with one "… N steps …" node between, then the nodes
+            farthest from the root are left out (one "… N more nodes …" node).
+        max_steps: keep only this many time steps of each recurrent layer (first and last
+            halves), whatever the size.
+        view: "ops" (every recorded op, the default) or "bptt": the course's unrolled
+            figure, one column per time step and one row per layer and direction, each step
+            one box labelled in the course notation (a<t>, c<t>), the state chain straight,
+            shared parameters once per row, composite ops (losses, softmax) one box each.
+            `group` does not apply to it.
+        expand: with view="bptt", "gates" opens every step into its gates (Γu, Γf, Γo, Γr,
+            c̃<t>, c<t>, a<t>), fused steps included.
+
+    Returns:
+        str: the DOT text, as `draw_graph(...).source`.
+
+    Raises:
+        TypeError: for a root that is not a Tensor.
+        ValueError: for an unknown `group`, `rankdir`, `view` or `expand`.
+
+    Examples:
+        >>> x = mg.tensor([1.0, 2.0], requires_grad=True)
+        >>> loss = (x * x).sum()
+        >>> dot = mg.to_dot(loss)
+        >>> dot.splitlines()[0]
+        'digraph minigrad {'
+        >>> "Mul" in dot and "Sum" in dot
+        True
     """
     body = _body(root, params, show_shapes, show_grads, group, rankdir, max_nodes, max_steps,
                  view, expand)
@@ -99,34 +147,54 @@ def to_dot(root, *, params=None, show_shapes: bool = True, show_grads: bool = Fa
 def draw_graph(root, *, params=None, show_shapes: bool = True, show_grads: bool = False,
                group: str | None = None, rankdir: str = "LR", max_nodes: int | None = None,
                max_steps: int | None = None, view: str = "ops", expand: str | None = None):
-    """A `graphviz.Digraph` of the graph that computed `root` (a Tensor or a list).
+    """A `graphviz.Digraph` of the graph that computed `root`: torchviz's picture, and more.
 
-    - params: a model (anything with `named_parameters()`) or a dict name -> Tensor;
-      leaves found there are labelled by name.
-    - show_shapes: label ops with their output shape (and dtype, when not the
-      default) and leaves with their shape.
-    - show_grads: after `backward()` run inside `mg.record_grad_norms()`, colour
-      each node by the norm of its gradient (log scale, with a legend); leaves use
-      their `.grad`.
-    - group: None, "module" (one cluster per module / scope path) or "timestep"
-      (one cluster per time step, inside one per layer and direction).
-    - rankdir: "LR" (inputs left, loss right), "TB", "RL" or "BT".
-    - max_nodes: draw at most this many op and leaf nodes: long sequences keep
-      their first and last steps with one "… N steps …" node between, then the
-      nodes farthest from the root are left out (one "… N more nodes …" node).
-    - max_steps: keep only this many time steps of each recurrent layer (first and
-      last halves), whatever the size.
-    - view: "ops" (every recorded op, the default) or "bptt": the course's unrolled
-      figure, one column per time step and one row per layer and direction, each
-      step one box labelled in the course notation (a<t>, c<t>), the state chain
-      straight, shared parameters once per row, composite ops (losses, softmax)
-      one box each. `group` does not apply to it.
-    - expand: with view="bptt", "gates" opens every step into its gates (Γu, Γf,
-      Γo, Γr, c̃<t>, c<t>, a<t>), fused steps included.
+    The picture is built from the DOT text of `to_dot`; rendering it (`.render()`,
+    `.pipe()`,
+    Jupyter's inline display) needs the Graphviz program `dot`.
 
-    `.render()`, `.pipe()` and Jupyter's inline display need the Graphviz program
-    `dot`; without it they raise GraphvizNotFoundError saying how to install it.
-    Raises ImportError without the Python package graphviz.
+    Args:
+        root: the Tensor (or a list of Tensors) whose graph to draw, e.g. the loss.
+        params: a model (anything with `named_parameters()`) or a dict name -> Tensor;
+            leaves found there are labelled by name.
+        show_shapes: label ops with their output shape (and dtype, when not the default)
+            and leaves with their shape.
+        show_grads: after `backward()` run inside `mg.record_grad_norms()`, colour each node
+            by the norm of its gradient (log scale, with a legend); leaves use their
+                `.grad`.
+        group: None, "module" (one cluster per module / scope path) or "timestep" (one
+            cluster per time step, inside one per layer and direction).
+        rankdir: "LR" (inputs left, loss right), "TB", "RL" or "BT".
+        max_nodes: draw at most this many op and leaf nodes: long sequences keep their
+            first and last steps with one "… N steps …" node between, then the nodes
+            farthest from the root are left out (one "… N more nodes …" node).
+        max_steps: keep only this many time steps of each recurrent layer (first and last
+            halves), whatever the size.
+        view: "ops" (every recorded op, the default) or "bptt": the course's unrolled
+            figure, one column per time step and one row per layer and direction, each step
+            one box labelled in the course notation (a<t>, c<t>), the state chain straight,
+            shared parameters once per row, composite ops (losses, softmax) one box each.
+            `group` does not apply to it.
+        expand: with view="bptt", "gates" opens every step into its gates (Γu, Γf, Γo, Γr,
+            c̃<t>, c<t>, a<t>), fused steps included.
+
+    Returns:
+        graphviz.Digraph: the picture; `.source` is its DOT text, and its repr is one line.
+
+    Raises:
+        ImportError: without the Python package graphviz.
+        GraphvizNotFoundError: when rendering without the `dot` program.
+        TypeError: for a root that is not a Tensor.
+        ValueError: for an unknown option value.
+
+    Examples:
+        >>> x = mg.tensor([1.0, 2.0], requires_grad=True)
+        >>> loss = (x * x).sum()
+        >>> picture = mg.draw_graph(loss)
+        >>> picture
+        <mg.draw_graph picture: 3 nodes, 3 edges; .source is its DOT>
+        >>> picture.pipe(format="svg")[:5]
+        b'<?xml'
     """
     body = _body(root, params, show_shapes, show_grads, group, rankdir, max_nodes, max_steps,
                  view, expand)

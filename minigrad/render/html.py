@@ -36,22 +36,40 @@ def to_html(root, path=None, *, params=None, show_grads: bool | None = None,
             **options) -> str:
     """A self-contained interactive HTML viewer of the graph that computed `root`.
 
-    - path: if given, the HTML is also written there (atomically: a temporary file
-      renamed into place).
-    - params: as `draw_graph` (a model, or a dict name -> Tensor).
-    - show_grads: colour by ‖∂L/∂·‖ (needs a backward run inside
-      `mg.record_grad_norms()`); None: whenever norms were recorded.
-    - view: "bptt" (the only layout the viewer draws; the op-level graph is
-      `mg.draw_graph(view="ops")`).
-    - expand: "gates" opens every step at first; None opens them when there are at
-      most 48 step boxes (a larger graph starts with its steps closed: one click
-      opens a step).
-    - the other options of `draw_graph` (show_shapes, group, rankdir, max_nodes,
-      max_steps) are accepted and ignored: the viewer lays out, collapses and zooms
-      by itself.
+    The course's BPTT view, drawn in the browser: steps open into their gates on a click,
+    and it pans and zooms; no server and no network are needed.
 
-    Returns the HTML text. Raises ValueError for another view or expand, TypeError
-    for a root that is not a Tensor.
+    Args:
+        root: the Tensor (or a list of Tensors) whose graph to show.
+        path: if given, the HTML is also written there (atomically: a temporary file
+            renamed into place).
+        params: as `draw_graph` (a model, or a dict name -> Tensor).
+        show_grads: colour by ‖∂L/∂·‖ (needs a backward run inside
+            `mg.record_grad_norms()`);
+            None: whenever norms were recorded.
+        view: "bptt" (the only layout the viewer draws; the op-level graph is
+            `mg.draw_graph(view="ops")`).
+        expand: "gates" opens every step at first; None opens them when there are at most
+            48 step boxes (a larger graph starts with its steps closed: one click opens a
+            step).
+        title: the page title.
+        **options: the other options of `draw_graph` (show_shapes, group, rankdir,
+            max_nodes, max_steps) are accepted and ignored: the viewer lays out, collapses
+            and zooms by itself.
+
+    Returns:
+        str: the HTML text.
+
+    Raises:
+        ValueError: for another view or expand.
+        TypeError: for a root that is not a Tensor.
+
+    Examples:
+        >>> x = mg.tensor([1.0, 2.0], requires_grad=True)
+        >>> loss = (x * x).sum()
+        >>> html = mg.to_html(loss)
+        >>> html.startswith("<!DOCTYPE html>")
+        True
     """
     if view != "bptt":
         raise ValueError(f"to_html draws view='bptt' only, got view={view!r}; for the op-level "
@@ -71,13 +89,25 @@ def to_html(root, path=None, *, params=None, show_grads: bool | None = None,
 
 
 class viewer:
-    """The HTML viewer for Jupyter: displays itself inline (in an iframe, so its script
-    runs in JupyterLab and the classic notebook alike).
+    """The HTML viewer for Jupyter: displays itself inline.
 
-    >>> mg.viewer(loss, params=model)          # last line of a cell: shown inline
-    >>> mg.viewer(loss).save("bptt.html")
+    It is shown in an iframe, so its script runs in JupyterLab and the classic notebook
+    alike; leave it as the last line of a cell. Outside Jupyter, `.save(path)` writes the
+    page.
 
-    Takes the same arguments as `to_html` (without `path`).
+    Args:
+        root: the Tensor (or list of Tensors) whose graph to show.
+        **options: the options of `to_html` (without `path`).
+
+    Raises:
+        ValueError: for an unknown option value.
+        TypeError: for a root that is not a Tensor.
+
+    Examples:
+        >>> x = mg.tensor([1.0, 2.0], requires_grad=True)
+        >>> loss = (x * x).sum()
+        >>> mg.viewer(loss)
+        <mg.viewer: 25,204 characters of HTML>
     """
 
     def __init__(self, root, **options):
@@ -89,7 +119,23 @@ class viewer:
                 'sandbox="allow-scripts"></iframe>')
 
     def save(self, path) -> str:
-        """Write the HTML to `path`; returns the path."""
+        """Write the HTML to `path` (atomically).
+
+        Args:
+            path: the file to write.
+
+        Returns:
+            str: the path.
+
+        Examples:
+            >>> x = mg.tensor([1.0, 2.0], requires_grad=True)
+            >>> loss = (x * x).sum()
+            >>> import os, tempfile
+            >>> with tempfile.TemporaryDirectory() as folder:
+            ...     path = mg.viewer(loss).save(os.path.join(folder, "bptt.html"))
+            ...     os.path.getsize(path) > 1000
+            True
+        """
         _write_atomically(os.fspath(path), self.html)
         return os.fspath(path)
 

@@ -50,16 +50,24 @@ def backward_position(node):
 class record_grad_norms:
     """Record gradient norms of the graph's nodes during every backward() inside.
 
-    >>> with mg.record_grad_norms():
-    ...     loss.backward()
-    >>> mg.draw_graph(loss, show_grads=True)      # nodes coloured by ‖grad‖
-    >>> mg.step_grad_norms(loss)                  # ‖∂L/∂a<t>‖ per recurrent layer
+    It watches the pass through the engine's public `mg.observe_gradients`: per node, the
+    norm of each output gradient as a 0-d array on the node's backend (two small kernels, no
+    host sync during backward) and the order the nodes ran in (the HTML viewer replays it).
+    What it keeps lives as long as the graph. Leaves need no recording: their norms come
+    from
+    `.grad`. Then `mg.draw_graph(loss, show_grads=True)` colours the nodes by ‖grad‖ and
+    `mg.step_grad_norms(loss)` gives ‖∂L/∂a<t>‖ per recurrent layer.
 
-    It watches the pass through the engine's public `mg.observe_gradients`: per
-    node, the norm of each output gradient as a 0-d array on the node's backend
-    (two small kernels, no host sync during backward) and the order the nodes
-    ran in (the HTML viewer replays it). What it keeps lives as long as the graph.
-    Leaves need no recording: their norms come from `.grad`.
+    Examples:
+        >>> mg.manual_seed(0)
+        >>> rnn = nn.RNN(2, 3)
+        >>> output, h = rnn(mg.randn(4, 1, 2))
+        >>> loss = output.sum()
+        >>> with mg.record_grad_norms():
+        ...     loss.backward()
+        >>> picture = mg.draw_graph(loss, show_grads=True, view="bptt")
+        >>> mg.step_grad_norms(loss)
+        {'layer0/forward': array([2.50221848, 2.37758255, 1.9677366 , 1.73205078])}
     """
 
     def __enter__(self):
@@ -114,20 +122,37 @@ def vertex_norms(vertices) -> dict:
 def step_grad_norms(root, which: str = "hidden") -> dict:
     """‖∂L/∂a<t>‖ for every time step of every recurrent layer in the graph of `root`.
 
-    Call it after a backward() run inside `mg.record_grad_norms()`, while `root`
-    (e.g. the loss) is still alive. Recurrent layers tag each step's ops with a
-    `t=<step>` scope (under `layer<i>` and `forward`/`reverse`); the step's hidden
-    state a<t> is the tensor the step hands to the next one (for an LSTM, the one
-    of h<t> and c<t> computed last, h<t>). The norm is that of the total gradient
-    reaching a<t>: from the loss terms at t and from every later step.
+    Call it after a backward() run inside `mg.record_grad_norms()`, while `root` (e.g. the
+    loss) is still alive. Recurrent layers tag each step's ops with a `t=<step>` scope
+    (under
+    `layer<i>` and `forward`/`reverse`); the step's hidden state a<t> is the tensor the step
+    hands to the next one (for an LSTM, h<t>). The norm is that of the total gradient
+    reaching a<t>: from the loss terms at t and from every later step. This is the
+    vanishing-gradient plot's data.
 
-    which: "hidden" (a<t> only) or "state" (everything carried to the next step
-    together, for an LSTM (h<t>, c<t>)).
+    Args:
+        root: the tensor backward started from (the loss).
+        which: "hidden" (a<t> only) or "state" (everything carried to the next step
+            together: for an LSTM (h<t>, c<t>)).
 
-    Returns a dict: the layer's path ("layer0/forward"; with the module path in
-    front when modules are named, "encoder.rnn/layer0/forward"; "" for steps
-    scoped only by t=…) -> a NumPy array indexed by t (NaN where a step's norm
-    was not recorded). Raises RuntimeError if no norms were recorded.
+    Returns:
+        dict: the layer's path ("layer0/forward"; with the module path in front when modules
+        are named, "encoder.rnn/layer0/forward"; "" for steps scoped only by t=…) -> a NumPy
+        array indexed by t (NaN where a step's norm was not recorded).
+
+    Raises:
+        RuntimeError: if no norms were recorded.
+
+    Examples:
+        >>> mg.manual_seed(0)
+        >>> lstm = nn.LSTM(2, 3, num_layers=2)
+        >>> output, (h, c) = lstm(mg.randn(5, 1, 2))
+        >>> loss = output[-1].sum()
+        >>> with mg.record_grad_norms():
+        ...     loss.backward()
+        >>> norms = mg.step_grad_norms(loss)
+        >>> sorted(norms), norms["layer0/forward"].shape
+        (['layer0/forward', 'layer1/forward'], (5,))
     """
     if which not in ("hidden", "state"):
         raise ValueError(f"step_grad_norms: which must be 'hidden' or 'state', got {which!r}")
