@@ -8,38 +8,20 @@ import minigrad as mg
 from . import activations as A
 from .module import Module
 
-_FORWARD_DOC = """Apply the activation to `x` with this module's hyperparameters.
 
-        Args:
-            x: any Tensor.
+class _Activation(Module):
+    """A Module calling `function(x, **its hyperparameters)`. A subclass names both in
+    its class line, the hyperparameters with their defaults in PyTorch's positional
+    order: `class ELU(_Activation, function=A.elu, alpha=1.0)`."""
 
-        Returns:
-            A Tensor of `x`'s shape.
+    def __init_subclass__(cls, function=None, **defaults):
+        super().__init_subclass__()
+        cls._function = staticmethod(function)
+        cls._defaults = tuple(defaults.items())
 
-        Examples:
-            >>> nn.{name}()(mg.tensor([-2.0, 0.0, 1.5])).numpy().round(4)
-            {output}
-        """
-
-_EXTRA_REPR_DOC = """The hyperparameters shown in the repr, as PyTorch prints them.
-
-        Returns:
-            `key=value` pairs (empty when the activation has none).
-
-        Examples:
-            >>> nn.{name}().extra_repr()
-            {repr_text}
-        """
-
-
-def _activation(name: str, function, params: dict, doc: str, output: str, repr_text: str):
-    """A Module class calling `function(x, **its hyperparameters)`.
-
-    `doc` is the class docstring; `output` and `repr_text` are what `forward` and
-    `extra_repr` give for the defaults, shown (and doctested) in their docstrings.
-    """
     def __init__(self, *args, **kwargs):
-        Module.__init__(self)
+        super().__init__()
+        name, params = type(self).__name__, dict(self._defaults)
         if len(args) > len(params):
             raise TypeError(f"{name} takes at most {len(params)} arguments, got {len(args)}")
         values = dict(params)
@@ -56,21 +38,34 @@ def _activation(name: str, function, params: dict, doc: str, output: str, repr_t
             setattr(self, key, value)
 
     def forward(self, x: mg.Tensor) -> mg.Tensor:
-        return function(x, **{key: getattr(self, key) for key in params})
+        """Apply the activation to `x` with this module's hyperparameters.
+
+        Args:
+            x: any Tensor.
+
+        Returns:
+            A Tensor of `x`'s shape.
+
+        Examples:
+            >>> nn.LeakyReLU(0.1)(mg.tensor([-2.0, 0.0, 1.5])).numpy().round(4)
+            array([-0.2,  0. ,  1.5], dtype=float32)
+        """
+        return self._function(x, **{key: getattr(self, key) for key, _ in self._defaults})
 
     def extra_repr(self) -> str:
-        return ", ".join(f"{key}={getattr(self, key)!r}" for key in params)
+        """The hyperparameters shown in the repr, as PyTorch prints them.
 
-    forward.__doc__ = _FORWARD_DOC.format(name=name, output=output)
-    extra_repr.__doc__ = _EXTRA_REPR_DOC.format(name=name, repr_text=repr_text)
+        Returns:
+            `key=value` pairs (empty when the activation has none).
 
-    return type(name, (Module,), {"__init__": __init__, "forward": forward,
-                                  "extra_repr": extra_repr, "__doc__": doc,
-                                  "__module__": __name__})
+        Examples:
+            >>> nn.ELU().extra_repr()
+            'alpha=1.0'
+        """
+        return ", ".join(f"{key}={getattr(self, key)!r}" for key, _ in self._defaults)
 
 
-LeakyReLU = _activation(
-    "LeakyReLU", A.leaky_relu, {"negative_slope": 0.01},
+class LeakyReLU(_Activation, function=A.leaky_relu, negative_slope=0.01):
     """Leaky ReLU as a module: x for x > 0, negative_slope · x otherwise.
 
     As `torch.nn.LeakyReLU`; the small slope keeps a gradient for negative inputs. PyTorch's
@@ -87,12 +82,10 @@ LeakyReLU = _activation(
         >>> act = nn.LeakyReLU(0.2)
         >>> act, act(x).tolist()
         (LeakyReLU(negative_slope=0.2), [-0.4000000059604645, 0.0, 1.5])
-    """,
-    'array([-0.02,  0.  ,  1.5 ], dtype=float32)',
-    "'negative_slope=0.01'",
-)
-ELU = _activation(
-    "ELU", A.elu, {"alpha": 1.0},
+    """
+
+
+class ELU(_Activation, function=A.elu, alpha=1.0):
     """ELU as a module: x for x > 0, α (eˣ - 1) otherwise.
 
     As `torch.nn.ELU` (`inplace=` accepted and ignored).
@@ -107,12 +100,10 @@ ELU = _activation(
         >>> x = mg.tensor([-2.0, 0.0, 1.5])
         >>> nn.ELU(alpha=0.5)(x).numpy().round(4)
         array([-0.4323,  0.    ,  1.5   ], dtype=float32)
-    """,
-    'array([-0.8647,  0.    ,  1.5   ], dtype=float32)',
-    "'alpha=1.0'",
-)
-SELU = _activation(
-    "SELU", A.selu, {},
+    """
+
+
+class SELU(_Activation, function=A.selu):
     """SELU as a module: scale · elu(x, α) with the self-normalising constants.
 
     As `torch.nn.SELU` (Klambauer et al.: α ≈ 1.6733, scale ≈ 1.0507).
@@ -121,12 +112,10 @@ SELU = _activation(
         >>> x = mg.tensor([-2.0, 0.0, 1.5])
         >>> nn.SELU()(x).numpy().round(4)
         array([-1.5202,  0.    ,  1.5761], dtype=float32)
-    """,
-    'array([-1.5202,  0.    ,  1.5761], dtype=float32)',
-    "''",
-)
-CELU = _activation(
-    "CELU", A.celu, {"alpha": 1.0},
+    """
+
+
+class CELU(_Activation, function=A.celu, alpha=1.0):
     """CELU as a module: x for x > 0, α (e^(x/α) - 1) otherwise.
 
     As `torch.nn.CELU`: continuously differentiable for every α (`nn.functional.celu` raises
@@ -142,12 +131,10 @@ CELU = _activation(
         >>> x = mg.tensor([-2.0, 0.0, 1.5])
         >>> nn.CELU(2.0)(x).numpy().round(4)
         array([-1.2642,  0.    ,  1.5   ], dtype=float32)
-    """,
-    'array([-0.8647,  0.    ,  1.5   ], dtype=float32)',
-    "'alpha=1.0'",
-)
-GELU = _activation(
-    "GELU", A.gelu, {"approximate": "none"},
+    """
+
+
+class GELU(_Activation, function=A.gelu, approximate="none"):
     """GELU as a module: x Φ(x), the Transformer's activation.
 
     As `torch.nn.GELU`: exact with erf, or PyTorch's tanh approximation
@@ -164,12 +151,10 @@ GELU = _activation(
         >>> act = nn.GELU(approximate="tanh")
         >>> act, act(x).numpy().round(4)
         (GELU(approximate='tanh'), array([-0.0454,  0.    ,  1.3996], dtype=float32))
-    """,
-    'array([-0.0455,  0.    ,  1.3998], dtype=float32)',
-    '"approximate=\'none\'"',
-)
-SiLU = _activation(
-    "SiLU", A.silu, {},
+    """
+
+
+class SiLU(_Activation, function=A.silu):
     """SiLU (swish) as a module: x σ(x).
 
     As `torch.nn.SiLU`.
@@ -178,12 +163,10 @@ SiLU = _activation(
         >>> x = mg.tensor([-2.0, 0.0, 1.5])
         >>> nn.SiLU()(x).numpy().round(4)
         array([-0.2384,  0.    ,  1.2264], dtype=float32)
-    """,
-    'array([-0.2384,  0.    ,  1.2264], dtype=float32)',
-    "''",
-)
-Mish = _activation(
-    "Mish", A.mish, {},
+    """
+
+
+class Mish(_Activation, function=A.mish):
     """Mish as a module: x tanh(softplus(x)).
 
     As `torch.nn.Mish`.
@@ -192,12 +175,10 @@ Mish = _activation(
         >>> x = mg.tensor([-2.0, 0.0, 1.5])
         >>> nn.Mish()(x).numpy().round(4)
         array([-0.2525,  0.    ,  1.4034], dtype=float32)
-    """,
-    'array([-0.2525,  0.    ,  1.4034], dtype=float32)',
-    "''",
-)
-Softplus = _activation(
-    "Softplus", A.softplus, {"beta": 1.0, "threshold": 20.0},
+    """
+
+
+class Softplus(_Activation, function=A.softplus, beta=1.0, threshold=20.0):
     """Softplus as a module: ln(1 + e^(βx)) / β, a smooth ReLU.
 
     As `torch.nn.Softplus`: x itself where βx > threshold (PyTorch's linear regime).
@@ -213,12 +194,10 @@ Softplus = _activation(
         >>> x = mg.tensor([-2.0, 0.0, 1.5])
         >>> nn.Softplus(beta=2.0)(x).numpy().round(4)
         array([0.0091, 0.3466, 1.5243], dtype=float32)
-    """,
-    'array([0.1269, 0.6931, 1.7014], dtype=float32)',
-    "'beta=1.0, threshold=20.0'",
-)
-Softsign = _activation(
-    "Softsign", A.softsign, {},
+    """
+
+
+class Softsign(_Activation, function=A.softsign):
     """Softsign as a module: x / (1 + |x|).
 
     As `torch.nn.Softsign`.
@@ -227,12 +206,10 @@ Softsign = _activation(
         >>> x = mg.tensor([-2.0, 0.0, 1.5])
         >>> nn.Softsign()(x).numpy().round(4)
         array([-0.6667,  0.    ,  0.6   ], dtype=float32)
-    """,
-    'array([-0.6667,  0.    ,  0.6   ], dtype=float32)',
-    "''",
-)
-LogSigmoid = _activation(
-    "LogSigmoid", A.logsigmoid, {},
+    """
+
+
+class LogSigmoid(_Activation, function=A.logsigmoid):
     """LogSigmoid as a module: ln σ(x), computed stably for any x.
 
     As `torch.nn.LogSigmoid`.
@@ -240,12 +217,10 @@ LogSigmoid = _activation(
     Examples:
         >>> nn.LogSigmoid()(mg.tensor([-100.0, 0.0])).numpy().round(4)
         array([-100.    ,   -0.6931], dtype=float32)
-    """,
-    'array([-2.1269, -0.6931, -0.2014], dtype=float32)',
-    "''",
-)
-Hardtanh = _activation(
-    "Hardtanh", A.hardtanh, {"min_val": -1.0, "max_val": 1.0},
+    """
+
+
+class Hardtanh(_Activation, function=A.hardtanh, min_val=-1.0, max_val=1.0):
     """Hardtanh as a module: x clipped to [min_val, max_val].
 
     As `torch.nn.Hardtanh`: the gradient is 1 strictly inside, 0 at and beyond the bounds
@@ -262,12 +237,10 @@ Hardtanh = _activation(
         >>> x = mg.tensor([-2.0, 0.0, 1.5])
         >>> nn.Hardtanh(-0.5, 0.5)(x).tolist()
         [-0.5, 0.0, 0.5]
-    """,
-    'array([-1.,  0.,  1.], dtype=float32)',
-    "'min_val=-1.0, max_val=1.0'",
-)
-ReLU6 = _activation(
-    "ReLU6", A.relu6, {},
+    """
+
+
+class ReLU6(_Activation, function=A.relu6):
     """ReLU6 as a module: min(max(x, 0), 6).
 
     As `torch.nn.ReLU6` (`inplace=` accepted and ignored).
@@ -275,12 +248,10 @@ ReLU6 = _activation(
     Examples:
         >>> nn.ReLU6()(mg.tensor([-1.0, 3.0, 8.0])).tolist()
         [0.0, 3.0, 6.0]
-    """,
-    'array([0. , 0. , 1.5], dtype=float32)',
-    "''",
-)
-Hardsigmoid = _activation(
-    "Hardsigmoid", A.hardsigmoid, {},
+    """
+
+
+class Hardsigmoid(_Activation, function=A.hardsigmoid):
     """Hardsigmoid as a module: relu6(x + 3) / 6, a piecewise-linear σ.
 
     As `torch.nn.Hardsigmoid`: 0 below -3, 1 above 3, linear between.
@@ -288,12 +259,10 @@ Hardsigmoid = _activation(
     Examples:
         >>> nn.Hardsigmoid()(mg.tensor([-4.0, 0.0, 4.0])).tolist()
         [0.0, 0.5, 1.0]
-    """,
-    'array([0.1667, 0.5   , 0.75  ], dtype=float32)',
-    "''",
-)
-Hardswish = _activation(
-    "Hardswish", A.hardswish, {},
+    """
+
+
+class Hardswish(_Activation, function=A.hardswish):
     """Hardswish as a module: x · hardsigmoid(x).
 
     As `torch.nn.Hardswish` (MobileNetV3's).
@@ -301,12 +270,10 @@ Hardswish = _activation(
     Examples:
         >>> nn.Hardswish()(mg.tensor([-4.0, 1.0, 4.0])).numpy().round(4)
         array([-0.    ,  0.6667,  4.    ], dtype=float32)
-    """,
-    'array([-0.3333,  0.    ,  1.125 ], dtype=float32)',
-    "''",
-)
-Tanhshrink = _activation(
-    "Tanhshrink", A.tanhshrink, {},
+    """
+
+
+class Tanhshrink(_Activation, function=A.tanhshrink):
     """Tanhshrink as a module: x - tanh x.
 
     As `torch.nn.Tanhshrink`.
@@ -315,12 +282,10 @@ Tanhshrink = _activation(
         >>> x = mg.tensor([-2.0, 0.0, 1.5])
         >>> nn.Tanhshrink()(x).numpy().round(4)
         array([-1.036 ,  0.    ,  0.5949], dtype=float32)
-    """,
-    'array([-1.036 ,  0.    ,  0.5949], dtype=float32)',
-    "''",
-)
-Softmin = _activation(
-    "Softmin", A.softmin, {"axis": -1},
+    """
+
+
+class Softmin(_Activation, function=A.softmin, axis=-1):
     """Softmin along `axis` as a module: softmax(-x).
 
     As `torch.nn.Softmin`; PyTorch's `dim=` is accepted for `axis` (and the default is the
@@ -336,12 +301,10 @@ Softmin = _activation(
         >>> nn.Softmin(dim=1)(mg.tensor([[1.0, 2.0], [3.0, 5.0]])).numpy().round(4)
         array([[0.7311, 0.2689],
                [0.8808, 0.1192]], dtype=float32)
-    """,
-    'array([0.858 , 0.1161, 0.0259], dtype=float32)',
-    "'axis=-1'",
-)
-Softmax = _activation(
-    "Softmax", mg.softmax, {"axis": -1},
+    """
+
+
+class Softmax(_Activation, function=mg.softmax, axis=-1):
     """Softmax along `axis` as a module: exp(x) / Σ exp(x).
 
     As `torch.nn.Softmax`; PyTorch's `dim=` is accepted for `axis` (and the default is the
@@ -358,12 +321,10 @@ Softmax = _activation(
         >>> act, act(mg.tensor([[1.0, 2.0], [3.0, 5.0]])).numpy().round(4)
         (Softmax(axis=0), array([[0.1192, 0.0474],
                [0.8808, 0.9526]], dtype=float32))
-    """,
-    'array([0.0241, 0.178 , 0.7979], dtype=float32)',
-    "'axis=-1'",
-)
-LogSoftmax = _activation(
-    "LogSoftmax", mg.log_softmax, {"axis": -1},
+    """
+
+
+class LogSoftmax(_Activation, function=mg.log_softmax, axis=-1):
     """LogSoftmax along `axis` as a module: x - logsumexp(x), computed stably.
 
     As `torch.nn.LogSoftmax`; PyTorch's `dim=` is accepted for `axis`. Feed it to
@@ -379,12 +340,10 @@ LogSoftmax = _activation(
         >>> nn.LogSoftmax(dim=1)(mg.tensor([[1.0, 2.0], [3.0, 5.0]])).numpy().round(4)
         array([[-1.3133, -0.3133],
                [-2.1269, -0.1269]], dtype=float32)
-    """,
-    'array([-3.7258, -1.7258, -0.2258], dtype=float32)',
-    "'axis=-1'",
-)
-Identity = _activation(
-    "Identity", lambda x: x, {},
+    """
+
+
+class Identity(_Activation, function=lambda x: x):
     """Returns its input unchanged, as `torch.nn.Identity`.
 
     A placeholder where a layer is optional (a model built with or without a projection).
@@ -393,10 +352,8 @@ Identity = _activation(
         >>> x = mg.ones(2)
         >>> nn.Identity()(x) is x
         True
-    """,
-    'array([-2. ,  0. ,  1.5], dtype=float32)',
-    "''",
-)
+    """
+
 
 MODULES = ("LeakyReLU", "ELU", "SELU", "CELU", "GELU", "SiLU", "Mish", "Softplus", "Softsign",
            "LogSigmoid", "Hardtanh", "ReLU6", "Hardsigmoid", "Hardswish", "Tanhshrink",
