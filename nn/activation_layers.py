@@ -12,7 +12,9 @@ from .module import Module
 class _Activation(Module):
     """A Module calling `function(x, **its hyperparameters)`. A subclass names both in
     its class line, the hyperparameters with their defaults in PyTorch's positional
-    order: `class ELU(_Activation, function=A.elu, alpha=1.0)`."""
+    order: `class ELU(_Activation, function=A.elu, alpha=1.0)`. The constructor takes
+    them positionally or by name, as PyTorch's; each subclass's docstring lists them
+    under Attributes (they stay attributes, read at forward time)."""
 
     def __init_subclass__(cls, function=None, **defaults):
         super().__init_subclass__()
@@ -71,7 +73,7 @@ class LeakyReLU(_Activation, function=A.leaky_relu, negative_slope=0.01):
     As `torch.nn.LeakyReLU`; the small slope keeps a gradient for negative inputs. PyTorch's
     `inplace=` is accepted and ignored (results are the same).
 
-    Args:
+    Attributes:
         negative_slope: the slope for x <= 0.
 
     Raises:
@@ -90,7 +92,7 @@ class ELU(_Activation, function=A.elu, alpha=1.0):
 
     As `torch.nn.ELU` (`inplace=` accepted and ignored).
 
-    Args:
+    Attributes:
         alpha: α, the value approached as x → -∞ is -α.
 
     Raises:
@@ -121,7 +123,7 @@ class CELU(_Activation, function=A.celu, alpha=1.0):
     As `torch.nn.CELU`: continuously differentiable for every α (`nn.functional.celu` raises
     ValueError for α = 0).
 
-    Args:
+    Attributes:
         alpha: α.
 
     Raises:
@@ -140,7 +142,7 @@ class GELU(_Activation, function=A.gelu, approximate="none"):
     As `torch.nn.GELU`: exact with erf, or PyTorch's tanh approximation
     (`nn.functional.gelu` raises ValueError for any other `approximate`).
 
-    Args:
+    Attributes:
         approximate: "none" (exact) or "tanh".
 
     Raises:
@@ -183,7 +185,7 @@ class Softplus(_Activation, function=A.softplus, beta=1.0, threshold=20.0):
 
     As `torch.nn.Softplus`: x itself where βx > threshold (PyTorch's linear regime).
 
-    Args:
+    Attributes:
         beta: β, the sharpness.
         threshold: above this βx the output is x.
 
@@ -226,7 +228,7 @@ class Hardtanh(_Activation, function=A.hardtanh, min_val=-1.0, max_val=1.0):
     As `torch.nn.Hardtanh`: the gradient is 1 strictly inside, 0 at and beyond the bounds
     (`nn.functional.hardtanh` raises ValueError when min_val > max_val).
 
-    Args:
+    Attributes:
         min_val: the lower bound.
         max_val: the upper bound.
 
@@ -291,7 +293,7 @@ class Softmin(_Activation, function=A.softmin, axis=-1):
     As `torch.nn.Softmin`; PyTorch's `dim=` is accepted for `axis` (and the default is the
     last axis, where PyTorch warns and guesses).
 
-    Args:
+    Attributes:
         axis: the axis that sums to one (PyTorch's dim).
 
     Raises:
@@ -310,7 +312,7 @@ class Softmax(_Activation, function=mg.softmax, axis=-1):
     As `torch.nn.Softmax`; PyTorch's `dim=` is accepted for `axis` (and the default is the
     last axis, where PyTorch warns and guesses).
 
-    Args:
+    Attributes:
         axis: the axis that sums to one (PyTorch's dim).
 
     Raises:
@@ -330,7 +332,7 @@ class LogSoftmax(_Activation, function=mg.log_softmax, axis=-1):
     As `torch.nn.LogSoftmax`; PyTorch's `dim=` is accepted for `axis`. Feed it to
     `nn.NLLLoss`, or use `nn.CrossEntropyLoss` on the logits.
 
-    Args:
+    Attributes:
         axis: the class axis (PyTorch's dim).
 
     Raises:
