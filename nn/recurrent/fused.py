@@ -15,9 +15,10 @@ What a sequence shares goes through a `Sweep` (one per layer, direction and call
   weight gradient one matmul after the backward sweep;
 - the recurrent weight gradient Σ_t δ<t>ᵀ a<t-1> is one matmul too: each step's
   backward writes δ<t> (the gradient of its gate pre-activations) and a<t-1> into
-  the sweep's buffers, and the step recorded first, whose backward always runs
-  last, multiplies them and returns the whole gradient of W_hh (the other steps
-  return None for it).
+  the sweep's buffers, and `ProjectSteps`, which also takes W_hh (and GRU's b_hh) as
+  inputs, multiplies them in its backward. The engine runs that backward after
+  every step's, as it runs any node's after all of its consumers', so no step needs
+  to know whether it is the last; the steps return no gradient for W_hh.
 
 These are first-order `mg.Function`s working on arrays through `ctx.xp`, so the
 same code runs on NumPy and CuPy; everything stays in the inputs' dtype. The
@@ -34,9 +35,9 @@ class Sweep:
 
     `steps` is the sequence length. Each step node registers in forward (its slot:
     the order in which steps were recorded). A backward pass through the steps
-    visits slots in decreasing order and always ends at slot 0 (every step depends
-    on the one recorded before it through the state), so the first node of a pass
-    sets the buffers up and slot 0 reduces them.
+    visits slots in decreasing order, so the first step of a pass sets the buffers
+    up (steps it never reaches contribute zeros), and `ProjectSteps`' backward, which
+    the engine runs after all of them, reduces them (`finish`).
 
     The gradients of the projected inputs are written over the projection itself:
     once every step has run forward, x<t> W_ihᵀ + b is never read again, so its
@@ -105,7 +106,7 @@ class Sweep:
         self.last_slot = slot
 
     def finish(self, xp, need_weight: bool, need_bias: bool) -> tuple:
-        """At slot 0: Σ_t δ<t>ᵀ a<t-1> and Σ_t δ<t>, as matmuls over many steps at once
+        """After the pass: Σ_t δ<t>ᵀ a<t-1> and Σ_t δ<t>, as matmuls over many steps at once
         (a<t-1> gathered a chunk of steps at a time, to bound the extra memory)."""
         deltas = self.d_hidden
         width = deltas.shape[2]
@@ -146,8 +147,9 @@ class Sweep:
 class ProjectSteps(mg.Function):
     """x<t> W_ihᵀ + b for every step in one matmul; the outputs are the steps' slices.
 
-    Inputs: x (steps·batch, input_size), W_ih, then the biases to add (zero, one or
-    two vectors). Returns `steps` arrays (batch, G·H). `vectors(xp, rows, dtype)`,
+    Inputs: x (steps·batch, input_size), W_ih, then `biases` biases to add (zero, one
+    or two vectors), then the recurrent parameters whose gradient the sweep collects
+    (W_hh, and GRU's b_hh). Returns `steps` arrays (batch, G·H). `vectors(xp, rows, dtype)`,
     from the step kernel that reads the slices, gives per-column constants whose
     first is a column scale folded into the matmul (LSTM, GRU: the ½ of
     σ(x) = ½ tanh(½x) + ½ on the σ rows), or None for none. The gradients the
@@ -155,8 +157,9 @@ class ProjectSteps(mg.Function):
     """
 
     @staticmethod
-    def forward(ctx, x, weight, *biases, steps, sweep, vectors=None):
-        ctx.steps, ctx.sweep = steps, sweep
+    def forward(ctx, x, weight, *rest, steps, sweep, biases, vectors=None):
+        ctx.steps, ctx.sweep, ctx.biases = steps, sweep, biases
+        biases = rest[:biases]
         xp = ctx.xp
         sweep.vectors = vectors(xp, weight.shape[0], weight.dtype) if vectors else None
         if sweep.vectors is not None:
@@ -176,34 +179,36 @@ class ProjectSteps(mg.Function):
     def backward(ctx, *grads):
         xp = ctx.xp
         x, weight = ctx.inputs[0], ctx.inputs[1]
+        biases = ctx.inputs[2:2 + ctx.biases]
+        recurrent = ctx.inputs[2 + ctx.biases:]  # W_hh (, b_hh): Σ_t over the steps' buffers
+        if recurrent:
+            need_bias = len(recurrent) > 1 and recurrent[1]._requires_grad
+            recurrent_grads = ctx.sweep.finish(xp, recurrent[0]._requires_grad, need_bias)
+            recurrent_grads = recurrent_grads[:len(recurrent)]
+        else:
+            recurrent_grads = ()
         joined = ctx.sweep.joined_input_grad(grads)
         if joined is None:
             joined = xp.concatenate(grads, axis=0)
         grad_x = xp.matmul(joined, weight.data) if x._requires_grad else None
         grad_weight = xp.matmul(joined.T, x.data) if weight._requires_grad else None
-        grad_bias = joined.sum(axis=0) if len(ctx.inputs) > 2 else None  # the engine copies
-        return (grad_x, grad_weight) + tuple(                                 # a shared grad
-            grad_bias if b._requires_grad else None for b in ctx.inputs[2:])
+        grad_bias = joined.sum(axis=0) if biases else None  # the engine copies a shared grad
+        return ((grad_x, grad_weight) + tuple(grad_bias if b._requires_grad else None
+                                              for b in biases) + tuple(recurrent_grads))
 
 
 class _Step(mg.Function):
-    """What the fused steps share: the W_hh (and b_hh) gradient through the sweep."""
+    """What the fused steps share: their part of the W_hh (and b_hh) gradient, left in
+    the sweep for `ProjectSteps` to reduce."""
 
     saves_output = False  # what they save are their gates, never an output (RNNStep: True)
 
     @staticmethod
-    def _weight_grads(ctx, input_delta, h_prev, weight_index: int, bias_index: int | None
-                      ) -> tuple:
+    def _record(ctx, input_delta, h_prev) -> None:
         """Record a<t-1> and the δ handed to the projection (δ<t> itself was written in
-        place); the step recorded first reduces the sweep: (grad W_hh, grad b_hh) or Nones."""
-        sweep, t = ctx.sweep, ctx.t
-        sweep.h_prev[t] = h_prev
-        sweep.handed[t] = input_delta
-        if ctx.slot != 0:
-            return None, None
-        inputs = ctx.inputs
-        need_bias = bias_index is not None and inputs[bias_index]._requires_grad
-        return sweep.finish(ctx.xp, inputs[weight_index]._requires_grad, need_bias)
+        place into the sweep)."""
+        ctx.sweep.h_prev[ctx.t] = h_prev
+        ctx.sweep.handed[ctx.t] = input_delta
 
 
 def _gru_vectors(xp, rows: int, dtype) -> tuple:
@@ -310,8 +315,8 @@ class LSTMStep(_Step):
             grad_c_prev = dc                                  # dc<t-1> = dc Γf (dc is done with)
             grad_c_prev *= forget
         grad_h_prev = xp.matmul(delta, weight_hh) if ctx.inputs[1]._requires_grad else None
-        grad_weight, _ = _Step._weight_grads(ctx, delta, h_prev, 3, None)
-        return delta, grad_h_prev, grad_c_prev, grad_weight
+        _Step._record(ctx, delta, h_prev)
+        return delta, grad_h_prev, grad_c_prev, None  # W_hh: from ProjectSteps
 
 
 class GRUStep(_Step):
@@ -389,10 +394,8 @@ class GRUStep(_Step):
         if ctx.inputs[1]._requires_grad:
             grad_h_prev = xp.matmul(delta, weight_hh)
             grad_h_prev += through_keep                       # a<t-1> also flows straight through z
-        has_bias = len(ctx.inputs) > 3
-        grad_weight, grad_bias = _Step._weight_grads(ctx, d_input, h_prev, 2,
-                                                     3 if has_bias else None)
-        return (d_input, grad_h_prev, grad_weight) + ((grad_bias,) if has_bias else ())
+        _Step._record(ctx, d_input, h_prev)
+        return (d_input, grad_h_prev) + (None,) * (len(ctx.inputs) - 2)  # W_hh, b_hh: ProjectSteps
 
 
 class RNNStep(_Step):
@@ -436,5 +439,5 @@ class RNNStep(_Step):
             xp.subtract(1.0, delta, out=delta)
             delta *= grad_h
         grad_h_prev = xp.matmul(delta, weight_hh) if ctx.inputs[1]._requires_grad else None
-        grad_weight, _ = _Step._weight_grads(ctx, delta, h_prev, 2, None)
-        return delta, grad_h_prev, grad_weight
+        _Step._record(ctx, delta, h_prev)
+        return delta, grad_h_prev, None  # W_hh: from ProjectSteps

@@ -91,35 +91,37 @@ def stepper(cell: Any, sequence: mg.Tensor) -> Advance:
 # -- the built-in kernels (fused.py holds their array math) ------------------------------
 
 def _project(cell: RecurrentCell, flat_inputs: mg.Tensor, steps: int, biases: tuple,
-             step_class: type) -> tuple:
+             step_class: type, recurrent: tuple) -> tuple:
     """One ProjectSteps node for the whole sequence, its columns scaled as the step
-    kernel reads them (`step_class.column_vectors`); returns (projected steps, sweep)."""
+    kernel reads them (`step_class.column_vectors`); it also hands back the gradient of
+    the `recurrent` parameters, summed over the steps. Returns (projected steps, sweep)."""
     sweep = Sweep(steps)
-    projected = ProjectSteps.apply(flat_inputs, cell.weight_ih, *biases, steps=steps,
-                                   sweep=sweep, vectors=step_class.column_vectors)
+    projected = ProjectSteps.apply(flat_inputs, cell.weight_ih, *biases, *recurrent,
+                                   steps=steps, sweep=sweep, biases=len(biases),
+                                   vectors=step_class.column_vectors)
     return projected, sweep
 
 
 @register_kernel(RNNCell)
 def rnn_kernel(cell: RNNCell, flat_inputs: mg.Tensor, steps: int) -> Advance:
     biases = (cell.bias_ih, cell.bias_hh) if cell.bias else ()
-    projected, sweep = _project(cell, flat_inputs, steps, biases, RNNStep)
+    projected, sweep = _project(cell, flat_inputs, steps, biases, RNNStep, (cell.weight_hh,))
     weight_hh, relu = cell.weight_hh, cell.nonlinearity == "relu"
     return lambda t, h: RNNStep.apply(projected[t], h, weight_hh, sweep=sweep, t=t, relu=relu)
 
 
 @register_kernel(GRUCell)
 def gru_kernel(cell: GRUCell, flat_inputs: mg.Tensor, steps: int) -> Advance:
-    projected, sweep = _project(cell, flat_inputs, steps, (cell.bias_ih,) if cell.bias else (),
-                                GRUStep)
     weights = (cell.weight_hh, cell.bias_hh) if cell.bias else (cell.weight_hh,)
+    projected, sweep = _project(cell, flat_inputs, steps, (cell.bias_ih,) if cell.bias else (),
+                                GRUStep, weights)
     return lambda t, h: GRUStep.apply(projected[t], h, *weights, sweep=sweep, t=t)
 
 
 @register_kernel(LSTMCell)
 def lstm_kernel(cell: LSTMCell, flat_inputs: mg.Tensor, steps: int) -> Advance:
     biases = (cell.bias_ih, cell.bias_hh) if cell.bias else ()
-    projected, sweep = _project(cell, flat_inputs, steps, biases, LSTMStep)
+    projected, sweep = _project(cell, flat_inputs, steps, biases, LSTMStep, (cell.weight_hh,))
     weight_hh = cell.weight_hh
     return lambda t, state: LSTMStep.apply(projected[t], state[0], state[1], weight_hh,
                                            sweep=sweep, t=t)
