@@ -22,13 +22,35 @@ def _size(layer: Module, name: str) -> int | None:
 
 
 class Bidirectional(Module):
-    """Two layers over the same input: `forward(x, hx=None, lengths=None) -> (output, state)`.
+    """A bidirectional layer: two layers read the same sequence both ways; their outputs side by side.
+
+    `forward(x, hx=None, lengths=None) -> (output, state)`. What `bidirectional=True`
+    builds inside PyTorch's recurrent layers, as a module of its own (like Keras's
+    `Bidirectional`), so the two directions may use different cells. Step t's output
+    is [a→<t>, a←<t>]: the past from the forward layer, the future from the reverse one.
 
     Usually `Bidirectional(Recurrent(cell_a), Recurrent(cell_b, reverse=True))`.
     `output` concatenates both layers' outputs on the feature axis (forward
     first), `state` is `(forward_state, backward_state)`, and `hx` takes that
     same pair (None, or None for either side, means zeros). `lengths` goes to
     both, so the reverse layer starts at each sequence's own last step.
+
+    Args:
+        forward_layer: the layer that reads the sequence from its first step.
+        backward_layer: the layer that reads it from its last step (`reverse=True`).
+
+    Raises:
+        TypeError: a layer is a bare cell (wrap it in `nn.Recurrent`) or not a Module.
+        ValueError: both layers read the same way, or they disagree on `batch_first`
+            or on the input size.
+
+    Examples:
+        >>> mg.manual_seed(0)
+        >>> both = nn.Bidirectional(nn.Recurrent(nn.GRUCell(3, 4)),
+        ...                         nn.Recurrent(nn.GRUCell(3, 5), reverse=True))
+        >>> output, (forward_h, backward_h) = both(mg.randn(6, 2, 3))
+        >>> output.shape, forward_h.shape, backward_h.shape
+        ((6, 2, 9), (2, 4), (2, 5))
     """
 
     def __init__(self, forward_layer: Module, backward_layer: Module):
@@ -60,19 +82,74 @@ class Bidirectional(Module):
 
     @property
     def batch_first(self) -> bool:
+        """Whether x and output are (batch, seq_len, features): the two layers' layout.
+
+        Returns:
+            The forward layer's `batch_first` (False if it has none).
+
+        Examples:
+            >>> nn.Bidirectional(nn.Recurrent(nn.RNNCell(3, 4)),
+            ...                  nn.Recurrent(nn.RNNCell(3, 4), reverse=True)).batch_first
+            False
+        """
         return getattr(self.forward_layer, "batch_first", False)
 
     @property
     def input_size(self) -> int | None:
+        """Features per step of the input, which both layers read.
+
+        Returns:
+            An int, or None when the forward layer does not say.
+
+        Examples:
+            >>> nn.Bidirectional(nn.Recurrent(nn.RNNCell(3, 4)),
+            ...                  nn.Recurrent(nn.RNNCell(3, 4), reverse=True)).input_size
+            3
+        """
         return _size(self.forward_layer, "input_size")
 
     @property
     def output_size(self) -> int | None:
-        """Features per step of the output: the sum of both layers' (None if unknown)."""
+        """Features per step of the output: the sum of both layers' (read by `nn.Stack`).
+
+        Returns:
+            An int, or None when either layer does not say.
+
+        Examples:
+            >>> nn.Bidirectional(nn.Recurrent(nn.RNNCell(3, 4)),
+            ...                  nn.Recurrent(nn.RNNCell(3, 5), reverse=True)).output_size
+            9
+        """
         sizes = (_size(self.forward_layer, "output_size"), _size(self.backward_layer, "output_size"))
         return None if None in sizes else sum(sizes)
 
     def forward(self, x: mg.Tensor, hx: Any = None, lengths: Any = None) -> tuple[mg.Tensor, tuple]:
+        """Run both layers over `x` and concatenate their outputs on the feature axis.
+
+        Args:
+            x: the input sequence, in the layers' layout (`batch_first`).
+            hx: None, or the pair (forward_state, backward_state); None for either
+                side means zeros.
+            lengths: one int per sequence for a padded batch, passed to both layers.
+
+        Returns:
+            `(output, (forward_state, backward_state))`; `output` is the forward
+            layer's output then the backward layer's, on the last axis.
+
+        Raises:
+            TypeError: `hx` is neither None nor a pair; a layer raises on inputs that
+                do not fit it.
+
+        Examples:
+            >>> mg.manual_seed(0)
+            >>> both = nn.Bidirectional(nn.Recurrent(nn.RNNCell(3, 4)),
+            ...                         nn.Recurrent(nn.RNNCell(3, 4), reverse=True))
+            >>> output, (h_forward, h_backward) = both(mg.randn(6, 2, 3), hx=(None, mg.zeros(2, 4)))
+            >>> output.shape
+            (6, 2, 8)
+            >>> bool(mg.allclose(output[-1, :, :4], h_forward)), bool(mg.allclose(output[0, :, 4:], h_backward))
+            (True, True)
+        """
         if hx is None:
             forward_hx = backward_hx = None
         elif isinstance(hx, (tuple, list)) and len(hx) == 2:

@@ -87,17 +87,55 @@ class _RecurrentPreset(Module):
 
     @property
     def stack(self) -> Stack:
-        """The `nn.Stack` of `Recurrent`/`Bidirectional` layers this preset runs."""
+        """The `nn.Stack` of `Recurrent`/`Bidirectional` layers this preset runs.
+
+        Not a child module (its parameters are registered under PyTorch's flat names
+        instead), but the same Parameter objects: changing one changes the other.
+
+        Returns:
+            The Stack, one layer per `num_layers`.
+
+        Examples:
+            >>> mg.manual_seed(0)
+            >>> gru = nn.GRU(3, 4, num_layers=2)
+            >>> len(gru.stack.layers), gru.stack.layers[1].cell
+            (2, GRUCell(4, 4, fused=True))
+            >>> gru.stack.layers[0].cell.weight_ih is gru.weight_ih_l0
+            True
+        """
         return self._stack
 
     @property
     def num_directions(self) -> int:
+        """How many directions each layer reads: 2 with `bidirectional=True`, else 1.
+
+        Returns:
+            1 or 2; h_n has num_layers * num_directions rows.
+
+        Examples:
+            >>> nn.GRU(3, 4).num_directions, nn.GRU(3, 4, bidirectional=True).num_directions
+            (1, 2)
+        """
         return 2 if self.bidirectional else 1
 
     @property
     def fused(self) -> bool:
-        """Whether each step is one fused graph node (True) or records every gate (False);
-        assignable at any time."""
+        """Whether each step is one fused graph node (True) or records every gate (False).
+
+        Assignable at any time: it sets `fused` on every cell (see kernels.py for the
+        code each choice runs); the numbers are the same either way. Not in PyTorch.
+
+        Returns:
+            The current setting (default True).
+
+        Examples:
+            >>> gru = nn.GRU(3, 4)
+            >>> gru.fused
+            True
+            >>> gru.fused = False
+            >>> gru.stack.layers[0].cell
+            GRUCell(3, 4)
+        """
         return self._fused
 
     @fused.setter
@@ -108,18 +146,60 @@ class _RecurrentPreset(Module):
                 module.fused = self._fused
 
     def train(self, mode: bool = True) -> Module:
+        """Put the layer (and its internal `stack`) in training or evaluation mode.
+
+        As PyTorch's: in training mode `dropout` drops between layers.
+
+        Args:
+            mode: False is the same as `eval()`.
+
+        Returns:
+            This module, so calls can be chained.
+
+        Examples:
+            >>> lstm = nn.LSTM(3, 4, num_layers=2, dropout=0.5)
+            >>> lstm.train(False).stack.training, lstm.train().stack.training
+            (False, True)
+        """
         super().train(mode)
         self._stack.train(mode)
         return self
 
     # -- forward ------------------------------------------------------------------
     def forward(self, x: mg.Tensor, hx: Any = None, lengths: Any = None) -> tuple[mg.Tensor, Any]:
-        """(output, h_n) — LSTM: (output, (h_n, c_n)).
+        """Run the layers over the sequence, as PyTorch's `forward(input, hx)`.
 
-        output is (seq_len, batch, num_directions * hidden_size) in the input's
-        layout; h_n (and c_n) are (num_layers * num_directions, batch, hidden_size).
-        Raises ValueError/TypeError naming the shapes for inputs, hx or lengths
-        that do not fit.
+        `lengths` replaces PyTorch's PackedSequence: pass the padded batch and each
+        sequence's length; padded steps keep the state and output zeros.
+
+        Args:
+            x: (seq_len, batch, input_size), (batch, seq_len, input_size) with
+                `batch_first`, or unbatched (seq_len, input_size).
+            hx: h_0 (num_layers * num_directions, batch, hidden_size), never
+                batch-first (LSTM: the pair (h_0, c_0)); None means zeros.
+            lengths: one int per sequence (a list or an integer Tensor); None means
+                every sequence has seq_len steps.
+
+        Returns:
+            `(output, h_n)`, LSTM `(output, (h_n, c_n))`: output is (seq_len, batch,
+            num_directions * hidden_size) in the input's layout, the last layer's a<t>;
+            h_n (and c_n) are (num_layers * num_directions, batch, hidden_size), each
+            sequence's state at its own last step.
+
+        Raises:
+            TypeError: `x`, `hx` or `lengths` has the wrong type or structure.
+            ValueError: a shape or length does not fit (the message names the shapes
+                and the layout read, and how to fix it).
+
+        Examples:
+            >>> mg.manual_seed(0)
+            >>> gru = nn.GRU(3, 4, num_layers=2, batch_first=True)
+            >>> output, h_n = gru(mg.randn(2, 5, 3))
+            >>> output.shape, h_n.shape
+            ((2, 5, 4), (2, 2, 4))
+            >>> output, h_n = gru(mg.randn(2, 5, 3), hx=h_n, lengths=[5, 2])
+            >>> float(output[1, 2:].abs().sum())
+            0.0
         """
         who = checks.short_name(self)
         sequence, unbatched = checks.time_major_input(x, self.input_size, self.batch_first, who)
@@ -197,6 +277,15 @@ class _RecurrentPreset(Module):
         return mg.stack(rows, axis=0)
 
     def extra_repr(self) -> str:
+        """The constructor arguments shown in the repr: the sizes, then what is not the default.
+
+        Returns:
+            `'input_size, hidden_size'`, then `name=value` for each non-default argument.
+
+        Examples:
+            >>> nn.GRU(3, 4, num_layers=2, batch_first=True).extra_repr()
+            '3, 4, num_layers=2, batch_first=True'
+        """
         text = f"{self.input_size}, {self.hidden_size}"
         defaults = (("num_layers", 1), ("bias", True), ("batch_first", False), ("dropout", 0.0),
                     ("bidirectional", False), ("fused", True))
@@ -214,11 +303,47 @@ def _describe(value: Any) -> str:
 
 
 class RNN(_RecurrentPreset):
-    """Elman RNN as torch.nn.RNN: a<t> = g(Wax x<t> + Waa a<t-1> + ba), g = tanh or relu.
+    """A multi-layer Elman RNN, as `torch.nn.RNN`: a<t> = g(Wax x<t> + Waa a<t-1> + ba).
 
-    `RNN(input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
-    batch_first=False, dropout=0.0, bidirectional=False)`;
-    `forward(x, hx=None, lengths=None) -> (output, h_n)`.
+    g is tanh or relu. Parameters are named, shaped, ordered and initialised as
+    PyTorch's (`weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0`, then
+    `..._l0_reverse`, layer 1, ...), so `state_dict()` loads a PyTorch checkpoint and
+    the other way round. Inside it is an `nn.Stack` of `nn.Recurrent` (or
+    `nn.Bidirectional`) layers over `nn.RNNCell`s (see `stack`). Differences from
+    PyTorch: `fused`, `dtype`/`backend` instead of `device`, `forward`'s `lengths`
+    instead of PackedSequence.
+
+    Args:
+        input_size: features of x<t>.
+        hidden_size: H, features of a<t> (>= 1).
+        num_layers: how many layers are stacked.
+        nonlinearity: g, "tanh" or "relu".
+        bias: False: the cells have no `bias_ih`, `bias_hh`.
+        batch_first: x and output are (batch, seq_len, features); hx, h_n, c_n never are.
+        dropout: dropout on each layer's output but the last, in training mode only.
+        bidirectional: each layer reads the sequence both ways (`nn.Bidirectional`).
+        fused: each step one fused graph node with a hand-written backward (kernels.py;
+            the same numbers, faster); False records every gate, for reading or drawing
+            the graph. Not in PyTorch.
+        dtype: parameter dtype; None is the default dtype.
+        backend: "numpy" or "cupy" (PyTorch's `device`); None is the default backend.
+
+    Raises:
+        ValueError: an unknown `nonlinearity`, `hidden_size` < 1, `num_layers` < 1, or `dropout` outside [0, 1].
+
+    Warns:
+        UserWarning: `dropout > 0` with `num_layers=1`, where it does nothing (as PyTorch).
+
+    Examples:
+        >>> mg.manual_seed(0)
+        >>> rnn = nn.RNN(3, 4, num_layers=2, nonlinearity="relu")
+        >>> rnn
+        RNN(3, 4, num_layers=2, nonlinearity='relu')
+        >>> output, h_n = rnn(mg.randn(5, 2, 3))
+        >>> output.shape, h_n.shape
+        ((5, 2, 4), (2, 2, 4))
+        >>> list(rnn.state_dict())[:4]
+        ['weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0', 'bias_hh_l0']
     """
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
@@ -236,21 +361,105 @@ class RNN(_RecurrentPreset):
                        backend=backend)
 
     def extra_repr(self) -> str:
+        """The constructor arguments shown in the repr, with `nonlinearity='relu'` when set.
+
+        Returns:
+            `'input_size, hidden_size'`, then `name=value` for each non-default argument.
+
+        Examples:
+            >>> nn.RNN(3, 4, nonlinearity="relu").extra_repr()
+            "3, 4, nonlinearity='relu'"
+        """
         text = super().extra_repr()
         return text + (", nonlinearity='relu'" if self.nonlinearity == "relu" else "")
 
 
 class GRU(_RecurrentPreset):
-    """Gated recurrent unit layer as torch.nn.GRU (see GRUCell for the math);
-    `forward(x, hx=None, lengths=None) -> (output, h_n)`."""
+    """A multi-layer gated recurrent unit, as `torch.nn.GRU` (the math: `nn.GRUCell`).
+
+    Each step c<t> = Γu * c̃<t> + (1 - Γu) * c<t-1>, with PyTorch's reset gate Γr
+    and z = 1 - Γu. Parameters are named, shaped, ordered and initialised as
+    PyTorch's (`weight_ih_l0` (3H, input_size), ...), so `state_dict()` loads a
+    PyTorch checkpoint and the other way round. Inside it is an `nn.Stack` of
+    `nn.Recurrent` (or `nn.Bidirectional`) layers over `nn.GRUCell`s (see `stack`).
+    Differences from PyTorch: `fused`, `dtype`/`backend` instead of `device`,
+    `forward`'s `lengths` instead of PackedSequence.
+
+    Args:
+        input_size: features of x<t>.
+        hidden_size: H, features of c<t> (>= 1).
+        num_layers: how many layers are stacked.
+        bias: False: the cells have no `bias_ih`, `bias_hh`.
+        batch_first: x and output are (batch, seq_len, features); hx, h_n, c_n never are.
+        dropout: dropout on each layer's output but the last, in training mode only.
+        bidirectional: each layer reads the sequence both ways (`nn.Bidirectional`).
+        fused: each step one fused graph node with a hand-written backward (kernels.py;
+            the same numbers, faster); False records every gate, for reading or drawing
+            the graph. Not in PyTorch.
+        dtype: parameter dtype; None is the default dtype.
+        backend: "numpy" or "cupy" (PyTorch's `device`); None is the default backend.
+
+    Raises:
+        ValueError: `hidden_size` < 1, `num_layers` < 1, or `dropout` outside [0, 1].
+
+    Warns:
+        UserWarning: `dropout > 0` with `num_layers=1`, where it does nothing (as PyTorch).
+
+    Examples:
+        >>> mg.manual_seed(0)
+        >>> gru = nn.GRU(3, 4, bidirectional=True)
+        >>> gru
+        GRU(3, 4, bidirectional=True)
+        >>> output, h_n = gru(mg.randn(5, 2, 3))
+        >>> output.shape, h_n.shape, gru.weight_ih_l0_reverse.shape
+        ((5, 2, 8), (2, 2, 4), (12, 3))
+    """
 
     def _make_cell(self, input_size, hidden_size, bias, dtype, backend) -> RecurrentCell:
         return GRUCell(input_size, hidden_size, bias, fused=self._fused, dtype=dtype, backend=backend)
 
 
 class LSTM(_RecurrentPreset):
-    """Long short-term memory layer as torch.nn.LSTM (see LSTMCell for the math);
-    `forward(x, hx=None, lengths=None) -> (output, (h_n, c_n))`, hx = (h_0, c_0)."""
+    """A multi-layer long short-term memory, as `torch.nn.LSTM` (the math: `nn.LSTMCell`).
+
+    Each step c<t> = Γu * c̃<t> + Γf * c<t-1> and a<t> = Γo * tanh(c<t>); the state,
+    hx and the final state are pairs (h, c). Parameters are named, shaped, ordered
+    and initialised as PyTorch's (`weight_ih_l0` (4H, input_size), ...), so
+    `state_dict()` loads a PyTorch checkpoint and the other way round. Inside it is
+    an `nn.Stack` of `nn.Recurrent` (or `nn.Bidirectional`) layers over
+    `nn.LSTMCell`s (see `stack`). Differences from PyTorch: no `proj_size`; `fused`,
+    `dtype`/`backend` instead of `device`, `forward`'s `lengths` instead of
+    PackedSequence.
+
+    Args:
+        input_size: features of x<t>.
+        hidden_size: H, features of a<t> and c<t> (>= 1).
+        num_layers: how many layers are stacked.
+        bias: False: the cells have no `bias_ih`, `bias_hh`.
+        batch_first: x and output are (batch, seq_len, features); hx, h_n, c_n never are.
+        dropout: dropout on each layer's output but the last, in training mode only.
+        bidirectional: each layer reads the sequence both ways (`nn.Bidirectional`).
+        fused: each step one fused graph node with a hand-written backward (kernels.py;
+            the same numbers, faster); False records every gate, for reading or drawing
+            the graph. Not in PyTorch.
+        dtype: parameter dtype; None is the default dtype.
+        backend: "numpy" or "cupy" (PyTorch's `device`); None is the default backend.
+
+    Raises:
+        ValueError: `hidden_size` < 1, `num_layers` < 1, or `dropout` outside [0, 1].
+
+    Warns:
+        UserWarning: `dropout > 0` with `num_layers=1`, where it does nothing (as PyTorch).
+
+    Examples:
+        >>> mg.manual_seed(0)
+        >>> lstm = nn.LSTM(3, 4, num_layers=2, batch_first=True)
+        >>> output, (h_n, c_n) = lstm(mg.randn(2, 5, 3))
+        >>> output.shape, h_n.shape, c_n.shape
+        ((2, 5, 4), (2, 2, 4), (2, 2, 4))
+        >>> bool(mg.allclose(output[:, -1], h_n[-1]))
+        True
+    """
 
     state_parts = 2
 

@@ -27,7 +27,20 @@ from .state import first_state, hidden_of, map_state, where_state, zeros_like_st
 
 
 class Recurrent(Module):
-    """Runs `cell` over a sequence: `forward(x, hx=None, lengths=None) -> (output, state)`.
+    """The time loop: runs one cell over a sequence, in one direction, and returns every output.
+
+    `forward(x, hx=None, lengths=None) -> (output, state)`. The building block of the
+    presets (`nn.RNN` is a `Stack` of these), like Keras's `keras.layers.RNN(cell)`;
+    PyTorch has no such wrapper. Backpropagation through time needs nothing special:
+    every step is recorded, and `loss.backward()` walks back from a<T> to a<1>.
+
+    How a step runs is decided once per call by `nn/recurrent/kernels.py`: a built-in
+    cell built with `fused=True` runs the kernel registered for its class (one graph
+    node per step, hand-written backward, the same numbers); any other
+    `RecurrentCell` runs its own `step` after one `project_inputs` matmul over all
+    steps; a cell that overrides `forward`, or any other Module with
+    `forward(x, state=None) -> state`, is called step by step. A subclass that
+    overrides `step` or `forward` always runs its own code, never a kernel.
 
     x is (seq_len, batch, input_size), or (batch, seq_len, input_size) with
     `batch_first=True`, or unbatched (seq_len, input_size). `output` stacks the
@@ -39,6 +52,24 @@ class Recurrent(Module):
     `lengths` (one int per sequence) handles padded batches: step t of sequence b
     counts only if t < lengths[b]; elsewhere the state is carried unchanged and
     the output is zero, so `state` is each sequence's state at its own end.
+
+    Args:
+        cell: a Module with `input_size`, `hidden_size` and `forward(x, state=None) ->
+            state` (a `RecurrentCell` or your own).
+        reverse: read the sequence from its last step to its first.
+        batch_first: x and output are (batch, seq_len, features).
+
+    Raises:
+        TypeError: `cell` is not a Module, or lacks `input_size` or `hidden_size`.
+
+    Examples:
+        >>> mg.manual_seed(0)
+        >>> layer = nn.Recurrent(nn.LSTMCell(3, 4), batch_first=True)
+        >>> output, (h, c) = layer(mg.randn(2, 5, 3))
+        >>> output.shape, h.shape, c.shape
+        ((2, 5, 4), (2, 4), (2, 4))
+        >>> bool(mg.allclose(output[:, -1], h))
+        True
     """
 
     def __init__(self, cell: Module, reverse: bool = False, batch_first: bool = False):
@@ -57,20 +88,73 @@ class Recurrent(Module):
 
     @property
     def input_size(self) -> int:
+        """Features per step of the input: the cell's `input_size`.
+
+        Returns:
+            An int.
+
+        Examples:
+            >>> nn.Recurrent(nn.GRUCell(3, 4)).input_size
+            3
+        """
         return self.cell.input_size
 
     @property
     def hidden_size(self) -> int:
+        """Features of the state a<t>: the cell's `hidden_size`.
+
+        Returns:
+            An int.
+
+        Examples:
+            >>> nn.Recurrent(nn.GRUCell(3, 4)).hidden_size
+            4
+        """
         return self.cell.hidden_size
 
     @property
     def output_size(self) -> int:
-        """Features per step of the output."""
+        """Features per step of the output: the cell's `hidden_size` (read by `nn.Stack`).
+
+        Returns:
+            An int.
+
+        Examples:
+            >>> nn.Recurrent(nn.RNNCell(3, 4)).output_size
+            4
+        """
         return self.cell.hidden_size
 
     def forward(self, x: mg.Tensor, hx: Any = None, lengths: Any = None) -> tuple[mg.Tensor, Any]:
-        """Run the sequence; returns (output, final state). Raises ValueError/TypeError on
-        inputs, states or lengths that do not fit, naming the shapes."""
+        """Run the cell over the sequence, from a<0> = `hx` (zeros if None).
+
+        Args:
+            x: (seq_len, batch, input_size), (batch, seq_len, input_size) with
+                `batch_first`, or unbatched (seq_len, input_size).
+            hx: the initial state in the cell's structure, (batch, hidden_size) per part
+                (LSTM: the pair (h_0, c_0)), never batch-first; None means zeros.
+            lengths: one int per sequence (a list or an integer Tensor) for a padded
+                batch; None means every sequence has seq_len steps.
+
+        Returns:
+            `(output, state)`: `output` stacks a<1>..a<T>, (seq_len, batch, hidden_size)
+            in the input's layout, with zeros at padded steps; `state` is the final
+            state (each sequence's own last step), in the cell's structure.
+
+        Raises:
+            TypeError: `x`, `hx` or `lengths` has the wrong type or structure.
+            ValueError: a shape or length does not fit (the message names the shapes
+                and the layout read).
+
+        Examples:
+            >>> mg.manual_seed(0)
+            >>> layer = nn.Recurrent(nn.GRUCell(3, 4))
+            >>> output, h = layer(mg.randn(5, 2, 3), lengths=[5, 3])
+            >>> output.shape, h.shape
+            ((5, 2, 4), (2, 4))
+            >>> float(output[3:, 1].abs().sum()), bool(mg.allclose(h[1], output[2, 1]))
+            (0.0, True)
+        """
         who = f"Recurrent({checks.short_name(self.cell)})"
         sequence, unbatched = checks.time_major_input(x, self.input_size, self.batch_first, who)
         steps, batch = sequence.shape[0], sequence.shape[1]
@@ -113,5 +197,14 @@ class Recurrent(Module):
         return outputs, state
 
     def extra_repr(self) -> str:
+        """The flags shown in the repr: `reverse=True`, `batch_first=True` when set.
+
+        Returns:
+            The set flags, comma-separated; '' for the defaults.
+
+        Examples:
+            >>> nn.Recurrent(nn.RNNCell(3, 4), reverse=True).extra_repr()
+            'reverse=True'
+        """
         flags = [name for name in ("reverse", "batch_first") if getattr(self, name)]
         return ", ".join(f"{name}=True" for name in flags)
