@@ -105,3 +105,9 @@ def test_a_step_is_never_given_none():
     nn.Recurrent(Watching(3, 4))(mg.randn(3, 2, 3))
     Watching(3, 4)(mg.randn(2, 3))
     assert seen == [False] * 4
+
+
+def test_lstm_refuses_pytorchs_proj_size_by_name():
+    assert nn.LSTM(3, 4, proj_size=0).hidden_size == 4
+    with pytest.raises(ValueError, match="proj_size=2.*nn.Linear"):
+        nn.LSTM(3, 4, proj_size=2)

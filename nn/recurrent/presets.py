@@ -445,8 +445,11 @@ class LSTM(_RecurrentPreset):
         dtype: parameter dtype; None is the default dtype.
         backend: "numpy" or "cupy" (PyTorch's `device`); None is the default backend.
 
+        proj_size: PyTorch's projected LSTM; only 0 (none) is supported.
+
     Raises:
-        ValueError: `hidden_size` < 1, `num_layers` < 1, or `dropout` outside [0, 1].
+        ValueError: `hidden_size` < 1, `num_layers` < 1, or `dropout` outside [0, 1];
+            `proj_size` other than 0.
 
     Warns:
         UserWarning: `dropout > 0` with `num_layers=1`, where it does nothing (as PyTorch).
@@ -462,6 +465,13 @@ class LSTM(_RecurrentPreset):
     """
 
     state_parts = 2
+
+    def __init__(self, *args, proj_size: int = 0, **kwargs):
+        if proj_size != 0:  # PyTorch's name: refuse it rather than ignore it
+            raise ValueError(
+                f"LSTM: proj_size={proj_size!r} (PyTorch's projected LSTM, h<t> = W_hr a<t>) is "
+                "not supported; use proj_size=0 and an nn.Linear on the output")
+        super().__init__(*args, **kwargs)
 
     def _make_cell(self, input_size, hidden_size, bias, dtype, backend) -> RecurrentCell:
         return LSTMCell(input_size, hidden_size, bias, fused=self._fused, dtype=dtype, backend=backend)
