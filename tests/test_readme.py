@@ -22,3 +22,21 @@ def test_readme_demo_command_names_an_existing_example():
     script = re.search(r"python (examples/\S+\.py)", demo).group(1)
     assert (ROOT / script).is_file()
     assert readme.index(demo) < 3000, "the demo command belongs on the README's first screen"
+
+
+def test_demo_without_graphviz_says_how_to_install_it_once(tmp_path, monkeypatch, capsys):
+    """Without `dot` the demo keeps the DOT text; its file list stays a short line and the
+    install advice comes once, on a line of its own."""
+    monkeypatch.syspath_prepend(str(ROOT / "examples"))
+    import names_lm  # examples/names_lm.py (imports its own _common helper)
+
+    import minigrad as mg
+    monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))  # no Graphviz program on PATH
+    vocab = names_lm.Vocabulary.from_words(["ada", "bob"])
+    model = names_lm.CharLM(len(vocab), 4, 6)
+    paths = names_lm.render_bptt(model, vocab, "ada", str(tmp_path), "numpy")
+    advice = capsys.readouterr().out
+    assert [Path(p).name for p in paths] == ["names_lm_bptt.dot", "names_lm_bptt.html"]
+    assert all(Path(p).is_file() for p in paths)
+    assert advice.count(mg.render.dot.MISSING_DOT) == 1
+    assert len(advice.strip().splitlines()) == 1
