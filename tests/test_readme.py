@@ -71,3 +71,14 @@ def test_demo_without_graphviz_says_how_to_install_it_once(tmp_path, monkeypatch
     assert all(Path(p).is_file() for p in paths)
     assert advice.count(mg.render.dot.MISSING_DOT) == 1
     assert len(advice.strip().splitlines()) == 1
+
+
+def test_the_table_is_one_block_and_no_notation_is_taken_for_html():
+    """GitHub drops unknown tags: a<t> outside backticks would show as "a". And a table
+    ends at its first blank line."""
+    table = README[README.index("## What is inside"):README.index("Documentation lives")]
+    rows = [line for line in table.splitlines() if line.startswith("|")]
+    assert len(rows) >= 4 and "\n".join(rows) in table, "the table's rows are contiguous"
+    prose = re.sub(r"`[^`\n]*`", "", re.sub(r"^```.*?^```", "", README, flags=re.DOTALL | re.MULTILINE))
+    stray = re.findall(r"<[A-Za-z][^>\s]*>", prose)
+    assert not stray, f"put the notation in backticks: {stray}"
