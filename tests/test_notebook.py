@@ -95,6 +95,12 @@ def test_lstm_learns_the_line_and_its_bptt_figure_is_inline(executed):
         assert label in svg, label
 
 
+def test_viewer_shows_itself_inline_with_a_short_text_form(executed):
+    shown = next(o for o in _outputs(executed, "mg.viewer(") if o.output_type == "execute_result")
+    assert shown.data["text/html"].startswith("<iframe srcdoc=")
+    assert re.fullmatch(r"<mg\.viewer: [\d,]+ characters of HTML>", shown.data["text/plain"])
+
+
 def test_vanishing_gradient_plot_is_inline(executed):
     outputs = _outputs(executed, "mg.step_grad_norms(loss)")
     assert any("image/png" in o.get("data", {}) for o in outputs)
