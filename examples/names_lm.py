@@ -229,11 +229,11 @@ def render_bptt(model: CharLM, vocab: Vocabulary, word: str, out: str, backend: 
     picture = mg.draw_graph(loss, params=model, view="bptt", show_grads=True)
     try:
         svg = picture.pipe(format="svg")
-    except mg.GraphvizNotFoundError:  # no `dot` program: keep the DOT text
-        dot_path = os.path.splitext(svg_path)[0] + ".dot"
-        with open(dot_path, "w", encoding="utf-8") as f:
+    except mg.GraphvizNotFoundError as exc:  # no `dot` program: keep the DOT text, advise once
+        svg_path = os.path.splitext(svg_path)[0] + ".dot"
+        with open(svg_path, "w", encoding="utf-8") as f:
             f.write(picture.source)
-        svg_path = f"{dot_path} (Graphviz `dot` not installed: the DOT text)"
+        print(f"\n{os.path.basename(svg_path)} is the picture's DOT text, not an SVG: {exc}")
     else:
         with open(svg_path, "wb") as f:
             f.write(svg)

@@ -130,8 +130,10 @@ def _load_cupy() -> Backend:
         import cupy
     except ImportError as exc:
         raise BackendUnavailableError(
-            "backend 'cupy' is not available: CuPy is not installed. Install it with "
-            "`pip install minigrad[cuda12]` (or [cuda13]) on a machine with an NVIDIA GPU."
+            "backend 'cupy' is not available: CuPy is not installed. On a machine with an "
+            "NVIDIA GPU, from the root of this repository: `python -m pip install -e "
+            "\".[cuda12]\"` (CUDA 12) or `python -m pip install -e \".[cuda13]\"` (CUDA 13). "
+            "(PyPI's `minigrad` is an unrelated package.)"
         ) from exc
     try:
         available = cupy.is_available()

@@ -38,8 +38,9 @@ class Run:
         self.log = out / f"{name}.log"
         self.command = [sys.executable, str(EXAMPLES / f"{name}.py"), "--small", "--no-progress",
                         "--out", str(out), *extra]
-        self.process = subprocess.Popen(self.command, cwd=ROOT, stdout=self.log.open("w"),
-                                        stderr=subprocess.STDOUT, env=_environment())
+        with self.log.open("w") as log:  # the child writes through its own copy of the file
+            self.process = subprocess.Popen(self.command, cwd=ROOT, stdout=log,
+                                            stderr=subprocess.STDOUT, env=_environment())
         self.started = time.perf_counter()
 
     def metrics(self) -> dict:

@@ -494,6 +494,19 @@ KINKS = [
 ]
 
 
+# At 0 ** (negative), NumPy says what it computes (inf, or a value masked away afterwards);
+# torch computes the same gradients silently. Asserted, so a change in either shows.
+KINK_WARNINGS = {
+    "pow_zero_exponent_zero_base": "encountered in (power|multiply)",
+    "pow_sqrt_at_zero": "divide by zero encountered in power",
+}
+
+
 @run_cases(KINKS)
-def test_kink_gradients_match_torch(mg_fn, torch_fn, shapes, options, backend, torch):
-    check_op(mg_fn, torch_fn, shapes, backend, torch, **options)
+def test_kink_gradients_match_torch(mg_fn, torch_fn, shapes, options, backend, torch, request):
+    expected = next((m for k, m in KINK_WARNINGS.items() if k in request.node.callspec.id.split("-")), None)
+    if expected is None:
+        check_op(mg_fn, torch_fn, shapes, backend, torch, **options)
+        return
+    with pytest.warns(RuntimeWarning, match=expected):
+        check_op(mg_fn, torch_fn, shapes, backend, torch, **options)

@@ -59,6 +59,13 @@ def names_the_op(name: str, message: str) -> bool:
 
 
 @pytest.mark.parity
+# Random shapes include empty ones: a mean or var over nothing is 0 / 0 = nan on both sides,
+# which NumPy reports as a RuntimeWarning and torch's var as a UserWarning; the values and
+# gradients are still compared. Which draws hit it depends on the draws, hence a filter here
+# rather than pytest.warns.
+@pytest.mark.filterwarnings("ignore:invalid value encountered in divide:RuntimeWarning",
+                            "ignore:divide by zero encountered in divide:RuntimeWarning",
+                            "ignore:.*degrees of freedom is <= 0:UserWarning")
 @settings(max_examples=250, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(case=cases())

@@ -1,6 +1,7 @@
 """The Tensor object: construction and dtype rules, attributes, conversions,
 creation functions, backends, numerical stability and error messages."""
 import re
+import sys
 import warnings
 
 import numpy as np
@@ -278,6 +279,18 @@ def test_cupy_unavailable_raises_saying_why(request_cupy):
     with pytest.raises(mg.BackendUnavailableError, match=r"(?i)cupy") as info:
         request_cupy()
     assert re.search(r"(?i)not installed|no cuda|device", str(info.value))
+
+
+@pytest.mark.parametrize("extra", ["cuda12", "cuda13"])
+def test_missing_cupy_names_the_install_command_of_this_checkout(extra, monkeypatch):
+    """PyPI's `minigrad` is another project: the advice installs this checkout's extra."""
+    from minigrad import backend as backend_module
+    monkeypatch.setitem(sys.modules, "cupy", None)  # `import cupy` raises ImportError
+    with pytest.raises(mg.BackendUnavailableError) as info:
+        backend_module._load_cupy()
+    message = str(info.value)
+    assert f'python -m pip install -e ".[{extra}]"' in message
+    assert "pip install minigrad" not in message
 
 
 # ---- numerical stability --------------------------------------------------------------

@@ -62,8 +62,9 @@ def load_nccl():
         from cupy.cuda import nccl
     except ImportError as exc:
         raise ImportError(
-            f"the NCCL communicator needs CuPy with NCCL ({exc}): `pip install minigrad[cuda12]` "
-            "and NCCL (`pip install nvidia-nccl-cu12`)"
+            f"the NCCL communicator needs CuPy with NCCL ({exc}): from the "
+            "repository root `python -m pip install -e \".[cuda12]\"` and NCCL "
+            "(`python -m pip install nvidia-nccl-cu12`)"
         ) from exc
     if not getattr(nccl, "available", True):
         raise ImportError("CuPy was built without NCCL: install nvidia-nccl-cu12 (or -cu13)")
