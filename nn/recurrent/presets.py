@@ -466,12 +466,16 @@ class LSTM(_RecurrentPreset):
 
     state_parts = 2
 
-    def __init__(self, *args, proj_size: int = 0, **kwargs):
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 proj_size: int = 0, *, fused: bool = True, dtype: Any = None,
+                 backend: str | None = None):
         if proj_size != 0:  # PyTorch's name: refuse it rather than ignore it
             raise ValueError(
                 f"LSTM: proj_size={proj_size!r} (PyTorch's projected LSTM, h<t> = W_hr a<t>) is "
                 "not supported; use proj_size=0 and an nn.Linear on the output")
-        super().__init__(*args, **kwargs)
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, fused=fused, dtype=dtype, backend=backend)
 
     def _make_cell(self, input_size, hidden_size, bias, dtype, backend) -> RecurrentCell:
         return LSTMCell(input_size, hidden_size, bias, fused=self._fused, dtype=dtype, backend=backend)
