@@ -16,7 +16,7 @@ The held-out 20% (stratified, seeded) should be classified ≥ 95% correctly.
     python examples/digits_sequence.py --small         # the CI setting
     mpiexec -n 2 python examples/digits_sequence.py --distributed   # data-parallel, 2 processes
 
-Outputs in --out (default examples/out): digits_sequence.png, digits_sequence_metrics.json.
+Outputs in --out (default examples/out/digits_sequence): digits_sequence.png, metrics.json.
 """
 from __future__ import annotations
 

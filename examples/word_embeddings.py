@@ -35,7 +35,7 @@ alone), and the training throughput in words per second.
 
 Outputs in --out: word_embeddings_pca.png, word_embeddings.safetensors (the two
 learned tables, for sentiment.py and debias.py), word_embeddings_vocab.txt,
-word_embeddings_metrics.json.
+metrics.json.
 """
 from __future__ import annotations
 
