@@ -81,6 +81,7 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--table", default="sgns", choices=["sgns", "glove"])
     args = p.parse_args(argv)
     _common.setup(args)
+    timer = _common.Timer()
     path = _common.embeddings_path(args)
     table = nn.load(path)[args.table].to(args.backend).astype("float64")
     with open(os.path.join(os.path.dirname(path), "word_embeddings_vocab.txt"), encoding="utf-8") as f:
@@ -139,7 +140,7 @@ def main(argv: list[str] | None = None) -> dict:
                "mean_abs_bias_after": float(np.mean(np.abs(after))),
                "max_abs_bias_after": float(np.max(np.abs(after))),
                "equalize_max_distance_gap": gap_after, "equalize_max_distance_gap_before": gap_before,
-               "pairs": len(pairs), "occupations": len(occupations)}
+               "pairs": len(pairs), "occupations": len(occupations), "seconds": timer.seconds}
     return _common.save_metrics(args, "debias", metrics)
 
 

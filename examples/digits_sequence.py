@@ -170,7 +170,8 @@ def main(argv: list[str] | None = None) -> dict:
     draw(figure, history, x_test, y_test, predicted)
     print(f"wrote {figure} ({timer.seconds:.0f} s)")
     return _common.save_metrics(args, "digits_sequence", {
-        "accuracy": accuracy, "epochs": epochs, "cell": args.cell, "seconds": timer.seconds,
+        "accuracy": accuracy, "wrong": int(np.sum(predicted != y_test)), "test_images": len(y_test),
+        "epochs": epochs, "cell": args.cell, "seconds": timer.seconds,
         "history": history,
     })
 

@@ -106,6 +106,7 @@ def main(argv: list[str] | None = None) -> dict:
     args.splits = args.splits or (2 if args.small else 10)
     args.steps = args.steps or (80 if args.small else 150)
     rng = _common.setup(args)
+    timer = _common.Timer()
     path = _common.embeddings_path(args)
     pretrained = nn.load(path)["sgns"].to(args.backend)
     with open(os.path.join(os.path.dirname(path), "word_embeddings_vocab.txt"), encoding="utf-8") as f:
@@ -156,6 +157,7 @@ def main(argv: list[str] | None = None) -> dict:
     fig.tight_layout()
     fig.savefig(os.path.join(args.out, "sentiment.png"))
     plt.close(fig)
+    metrics["seconds"] = timer.seconds
     return _common.save_metrics(args, "sentiment", metrics)
 
 
