@@ -133,14 +133,16 @@ EXAMPLES: dict[str, Example] = {
         [("training accuracy", "{accuracy:.0%}"),
          ("final loss", "{loss:.4f}"),
          ("SGD steps", "{steps}")],
-        "{accuracy:.0%} training accuracy"),
+        "{accuracy:.0%} training accuracy",
+        ["decision_boundary.png"]),
     "date_translation": Example(
         "attention, beam search",
         [("exact match, greedy", "{greedy_accuracy:.1%}"),
          ("exact match, beam", "{beam_accuracy:.1%}"),
          ("beam errors blamed on the search / the model", "{error_search} / {error_model}"),
          ("wall time", "{seconds:.0f} s")],
-        "{greedy_accuracy:.1%} greedy, {beam_accuracy:.1%} beam"),
+        "{greedy_accuracy:.1%} greedy, {beam_accuracy:.1%} beam",
+        ["attention_map.png"]),
     "number_words": Example(
         "attention, BLEU",
         [("BLEU, greedy", "{bleu_greedy:.2f}"),
@@ -149,20 +151,23 @@ EXAMPLES: dict[str, Example] = {
           "{bleu_beam_alpha_0_0:.2f} / {bleu_beam_alpha_0_7:.2f} / {bleu_beam_alpha_1_0:.2f}"),
          ("exact match, greedy / beam", "{exact_greedy:.1%} / {exact_beam:.1%}"),
          ("wall time", "{seconds:.0f} s")],
-        "BLEU {bleu_greedy:.1f} greedy, {bleu_beam:.1f} beam"),
+        "BLEU {bleu_greedy:.1f} greedy, {bleu_beam:.1f} beam",
+        ["number_words.png"]),
     "speech_recognition": Example(
         "CTC",
         [("CER, greedy / beam", "{cer_greedy:.3f} / {cer_beam:.3f}"),
          ("WER, greedy / beam", "{wer_greedy:.3f} / {wer_beam:.3f}"),
          ("wall time", "{seconds:.0f} s")],
-        "CER {cer_beam:.3f}, WER {wer_beam:.3f} (beam)"),
+        "CER {cer_beam:.3f}, WER {wer_beam:.3f} (beam)",
+        ["speech_recognition.png"]),
     "trigger_word": Example(
         "trigger-word detection",
         [("precision", "{precision:.3f}"),
          ("recall", "{recall:.3f}"),
          ("F1", "{f1:.3f}"),
          ("wall time", "{seconds:.0f} s")],
-        "F1 {f1:.3f}"),
+        "F1 {f1:.3f}",
+        ["trigger_word.png"]),
 }
 
 # The summary table of docs/examples.md: the course's sequence models, in its order.
@@ -273,9 +278,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.pictures:
         for name, example in EXAMPLES.items():
+            small = " --small" if load(name) is None else ""      # the pages show the run they have figures of
             for picture in example.pictures:
                 state = "" if (DOCS / "img" / picture).exists() else "  (missing)"
-                print(f"docs/img/{picture:<28} python examples/{name}.py --out OUT; cp OUT/{picture} docs/img/{state}")
+                print(f"docs/img/{picture:<26} python examples/{name}.py{small} --out OUT && "
+                      f"cp OUT/{picture} docs/img/{state}")
         return 0
     if args.check:
         stale = check()

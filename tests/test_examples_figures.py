@@ -74,3 +74,11 @@ def test_the_command_line_runs_as_documented():
                           text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "up to date" in done.stdout
+
+
+def test_every_picture_an_example_draws_for_the_docs_is_there():
+    shown = "".join(page.read_text(encoding="utf-8") for page in figures.DOCS.rglob("*.md"))
+    for name, example in figures.EXAMPLES.items():
+        for picture in example.pictures:
+            assert (figures.DOCS / "img" / picture).stat().st_size > 1000, (name, picture)
+            assert f"img/{picture}" in shown, f"no docs page shows {picture} ({name})"
