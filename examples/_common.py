@@ -43,7 +43,8 @@ def parser(description: str, small_help: str, name: str | None = None) -> argpar
     """An argument parser with the flags every example has. `name` (default: the file
     name of the calling script) picks the default --out, examples/out/<name>."""
     if name is None:
-        name = os.path.splitext(os.path.basename(inspect.stack()[1].filename))[0]
+        caller = inspect.currentframe().f_back               # the example's build_parser or main
+        name = os.path.splitext(os.path.basename(caller.f_code.co_filename))[0]
     p = argparse.ArgumentParser(description=description,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--small", action="store_true", help=small_help)

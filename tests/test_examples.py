@@ -147,3 +147,29 @@ def test_unavailable_backend_is_a_clear_error(tmp_path):
     assert result.returncode != 0
     assert "--backend cupy" in result.stderr and "not available" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+HELPERS = {"_common", "_text", "audio_data", "figures"}   # examples/ files that are not examples
+SCRIPTS = sorted(p.stem for p in EXAMPLES.glob("*.py") if p.stem not in HELPERS)
+
+
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_every_example_has_the_shared_command_line(name, capsys, monkeypatch):
+    """One interface from _common.parser: the same five switches, --out per example."""
+    monkeypatch.syspath_prepend(str(EXAMPLES))
+    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, module)    # dataclasses look their module up there
+    try:
+        spec.loader.exec_module(module)
+    except ImportError as exc:  # an optional package of the `examples` extra
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"{name}: {exc}")
+    with pytest.raises(SystemExit) as done:
+        module.main(["--help"])
+    assert done.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for switch in ("--small", "--seed", "--out", "--backend", "--no-progress"):
+        assert switch in text, (name, switch)
+    assert f"(default examples/out/{name})" in text, text
