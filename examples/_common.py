@@ -2,12 +2,14 @@
 where figures go, and the few host-side helpers for plotting and metrics.
 
 Each example is a script with a `main(argv) -> dict` that returns its quality
-figures (and writes them to `<out>/<name>_metrics.json`), so tests/test_examples.py
-can run it in its `--small` setting and check them.
+figures and writes them to `<out>/metrics.json` (a flat JSON object), so
+tests/test_examples.py can run it in its `--small` setting and check them, and
+`python -m examples.figures` can render the docs' tables from a full run's copy.
 """
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import sys
@@ -31,18 +33,41 @@ if REPO_ROOT not in sys.path:  # run from a checkout without `pip install -e .`
 import minigrad as mg
 
 
-def parser(description: str, small_help: str) -> argparse.ArgumentParser:
-    """An argument parser with the flags every example has."""
+def default_out(name: str) -> str:
+    """Where an example writes when no --out is given: examples/out/<name>, one folder
+    per example, so two examples never overwrite each other's metrics.json."""
+    return os.path.join(EXAMPLES_DIR, "out", name)
+
+
+def parser(description: str, small_help: str, name: str | None = None) -> argparse.ArgumentParser:
+    """An argument parser with the flags every example has. `name` (default: the file
+    name of the calling script) picks the default --out, examples/out/<name>."""
+    if name is None:
+        caller = inspect.currentframe().f_back               # the example's build_parser or main
+        name = os.path.splitext(os.path.basename(caller.f_code.co_filename))[0]
     p = argparse.ArgumentParser(description=description,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--small", action="store_true", help=small_help)
     p.add_argument("--backend", default="numpy", choices=["numpy", "cupy"],
                    help="array backend (cupy needs `pip install -e .[cuda12]` and a GPU)")
     p.add_argument("--seed", type=int, default=0, help="seed for data, weights and sampling")
-    p.add_argument("--out", default=os.path.join(EXAMPLES_DIR, "out"),
-                   help="folder for figures, checkpoints and metrics (default examples/out)")
+    p.add_argument("--out", default=default_out(name),
+                   help=f"folder for figures, checkpoints and metrics.json (default examples/out/{name})")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
+
+
+def embeddings_path(args: argparse.Namespace) -> str:
+    """The tables word_embeddings.py wrote, for sentiment.py and debias.py: --embeddings,
+    else <out>/word_embeddings.safetensors if there is one (all three run with one --out),
+    else word_embeddings.py's default folder. SystemExit says what to run first."""
+    candidates = [os.path.join(args.out, "word_embeddings.safetensors"),
+                  os.path.join(default_out("word_embeddings"), "word_embeddings.safetensors")]
+    path = args.embeddings or next((c for c in candidates if os.path.exists(c)), candidates[-1])
+    if not os.path.exists(path):
+        raise SystemExit(f"no pre-trained embeddings at {path}: run examples/word_embeddings.py first "
+                         "(with its default --out, or the same --out), or pass --embeddings")
+    return path
 
 
 def setup(args: argparse.Namespace) -> np.random.Generator:
@@ -179,11 +204,28 @@ def host(t: mg.Tensor) -> np.ndarray:
     return t.numpy()
 
 
+def flatten(metrics: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """{"a": {"b": 1}} -> {"a_b": 1}: metrics.json is one flat object, so a figure is
+    named by one key (in the tests and in examples/figures.py's tables)."""
+    flat: dict[str, Any] = {}
+    for key, value in metrics.items():
+        if isinstance(value, dict):
+            flat.update(flatten(value, f"{prefix}{key}_"))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
 def save_metrics(args: argparse.Namespace, name: str, metrics: dict[str, Any]) -> dict[str, Any]:
-    """Write `<out>/<name>_metrics.json` and return the metrics."""
-    path = os.path.join(args.out, f"{name}_metrics.json")
-    with open(path, "w") as f:
-        json.dump(metrics, f, indent=2, sort_keys=True)
+    """Write example `name`'s figures, flattened, to `<out>/metrics.json` and return them.
+    Only the main process of a distributed job writes (the others return the same dict)."""
+    metrics = flatten(metrics)
+    if is_main_process():
+        os.makedirs(args.out, exist_ok=True)
+        path = os.path.join(args.out, "metrics.json")
+        with open(path + ".tmp", "w", encoding="utf-8") as f:  # no half-written file on a crash
+            json.dump(metrics, f, indent=2, sort_keys=True)
+        os.replace(path + ".tmp", path)
     return metrics
 
 

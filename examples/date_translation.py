@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import os
 import random
 import sys
@@ -39,7 +38,9 @@ from dataclasses import dataclass
 # Effective only when this file is the program; your own settings win.
 for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # _common, also when loaded by path
+
+import _common  # after the BLAS setting above
 
 import minigrad as mg
 import nn
@@ -225,8 +226,9 @@ def _progress(iterable, total: int, quiet: bool, description: str):
 
 
 def train(model: DateTranslator, pairs: list, config: Config, backend: str, seed: int,
-          quiet: bool = False) -> list[float]:
-    """Adam on the summed per-character cross-entropy; returns each epoch's mean loss."""
+          quiet: bool = False, no_progress: bool = False) -> list[float]:
+    """Adam on the summed per-character cross-entropy; returns each epoch's mean loss.
+    `quiet` prints nothing, `no_progress` only leaves out the bar."""
     optimizer = nn.optim.Adam(model.parameters(), lr=config.lr)
     rng = random.Random(seed)
     batches_per_epoch = (len(pairs) + config.batch_size - 1) // config.batch_size
@@ -234,7 +236,7 @@ def train(model: DateTranslator, pairs: list, config: Config, backend: str, seed
     history, step = [], 0
     for epoch in range(config.epochs):
         losses = []
-        bar = _progress(_batches(pairs, config.batch_size, rng), batches_per_epoch, quiet,
+        bar = _progress(_batches(pairs, config.batch_size, rng), batches_per_epoch, quiet or no_progress,
                         f"epoch {epoch + 1}/{config.epochs}")
         for batch in bar:
             # Linear learning-rate decay to a tenth over the run.
@@ -327,8 +329,9 @@ def attention_maps(model: DateTranslator, texts: list[str], backend: str, path: 
 
 
 def run(config: Config, seed: int = 0, backend: str = "numpy", out: str | None = None,
-        quiet: bool = False) -> dict:
-    """Generate data, train, evaluate; returns the metrics (accuracies in [0, 1])."""
+        quiet: bool = False, no_progress: bool = False) -> dict:
+    """Generate data, train, evaluate; returns the metrics (accuracies in [0, 1]) and,
+    with `out`, writes them there as metrics.json (flat: the error analysis as counts)."""
     started = time.perf_counter()
     mg.manual_seed(seed)
     train_pairs, test_pairs = make_datasets(config.train_size, config.test_size, seed)
@@ -340,7 +343,7 @@ def run(config: Config, seed: int = 0, backend: str = "numpy", out: str | None =
             print(f"  {human!r:34} -> {iso}")
         print(model)
         print("parameters:", sum(p.size for p in model.parameters()))
-    losses = train(model, train_pairs, config, backend, seed, quiet)
+    losses = train(model, train_pairs, config, backend, seed, quiet, no_progress)
     trained = time.perf_counter()
     texts = [human for human, _ in test_pairs]
     greedy = translate(model, texts, backend)
@@ -362,10 +365,10 @@ def run(config: Config, seed: int = 0, backend: str = "numpy", out: str | None =
         nn.save(model.state_dict(), os.path.join(out, "date_translator.npz"))
     metrics["seconds"] = time.perf_counter() - started
     if out is not None:
-        with open(os.path.join(out, "metrics.json"), "w") as f:
-            summary = {k: v for k, v in metrics.items() if k != "error_analysis"}
-            summary["error_analysis"] = None if analysis is None else dict(analysis.counts)
-            json.dump(summary, f, indent=2)
+        summary = {k: v for k, v in metrics.items() if k not in ("error_analysis", "attention_png")}
+        summary["beam_errors"] = 0 if analysis is None else analysis.errors
+        summary["error"] = {"search": 0, "model": 0} if analysis is None else dict(analysis.counts)
+        _common.save_metrics(argparse.Namespace(out=out), "date_translation", summary)
     if not quiet:
         print(f"held-out exact match: greedy {metrics['greedy_accuracy']:.1%}, "
               f"beam (width {config.beam_width}, alpha {config.alpha}) {metrics['beam_accuracy']:.1%}")
@@ -379,22 +382,16 @@ def run(config: Config, seed: int = 0, backend: str = "numpy", out: str | None =
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--small", action="store_true", help="the quick CI configuration")
-    parser.add_argument("--seed", type=int, default=0, help="seed for data and weights")
-    parser.add_argument("--backend", default="numpy", help="numpy or cupy")
-    parser.add_argument("--out", default=os.path.join("out", "date_translation"),
-                        help="folder for the attention map PNG and the weights")
+    parser = _common.parser(__doc__, "the quick CI configuration, about a minute", name="date_translation")
     parser.add_argument("--epochs", type=int, default=None, help="override the number of epochs")
     parser.add_argument("--beam-width", type=int, default=None, help="beam width (default 3)")
     parser.add_argument("--alpha", type=float, default=None, help="length-normalisation exponent (0.7)")
-    parser.add_argument("--quiet", action="store_true", help="no progress output")
     args = parser.parse_args(argv)
     config = Config(**SMALL) if args.small else Config()
     for name in ("epochs", "beam_width", "alpha"):
         if getattr(args, name) is not None:
             setattr(config, name, getattr(args, name))
-    return run(config, args.seed, args.backend, args.out, args.quiet)
+    return run(config, args.seed, args.backend, args.out, no_progress=args.no_progress)
 
 
 if __name__ == "__main__":

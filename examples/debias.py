@@ -16,7 +16,7 @@ Everything is computed with minigrad Tensors in float64.
     python examples/word_embeddings.py && python examples/debias.py
     python examples/debias.py --small --embeddings OUT/word_embeddings.safetensors
 
-Outputs in --out: debias.png, debias_metrics.json.
+Outputs in --out: debias.png, metrics.json.
 """
 from __future__ import annotations
 
@@ -76,14 +76,13 @@ def distance_gap(pairs, neutral: mg.Tensor) -> float:
 def main(argv: list[str] | None = None) -> dict:
     p = _common.parser(__doc__, "the same (it is quick); the flag exists for CI")
     p.add_argument("--embeddings", default=None,
-                   help="word_embeddings.py's tables (default <out>/word_embeddings.safetensors)")
+                   help="word_embeddings.py's tables (default <out>/word_embeddings.safetensors, else "
+                        "examples/out/word_embeddings/word_embeddings.safetensors)")
     p.add_argument("--table", default="sgns", choices=["sgns", "glove"])
     args = p.parse_args(argv)
     _common.setup(args)
-    path = args.embeddings or os.path.join(args.out, "word_embeddings.safetensors")
-    if not os.path.exists(path):
-        raise SystemExit(f"no embeddings at {path}: run examples/word_embeddings.py first (same --out), "
-                         "or pass --embeddings")
+    timer = _common.Timer()
+    path = _common.embeddings_path(args)
     table = nn.load(path)[args.table].to(args.backend).astype("float64")
     with open(os.path.join(os.path.dirname(path), "word_embeddings_vocab.txt"), encoding="utf-8") as f:
         index = {w: i for i, w in enumerate(f.read().split("\n")[: table.shape[0]])}
@@ -141,7 +140,7 @@ def main(argv: list[str] | None = None) -> dict:
                "mean_abs_bias_after": float(np.mean(np.abs(after))),
                "max_abs_bias_after": float(np.max(np.abs(after))),
                "equalize_max_distance_gap": gap_after, "equalize_max_distance_gap_before": gap_before,
-               "pairs": len(pairs), "occupations": len(occupations)}
+               "pairs": len(pairs), "occupations": len(occupations), "seconds": timer.seconds}
     return _common.save_metrics(args, "debias", metrics)
 
 

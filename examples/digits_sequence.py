@@ -16,7 +16,7 @@ The held-out 20% (stratified, seeded) should be classified ≥ 95% correctly.
     python examples/digits_sequence.py --small         # the CI setting
     mpiexec -n 2 python examples/digits_sequence.py --distributed   # data-parallel, 2 processes
 
-Outputs in --out (default examples/out): digits_sequence.png, digits_sequence_metrics.json.
+Outputs in --out (default examples/out/digits_sequence): digits_sequence.png, metrics.json.
 """
 from __future__ import annotations
 
@@ -170,7 +170,8 @@ def main(argv: list[str] | None = None) -> dict:
     draw(figure, history, x_test, y_test, predicted)
     print(f"wrote {figure} ({timer.seconds:.0f} s)")
     return _common.save_metrics(args, "digits_sequence", {
-        "accuracy": accuracy, "epochs": epochs, "cell": args.cell, "seconds": timer.seconds,
+        "accuracy": accuracy, "wrong": int(np.sum(predicted != y_test)), "test_images": len(y_test),
+        "epochs": epochs, "cell": args.cell, "seconds": timer.seconds,
         "history": history,
     })
 

@@ -24,8 +24,8 @@ and end (play <END>) right after one.
     python examples/melody.py                   # about 20 s on 2 CPU cores
     python examples/melody.py --small           # the CI setting
 
-Outputs in --out (default examples/out): melody.png (piano rolls), melody.wav
-(the first composed melody, as sine tones), melody_metrics.json.
+Outputs in --out (default examples/out/melody): melody.png (piano rolls), melody.wav
+(the first composed melody, as sine tones), metrics.json.
 """
 from __future__ import annotations
 

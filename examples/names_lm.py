@@ -25,9 +25,9 @@ figure with gradient norms (names_lm_bptt.svg) and the interactive viewer
     python examples/names_lm.py --score Harry Hermione Xqzt
     mpiexec -n 2 python examples/names_lm.py --distributed   # data-parallel, 2 processes
 
-Outputs in --out (default examples/out): names_lm_loss.png, names_lm_bptt.svg,
+Outputs in --out (default examples/out/names_lm): names_lm_loss.png, names_lm_bptt.svg,
 names_lm_bptt.html,
-names_lm.ckpt.npz, names_lm_metrics.json.
+names_lm.ckpt.npz, metrics.json.
 """
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ precision / recall / F1 of tag 1 on held-out sentences.
     python examples/ner_tagging.py                  # about 10 s on 2 CPU cores
     python examples/ner_tagging.py --small          # the CI setting
 
-Outputs in --out (default examples/out): ner_tagging.png, ner_tagging_metrics.json.
+Outputs in --out (default examples/out/ner_tagging): ner_tagging.png, metrics.json.
 """
 from __future__ import annotations
 

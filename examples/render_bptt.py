@@ -20,9 +20,9 @@
     python examples/render_bptt.py --small         # shorter sequences, for CI
     python examples/render_bptt.py --dot-only      # only the .dot texts (no Graphviz needed)
 
-Outputs in --out (default examples/out): bptt_rnn_ops.svg, bptt_rnn.svg,
+Outputs in --out (default examples/out/render_bptt): bptt_rnn_ops.svg, bptt_rnn.svg,
 bptt_lstm_gates.svg, bptt_bilstm.svg, bptt_lstm_long.svg, bptt_lstm_long.html (.dot
-files with --dot-only), and render_bptt_metrics.json (node and edge counts, times).
+files with --dot-only), and metrics.json (node and edge counts, times).
 """
 from __future__ import annotations
 

@@ -24,10 +24,10 @@ PyTorch's default init (gate bias 0) for comparison.
     python examples/vanishing_gradients.py --steps 150 --gate-bias 0
     python examples/vanishing_gradients.py --small         # the CI setting
 
-Outputs in --out (default examples/out): vanishing_gradients.png,
+Outputs in --out (default examples/out/vanishing_gradients): vanishing_gradients.png,
 vanishing_gradients_{rnn,lstm}.html (the viewer: its heatmap is the curve, on the
 graph), vanishing_gradients_{rnn,lstm}_bptt.svg (the course's figure, when T ≤ 16),
-and vanishing_gradients_metrics.json (for each cell, ‖∂L/∂a<1>‖ / ‖∂L/∂a<T>‖).
+and metrics.json (for each cell, ‖∂L/∂a<1>‖ / ‖∂L/∂a<T>‖).
 """
 from __future__ import annotations
 

@@ -35,7 +35,7 @@ alone), and the training throughput in words per second.
 
 Outputs in --out: word_embeddings_pca.png, word_embeddings.safetensors (the two
 learned tables, for sentiment.py and debias.py), word_embeddings_vocab.txt,
-word_embeddings_metrics.json.
+metrics.json.
 """
 from __future__ import annotations
 
@@ -311,6 +311,7 @@ def main(argv: list[str] | None = None) -> dict:
     args.epochs = args.epochs or 2
     args.glove_epochs = args.glove_epochs or 10
     rng = _common.setup(args)
+    timer = _common.Timer()
 
     docs = documents(args.wiki)
     order = rng.permutation(len(docs))
@@ -354,6 +355,7 @@ def main(argv: list[str] | None = None) -> dict:
     with open(os.path.join(args.out, "word_embeddings_vocab.txt"), "w", encoding="utf-8") as f:
         f.write("\n".join(vocab.words) + "\n")
     metrics["vocabulary"] = len(vocab)
+    metrics["seconds"] = timer.seconds
     return _common.save_metrics(args, "word_embeddings", metrics)
 
 

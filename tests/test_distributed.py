@@ -199,7 +199,7 @@ def test_digits_sequence_trains_data_parallel(tmp_path):
                       "--no-progress", "--out", str(tmp_path)], timeout_s=120, limit=EXAMPLES_LIMIT)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert done.stdout.count("data-parallel over 2 processes (mpi)") == 1   # rank 0 alone logs
-    metrics = json.loads((tmp_path / "digits_sequence_metrics.json").read_text())
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["accuracy"] >= 0.95, metrics                             # chance: 10%
     assert (tmp_path / "digits_sequence.png").stat().st_size > 1000
 
@@ -210,7 +210,7 @@ def test_names_lm_trains_data_parallel(tmp_path):
                      limit=EXAMPLES_LIMIT)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert done.stdout.count("data-parallel over 2 processes (mpi)") == 1
-    metrics = json.loads((tmp_path / "names_lm_metrics.json").read_text())
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["steps"] == 60 and len(metrics["samples"]) == 5
     assert metrics["heldout_nll"] < 3.0, metrics         # uniform guessing: ln 28 = 3.33 nats/char
     assert (tmp_path / "names_lm.ckpt.npz").stat().st_size > 1000

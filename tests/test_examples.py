@@ -3,7 +3,7 @@
 Each example is started as its own process, all at once when the first of these tests
 runs (they are single-threaded, so on two cores they take about half the time of
 running them one by one); each test then waits for its own and checks the quality
-figures the example wrote to <out>/<name>_metrics.json. The thresholds are what the
+figures the example wrote to <out>/metrics.json. The thresholds are what the
 small settings reach with a margin, and each is well beyond what a broken model gets
 (the numbers in each check say what chance or a simple baseline would score).
 """
@@ -51,7 +51,7 @@ class Run:
             pytest.fail(f"{self.name} did not finish in {TIMEOUT} s")
         log = self.log.read_text()
         assert code == 0, f"{' '.join(self.command)} failed ({code}):\n{log[-4000:]}"
-        return json.loads((self.out / f"{self.name}_metrics.json").read_text())
+        return json.loads((self.out / "metrics.json").read_text())
 
 
 def _environment() -> dict:
@@ -104,19 +104,18 @@ def test_names_lm_learns_names(runs):
                              timeout=TIMEOUT)
     assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
     assert "resumed from" in resumed.stdout
-    again = json.loads((run.out / "names_lm_metrics.json").read_text())
+    again = json.loads((run.out / "metrics.json").read_text())
     assert again["steps"] == m["steps"] + 20
     assert again["heldout_nll"] < m["bigram_nll"] - 0.15
 
 
 def test_ner_tagging_bidirectional_beats_unidirectional(runs):
     m = runs["ner_tagging"].metrics()
-    bi, uni = m["bidirectional"], m["unidirectional"]
     # tagging every word 0 scores F1 = 0; tagging every capitalised word 1 about 0.5
-    assert bi["f1"] >= 0.85, m
-    assert bi["precision"] >= 0.85 and bi["recall"] >= 0.8, m
+    assert m["bidirectional_f1"] >= 0.85, m
+    assert m["bidirectional_precision"] >= 0.85 and m["bidirectional_recall"] >= 0.8, m
     # the names that only the next word disambiguates ("James Port") need both directions
-    assert bi["f1"] >= uni["f1"] + 0.05, m
+    assert m["bidirectional_f1"] >= m["unidirectional_f1"] + 0.05, m
     assert (runs["ner_tagging"].out / "ner_tagging.png").stat().st_size > 1000
 
 
@@ -149,3 +148,29 @@ def test_unavailable_backend_is_a_clear_error(tmp_path):
     assert result.returncode != 0
     assert "--backend cupy" in result.stderr and "not available" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+HELPERS = {"_common", "_text", "audio_data", "figures"}   # examples/ files that are not examples
+SCRIPTS = sorted(p.stem for p in EXAMPLES.glob("*.py") if p.stem not in HELPERS)
+
+
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_every_example_has_the_shared_command_line(name, capsys, monkeypatch):
+    """One interface from _common.parser: the same five switches, --out per example."""
+    monkeypatch.syspath_prepend(str(EXAMPLES))
+    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, module)    # dataclasses look their module up there
+    try:
+        spec.loader.exec_module(module)
+    except ImportError as exc:  # an optional package of the `examples` extra
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"{name}: {exc}")
+    with pytest.raises(SystemExit) as done:
+        module.main(["--help"])
+    assert done.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for switch in ("--small", "--seed", "--out", "--backend", "--no-progress"):
+        assert switch in text, (name, switch)
+    assert f"(default examples/out/{name})" in text, text

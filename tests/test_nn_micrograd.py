@@ -1,5 +1,6 @@
 """Neuron, Layer, MLP: micrograd's semantics and counts, vectorised; and the moons demo."""
 import importlib.util
+import json
 import pathlib
 
 import numpy as np
@@ -119,8 +120,16 @@ def test_make_moons_shapes_and_labels():
 
 
 def test_micrograd_demo_reaches_95_percent(backend, capsys):
-    loss, accuracy = _load_demo().main(["--steps", "100", "--backend", backend, "--log-every", "25"])
+    _, _, _, loss, accuracy = _load_demo().train(steps=100, backend=backend, log_every=25)
     assert accuracy >= 0.95
     assert loss < 0.1
     printed = capsys.readouterr().out
     assert "number of parameters 337" in printed and "step 25 loss" in printed and "final loss" in printed
+    assert printed.count("step ") == 5                  # a few lines of progress, not one per step
+
+
+def test_micrograd_demo_command_draws_the_decision_boundary(tmp_path):
+    metrics = _load_demo().main(["--small", "--out", str(tmp_path)])
+    assert metrics["accuracy"] >= 0.95 and metrics["steps"] == 100, metrics
+    assert json.loads((tmp_path / "metrics.json").read_text()) == metrics
+    assert (tmp_path / "decision_boundary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -166,13 +166,12 @@ def test_group_module_draws_the_module_tree():
 # -- the examples, in their CI setting ----------------------------------------------------
 
 def _run_example(script: str, out, *extra) -> dict:
-    name = os.path.splitext(script)[0]
     result = subprocess.run(
         [sys.executable, os.path.join(EXAMPLES, script), "--small", "--out", str(out), *extra],
         check=False, capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    with open(os.path.join(out, f"{name}_metrics.json"), encoding="utf-8") as file:
+    with open(os.path.join(out, "metrics.json"), encoding="utf-8") as file:
         return json.load(file)
 
 
@@ -183,7 +182,7 @@ def test_render_bptt_example(tmp_path):
         with open(tmp_path / f"{name}.svg", encoding="utf-8") as file:
             svg = file.read()
         assert "<svg" in svg, name
-        assert metrics[name]["nodes"] > 10
+        assert metrics[f"{name}_nodes"] > 10
     with open(tmp_path / "bptt_rnn.svg", encoding="utf-8") as file:
         svg = file.read()  # the course's figure: states, per-step outputs and losses, θ once
     assert all(f"a&lt;{t}&gt;" in svg for t in (0, 1, 2, 3)) and "W_aa" in svg
@@ -191,14 +190,13 @@ def test_render_bptt_example(tmp_path):
     with open(tmp_path / "bptt_lstm_gates.svg", encoding="utf-8") as file:
         svg = file.read()
     assert all(gate in svg for gate in ("Γu", "Γf", "Γo", "c̃&lt;2&gt;", "c&lt;2&gt;", "a&lt;1&gt;"))
-    assert metrics["bptt_lstm_long"]["nodes"] <= 250
+    assert metrics["bptt_lstm_long_nodes"] <= 250
     assert (tmp_path / "bptt_lstm_long.html").stat().st_size > 10_000
 
 
 def test_render_bptt_example_without_graphviz(tmp_path):
     metrics = _run_example("render_bptt.py", tmp_path, "--dot-only")
-    assert os.path.exists(tmp_path / "bptt_bilstm.dot") and "render_seconds" not in metrics[
-        "bptt_bilstm"]
+    assert os.path.exists(tmp_path / "bptt_bilstm.dot") and "bptt_bilstm_render_seconds" not in metrics
 
 
 def test_vanishing_gradients_example(tmp_path):

@@ -51,7 +51,7 @@ def runs(tmp_path_factory):
         log, _ = process.communicate(timeout=900)
         assert process.returncode == 0, log[-3000:]
         results[name] = (Path(process.args[process.args.index("--out") + 1]), log)
-    return {name: (out, json.loads((out / f"{name}_metrics.json").read_text()), log)
+    return {name: (out, json.loads((out / "metrics.json").read_text()), log)
             for name, (out, log) in results.items()}
 
 
