@@ -362,7 +362,7 @@ def run(config: Config, seed: int = 0, backend: str = "numpy", out: str | None =
         examples = ["tuesday 3 march 1998", "3/3/98", "march 3rd, 2021", "sat 17 jan 1970"]
         metrics["attention_png"] = attention_maps(model, examples, backend,
                                                   os.path.join(out, "attention_map.png"))
-        nn.save(model.state_dict(), os.path.join(out, "date_translator.npz"))
+        nn.save(model.state_dict(), os.path.join(out, "date_translator.safetensors"))
     metrics["seconds"] = time.perf_counter() - started
     if out is not None:
         summary = {k: v for k, v in metrics.items() if k not in ("error_analysis", "attention_png")}

@@ -27,7 +27,7 @@ figure with gradient norms (names_lm_bptt.svg) and the interactive viewer
 
 Outputs in --out (default examples/out/names_lm): names_lm_loss.png, names_lm_bptt.svg,
 names_lm_bptt.html,
-names_lm.ckpt.npz, metrics.json.
+names_lm.ckpt.safetensors, metrics.json.
 """
 from __future__ import annotations
 
@@ -261,7 +261,7 @@ def build_parser():
     p.add_argument("--names", default="first", choices=["first", "last"], help="which census list")
     p.add_argument("--score", nargs="*", default=["Harry", "Hermione", "Emma", "Xqzt"],
                    help="names whose log-probability to print")
-    p.add_argument("--resume", action="store_true", help="continue from <out>/names_lm.ckpt.npz")
+    p.add_argument("--resume", action="store_true", help="continue from <out>/names_lm.ckpt.safetensors")
     _common.add_distributed_argument(p)
     return p
 
@@ -284,7 +284,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     model = CharLM(len(vocab), 32, hidden, args.cell, args.layers, args.dropout).to(args.backend)
     optimizer = nn.optim.Adam(model.parameters(), lr=args.lr)
-    checkpoint = os.path.join(args.out, "names_lm.ckpt.npz")
+    checkpoint = os.path.join(args.out, "names_lm.ckpt.safetensors")
     done_steps, history = 0, {"step": [], "loss": [], "eval_step": [], "eval_nll": []}
     if args.resume:
         saved = nn.load(checkpoint)

@@ -38,7 +38,7 @@ def test_small_run_reaches_accuracy(tmp_path):
     assert metrics["beam_accuracy"] >= THRESHOLD, metrics
     assert all(not isinstance(v, (dict, list)) for v in metrics.values()), metrics  # one flat object
     assert metrics["beam_errors"] == metrics["error_search"] + metrics["error_model"], metrics
-    assert (tmp_path / "date_translator.npz").exists()
+    assert (tmp_path / "date_translator.safetensors").exists()
     if importlib.util.find_spec("matplotlib") is not None:
         png = tmp_path / "attention_map.png"
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -213,7 +213,7 @@ def test_names_lm_trains_data_parallel(tmp_path):
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["steps"] == 60 and len(metrics["samples"]) == 5
     assert metrics["heldout_nll"] < 3.0, metrics         # uniform guessing: ln 28 = 3.33 nats/char
-    assert (tmp_path / "names_lm.ckpt.npz").stat().st_size > 1000
+    assert (tmp_path / "names_lm.ckpt.safetensors").stat().st_size > 1000
 
 
 def test_the_distributed_benchmark_reports_throughput_and_bytes(tmp_path):

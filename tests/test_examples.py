@@ -89,7 +89,7 @@ def test_names_lm_learns_names(runs):
     samples = m["samples"]
     assert len(samples) == 20 and all(s.isalpha() for s in samples), samples
     assert m["novel_fraction"] >= 0.3, samples           # not just the training list
-    for produced in ("names_lm_loss.png", "names_lm.ckpt.npz"):
+    for produced in ("names_lm_loss.png", "names_lm.ckpt.safetensors"):
         assert (run.out / produced).stat().st_size > 1000
     assert (run.out / "names_lm_bptt.svg").exists() or (run.out / "names_lm_bptt.dot").exists()
     if (run.out / "names_lm_bptt.svg").exists():  # the course's figure, with gradient colours
