@@ -7,6 +7,8 @@ dotted names that `state_dict()`, `nn.save` and `mg.draw_graph` all share.
 """
 from __future__ import annotations
 
+import functools
+import inspect
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
@@ -146,6 +148,32 @@ class Module:
     """
 
     training: bool
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Give every layer's constructor PyTorch's `device=`: the same as our `backend=`
+        ("cpu", "cuda" and "cuda:0" are backend names too), or, for a layer without a
+        backend option, an error that says so, never a bare "unexpected keyword"."""
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is None or "device" in inspect.signature(init).parameters:
+            return
+        takes_backend = "backend" in inspect.signature(init).parameters
+
+        @functools.wraps(init)
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            if "device" in kwargs:
+                device = kwargs.pop("device")
+                if not takes_backend:
+                    raise TypeError(
+                        f"{cls.__name__}: device={device!r} is PyTorch's name for a backend, and "
+                        f"this layer takes none; build it, then move it with .to({device!r})")
+                if kwargs.get("backend") is not None:
+                    raise TypeError(f"{cls.__name__}: pass backend= or device= (PyTorch's name "
+                                    "for it), not both")
+                kwargs["backend"] = device
+            init(self, *args, **kwargs)
+
+        cls.__init__ = __init__
 
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", OrderedDict())

@@ -297,3 +297,14 @@ def test_load_state_dict_names_non_string_keys_and_hints_at_nested_checkpoints()
         net.load_state_dict({0: mg.zeros(1), "x": mg.zeros(1), **net.state_dict()})
     with pytest.raises(RuntimeError, match=r"(?s)unexpected keys: model.*checkpoint\['model'\]"):
         net.load_state_dict({"model": net.state_dict(), "step": 3})
+
+
+def test_layers_take_pytorchs_device_as_their_backend():
+    """`device=` is PyTorch's spelling of our `backend=`: the same, or a clear error."""
+    layer = nn.Linear(2, 3, device="cpu")
+    assert layer.weight.backend == "numpy"
+    assert nn.LSTM(2, 3, device="cpu").stack is not None
+    with pytest.raises(TypeError, match="backend= or device="):
+        nn.Linear(2, 3, device="cpu", backend="numpy")
+    with pytest.raises(TypeError, match=r"MLP: device='cpu' is PyTorch's name.*\.to\('cpu'\)"):
+        nn.MLP(2, [3], device="cpu")
