@@ -74,6 +74,28 @@ def _python_pages() -> list[str]:
     return [page for page in PAGES if any(b.info == "python" for b in page_blocks(page))]
 
 
+def _says_getting_started(ns: dict) -> None:
+    assert f"{ns['g'].item():.4f}" == "24.7041"
+    assert ns["accuracy"] >= 0.95
+    assert ns["out"] == ns["text"]
+
+
+def _says_coming_from_micrograd(ns: dict) -> None:  # micrograd's README example, its numbers
+    assert f"{ns['g'].item():.4f}" == "24.7041"
+    assert f"{ns['a'].grad.item():.4f}" == "138.8338"
+
+
+def _says_recurrent(ns: dict) -> None:
+    assert tuple(ns["logits"].shape) == (7, 4, 50)
+    assert len(ns["sample"]) == 10
+
+
+# What a page says its code gives, checked on the namespace its blocks leave behind.
+PAGE_SAYS = {"docs/getting-started.md": _says_getting_started,
+             "docs/coming-from-micrograd.md": _says_coming_from_micrograd,
+             "docs/recurrent.md": _says_recurrent}
+
+
 @pytest.mark.parametrize("page", _python_pages())
 def test_every_python_block_of_the_page_runs(page, tmp_path, monkeypatch):
     """The page's blocks, in order, in one namespace, as a reader pasting them would."""
@@ -92,6 +114,8 @@ def test_every_python_block_of_the_page_runs(page, tmp_path, monkeypatch):
                 f"{page}, the block at line {block.line} failed: {exc!r}\n{block.code}"
                 "(mark it <!-- illustration: why --> if it is not meant to run here)"
             ) from exc
+    if page in PAGE_SAYS:  # what the page says happens, happens
+        PAGE_SAYS[page](namespace)
     mg.set_default_backend("numpy")
     mg.set_default_dtype("float32")
 
@@ -185,3 +209,7 @@ def test_every_marker_stands_right_before_a_fence():
             if MARKER.match(line):
                 following = next((ln for ln in lines[number + 1:] if ln.strip()), "")
                 assert FENCE.match(following), f"{page}:{number + 1}: a marker must precede a code fence"
+
+
+def test_every_page_whose_results_are_checked_exists():
+    assert set(PAGE_SAYS) <= set(_python_pages())
