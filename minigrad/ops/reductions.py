@@ -301,19 +301,16 @@ class MaxMin(tuple):
         return f"MaxMin(values={self[0]!r}, indices={self[1]!r})"
 
 
-_UNSET = object()
-
-
 def _extreme(op, name, x, dim, keepdim, axis, keepdims):
     """NumPy's spelling `max(axis=k)` gives values; PyTorch's `max(k)`/`max(dim=k)` gives
     (values, indices); `max(other_tensor)` is PyTorch's elementwise maximum."""
     from ..tensor import Tensor
 
     if isinstance(dim, Tensor):
-        if axis is not _UNSET:
+        if axis is not None:
             raise TypeError(f"{name}(other): elementwise {name} takes no axis")
         return (maximum if name == "max" else minimum)(x, dim)
-    if dim is not None and axis is not _UNSET:
+    if dim is not None and axis is not None:
         raise TypeError(
             f"{name}() got both a dim (positional or dim=) and axis=; pass one: axis=k "
             f"gives values (NumPy), dim=k gives (values, indices) (PyTorch)"
@@ -322,7 +319,6 @@ def _extreme(op, name, x, dim, keepdim, axis, keepdims):
         raise TypeError(f"{name}() got both keepdims= and keepdim=; pass one")
     keep = bool(keepdim if keepdim is not None else keepdims)
     if dim is None:
-        axis = None if axis is _UNSET else axis
         return op.apply(x, axes=normalize_axes(axis, x.ndim, name), keepdims=keep)
     if isinstance(dim, (tuple, list)):
         raise TypeError(
@@ -343,7 +339,7 @@ def _extreme(op, name, x, dim, keepdim, axis, keepdims):
     return MaxMin(values, indices)
 
 
-def max(x, dim=None, keepdim=None, *, axis=_UNSET, keepdims=None):
+def max(x, dim=None, keepdim=None, *, axis=None, keepdims=None):
     """`max(axis=None/k/(…))`: the largest values (amax; ties share the gradient).
     `max(k)` or `max(dim=k)`: PyTorch's `(values, indices)`, the gradient going to the
     index picked. `max(other)`: elementwise maximum.
@@ -377,7 +373,7 @@ def max(x, dim=None, keepdim=None, *, axis=_UNSET, keepdims=None):
     return _extreme(Max, "max", x, dim, keepdim, axis, keepdims)
 
 
-def min(x, dim=None, keepdim=None, *, axis=_UNSET, keepdims=None):
+def min(x, dim=None, keepdim=None, *, axis=None, keepdims=None):
     """The smallest values; the same three forms as `max`.
 
     Args:
