@@ -322,3 +322,14 @@ def test_cumprod_is_first_order_with_a_clear_error():
     a = mg.tensor([0.5, 2.0], dtype="float64", requires_grad=True)
     with pytest.raises(RuntimeError):
         mg.grad(a.cumprod(0).sum(), [a], create_graph=True)
+
+
+def test_max_and_min_refuse_a_dim_and_an_axis_together():
+    """dim=k gives (values, indices) as PyTorch, axis=k values as NumPy: never both."""
+    x = mg.tensor([[1.0, 5.0], [3.0, 2.0]])
+    for name in ("max", "min"):
+        with pytest.raises(TypeError, match="both a dim"):
+            getattr(mg, name)(x, 1, axis=0)
+        with pytest.raises(TypeError, match="takes no axis"):
+            getattr(mg, name)(x, x, axis=0)
+        assert getattr(mg, name)(x, axis=None).item() == (5.0 if name == "max" else 1.0)
