@@ -260,7 +260,7 @@ def word_lm_workload(vocab: int, embed: int, hidden: int, layers: int, T: int, B
             if torch_like:
                 import torch
 
-                nn_ = torch.nn
+                nn_, optim = torch.nn, torch.optim
 
                 def make(a):
                     return torch.from_numpy(np.ascontiguousarray(a)).to(device)
@@ -268,8 +268,10 @@ def word_lm_workload(vocab: int, embed: int, hidden: int, layers: int, T: int, B
                 import minigrad as mg
                 import nn as nn_
 
+                optim = nn_.optim
+
                 def make(a):
-                    return mg.tensor(a, backend="cupy" if device == "cuda" else "numpy")
+                    return mg.tensor(a, backend=device)  # "cpu", "cuda": backend names too
             functional, clip_ = nn_.functional, nn_.utils.clip_grad_norm_
 
             class Model(nn_.Module):
@@ -284,10 +286,9 @@ def word_lm_workload(vocab: int, embed: int, hidden: int, layers: int, T: int, B
                     return self.decoder(output.reshape(-1, hidden))
 
             model = Model()
-            model.to("cuda" if device == "cuda" else "cpu")
+            model.to(device)
             model.load_state_dict({k: make(v) for k, v in weights.items()})
-            optimizer = nn_.optim.SGD(model.parameters(), lr=lr) if not torch_like else \
-                torch.optim.SGD(model.parameters(), lr=lr)
+            optimizer = optim.SGD(model.parameters(), lr=lr)
             words, expected = make(inputs), make(targets)
 
             def step():

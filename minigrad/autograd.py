@@ -166,19 +166,16 @@ def _run(Tensor, roots, root_grads, retain_graph, create_graph, capture, inputs,
                 or observers:
             grads = _visit(Tensor, node, grads, create_graph, capture, targets, captured)
         input_grads = node_backward(Tensor, node, grads, anomaly)
-        trusted = node.differentiable_backward and not create_graph
+        # Only a built-in op's gradients may be kept without a copy (see _engine_owns).
+        owner = (node, grads, input_grads) if node.differentiable_backward and not create_graph \
+            else None
         for t, g in zip(node.inputs, input_grads):
             if not t._requires_grad:
                 continue
-            # A built-in op's gradient that owns its memory and is none of the arrays the
-            # node already holds is fresh: the engine may keep it as a leaf's .grad and add
-            # into it, with no defensive copy.
-            owned = trusted and g is not None and getattr(g, "base", 0) is None \
-                and _fresh_from(node, g, grads) and _once(g, input_grads)
             parent = t._creator
             if parent is None:
                 if g is not None:
-                    _accumulate_leaf(leaves, t, g, create_graph, owned)
+                    _accumulate_leaf(leaves, t, g, create_graph, owner)
                 continue
             slot = pending.get(parent)
             if slot is None:
@@ -186,7 +183,7 @@ def _run(Tensor, roots, root_grads, retain_graph, create_graph, capture, inputs,
                 slot = pending[parent] = [[None] * n_out, [False] * n_out]
                 if g is not None:
                     slot[0][t._output_index] = g
-                    slot[1][t._output_index] = owned
+                    slot[1][t._output_index] = owner is not None and _engine_owns(g, *owner)
             elif g is not None:
                 _accumulate(slot, t._output_index, g, create_graph)
         if not retain_graph:
@@ -255,38 +252,26 @@ def _run_post_accumulate_hooks(leaves: dict) -> None:
                 fn(leaf)
 
 
-def _accumulate_leaf(leaves: dict, leaf, grad, create_graph: bool, owned: bool = False) -> None:
+def _accumulate_leaf(leaves: dict, leaf, grad, create_graph: bool, owner: tuple | None = None
+                     ) -> None:
+    """Add `grad` to the leaf's pending gradient; `owner` (node, its output grads, its
+    input grads) is where a first gradient came from, to tell whether it may be kept."""
     entry = leaves.get(id(leaf))
     if entry is None:
-        leaves[id(leaf)] = [leaf, [grad], [owned]]
+        leaves[id(leaf)] = [leaf, [grad], [owner is not None and _engine_owns(grad, *owner)]]
     else:
         _accumulate(entry[1:], 0, grad, create_graph)
 
 
-def _once(grad, input_grads) -> bool:
-    count = 0
-    for g in input_grads:
-        if g is grad:
-            count += 1
-    return count == 1
-
-
-def _fresh_from(node, grad, grads) -> bool:
-    """Whether `grad`, returned by `node`'s backward, is none of the arrays the node
-    holds: its incoming gradients, its inputs' and outputs' arrays, what it saved."""
-    for held in grads:
-        if held is grad:
-            return False
-    for t in node.inputs:  # (and an array handed to two inputs is neither's alone)
-        if t._data is grad:
-            return False
-    for held in node._output_data or ():
-        if held is grad:
-            return False
-    for held in node._saved:
-        if held is grad:
-            return False
-    return True
+def _engine_owns(grad, node, grads, input_grads) -> bool:
+    """Whether `grad`, returned by the built-in op `node`'s backward, is fresh: it owns its
+    memory and is none of the arrays the node holds (its incoming gradients, its inputs'
+    and outputs' arrays, what it saved) nor handed to two of its inputs. Then the engine
+    may keep it as a leaf's .grad and add into it, with no defensive copy."""
+    if getattr(grad, "base", 0) is not None:  # a view (or an array type without .base)
+        return False
+    held = [*grads, *(t._data for t in node.inputs), *(node._output_data or ()), *node._saved]
+    return all(h is not grad for h in held) and sum(g is grad for g in input_grads) == 1
 
 
 def _capture_targets(inputs) -> dict:

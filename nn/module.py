@@ -155,9 +155,12 @@ class Module:
         backend option, an error that says so, never a bare "unexpected keyword"."""
         super().__init_subclass__(**kwargs)
         init = cls.__dict__.get("__init__")
-        if init is None or "device" in inspect.signature(init).parameters:
+        if init is None:
             return
-        takes_backend = "backend" in inspect.signature(init).parameters
+        parameters = inspect.signature(init).parameters
+        if "device" in parameters:
+            return
+        takes_backend = "backend" in parameters
 
         @functools.wraps(init)
         def __init__(self, *args: Any, **kwargs: Any) -> None:
