@@ -270,8 +270,18 @@ def _engine_owns(grad, node, grads, input_grads) -> bool:
     may keep it as a leaf's .grad and add into it, with no defensive copy."""
     if getattr(grad, "base", 0) is not None:  # a view (or an array type without .base)
         return False
-    held = [*grads, *(t._data for t in node.inputs), *(node._output_data or ()), *node._saved]
-    return all(h is not grad for h in held) and sum(g is grad for g in input_grads) == 1
+    for held in (grads, node._output_data or (), node._saved):  # plain loops: a hot path
+        for array in held:
+            if array is grad:
+                return False
+    for t in node.inputs:
+        if t._data is grad:
+            return False
+    handed = 0
+    for g in input_grads:
+        if g is grad:
+            handed += 1
+    return handed == 1
 
 
 def _capture_targets(inputs) -> dict:
