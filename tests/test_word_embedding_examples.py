@@ -31,7 +31,7 @@ def _environment() -> dict:
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    missing = [m for m in ("tqdm", "matplotlib", "gensim") if importlib.util.find_spec(m) is None]
+    missing = [m for m in ("tqdm", "matplotlib", "gensim", "scattertext") if importlib.util.find_spec(m) is None]
     if missing:
         message = f"the examples need {', '.join(missing)}: pip install -e '.[examples]'"
         if os.environ.get("CI"):
@@ -68,13 +68,17 @@ def test_skip_gram_beats_the_unigram_baseline_and_glove_fits(runs):
         assert (out / produced).stat().st_size > 1000
 
 
-def test_sentiment_trains_all_four_models_on_the_pretrained_vocabulary(runs):
+def test_pretrained_embeddings_beat_random_ones_with_few_labels(runs):
     out, m, log = runs["sentiment"]
-    # Only that the four ran on real sentences: on this corpus none beats chance reliably
-    # (see the example's docstring), so no accuracy is asserted here.
     assert {"acc_avg_random", "acc_avg_pretrained", "acc_lstm_random", "acc_lstm_pretrained"} <= set(m), m
-    assert m["test_sentences"] == 200 - m["train_sentences"] and m["splits"] == 2, m
-    assert m["word_coverage"] > 0.5, m                  # the news vocabulary covers most review words
+    assert m["train_sentences"] == 100 and m["splits"] == 3 and m["test_sentences"] > 1000, m
+    assert m["word_coverage"] > 0.8, m                  # the snippets' words are in the pre-training vocabulary
+    # The course's point, on a balanced test set (chance is 50%): with 100 labels the
+    # average model gains about 4.6 points from skip-gram's vectors in --small (60.3% against
+    # 55.7%, each ± 1.1 over the splits), so a broken pre-training or loading gains nothing.
+    gain = max(m["acc_avg_pretrained"] - m["acc_avg_random"], m["acc_lstm_pretrained"] - m["acc_lstm_random"])
+    assert gain > 0.02, m
+    assert max(m["acc_avg_pretrained"], m["acc_lstm_pretrained"]) > 0.56, m
     assert "lstm_pretrained" in log
     assert (out / "sentiment.png").stat().st_size > 1000
 
