@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import minigrad as mg
 
+from . import compiled
+
 
 class Sweep:
     """Buffers shared by the step nodes of one run of a cell over a sequence.
@@ -269,6 +271,11 @@ class LSTMStep(_Step):
         scale, shift = sweep.vectors[0], sweep.vectors[1]
         # W[a<t-1>, x<t>] + b, rows i, f, g, o, the σ rows halved (in W_hhᵀ and the projection)
         gates = xp.matmul(h_prev, sweep.transposed(xp, weight_hh, scale))
+        ctx.kernels = compiled.gate_kernels(xp, gates, projected, c_prev)
+        if ctx.kernels is not None:                           # the same math, compiled (NumPy)
+            c, tanh_c, h = ctx.kernels.lstm_forward(gates, projected, c_prev)
+            ctx.save_for_backward(gates, tanh_c)
+            return h, c
         gates += projected
         xp.tanh(gates, out=gates)                             # Γu, Γf, Γo = σ(·) = ½ tanh(½·) + ½
         gates *= scale                                        # c~<t> = tanh(·)
@@ -287,9 +294,25 @@ class LSTMStep(_Step):
         xp = ctx.xp
         gates, tanh_c = ctx.saved_arrays
         h_prev, c_prev, weight_hh = ctx.inputs[1].data, ctx.inputs[2].data, ctx.inputs[3].data
-        hidden = h_prev.shape[1]
         sweep = ctx.sweep
         sweep.visit(ctx.slot, xp)
+        delta = sweep.d_hidden[ctx.t]
+        if ctx.kernels is not None:                           # the same math, compiled (NumPy)
+            grad_c_prev = ctx.kernels.lstm_backward(gates, tanh_c, c_prev, grad_h, grad_c, delta)
+            if not ctx.inputs[2]._requires_grad:
+                grad_c_prev = None
+        else:
+            grad_c_prev = LSTMStep._gate_gradients(xp, gates, tanh_c, c_prev, grad_h, grad_c,
+                                                   delta, sweep.vectors,
+                                                   ctx.inputs[2]._requires_grad)
+        grad_h_prev = xp.matmul(delta, weight_hh) if ctx.inputs[1]._requires_grad else None
+        _Step._record(ctx, delta, h_prev)
+        return delta, grad_h_prev, grad_c_prev, None  # W_hh: from ProjectSteps
+
+    @staticmethod
+    def _gate_gradients(xp, gates, tanh_c, c_prev, grad_h, grad_c, delta, vectors, need_c):
+        """The xp path of backward: write δ<t> into `delta`; return dc<t-1> (if `need_c`)."""
+        hidden = c_prev.shape[1]
         update, forget = gates[:, :hidden], gates[:, hidden:2 * hidden]
         candidate, output_gate = gates[:, 2 * hidden:3 * hidden], gates[:, 3 * hidden:]
         # dc = dc<t> + da<t> Γo (1 - tanh²c<t>)
@@ -300,23 +323,19 @@ class LSTMStep(_Step):
         dc += grad_c
         # δ<t>, the gradient of the pre-activations: dΓu = dc c~, dΓf = dc c<t-1>,
         # dc~ = dc Γu, dΓo = da tanh c<t>; each times its gate's derivative
-        delta = sweep.d_hidden[ctx.t]
         xp.multiply(dc, candidate, out=delta[:, :hidden])
         xp.multiply(dc, c_prev, out=delta[:, hidden:2 * hidden])
         xp.multiply(dc, update, out=delta[:, 2 * hidden:3 * hidden])
         xp.multiply(grad_h, tanh_c, out=delta[:, 3 * hidden:])
-        b, a = sweep.vectors[2], sweep.vectors[3]
+        b, a = vectors[2], vectors[3]
         slope = b - gates                                     # σ' = σ (1 - σ), tanh' = 1 - tanh²
         slope *= gates
         slope += a
         delta *= slope
-        grad_c_prev = None
-        if ctx.inputs[2]._requires_grad:
-            grad_c_prev = dc                                  # dc<t-1> = dc Γf (dc is done with)
-            grad_c_prev *= forget
-        grad_h_prev = xp.matmul(delta, weight_hh) if ctx.inputs[1]._requires_grad else None
-        _Step._record(ctx, delta, h_prev)
-        return delta, grad_h_prev, grad_c_prev, None  # W_hh: from ProjectSteps
+        if not need_c:
+            return None
+        dc *= forget                                          # dc<t-1> = dc Γf (dc is done with)
+        return dc
 
 
 class GRUStep(_Step):
