@@ -1,4 +1,4 @@
-"""Whether a fused step runs its gate math compiled (numba_lstm.py) or through `xp`.
+"""Whether a fused step runs its gate math compiled (numba_gates.py) or through `xp`.
 
 The xp path in fused.py is the reference: it runs on every backend (NumPy, CuPy, the
 strict test backend). The compiled loops take only what they were written for, plain
@@ -14,13 +14,13 @@ import os
 import numpy as np
 
 enabled: bool = os.environ.get("MINIGRAD_NUMBA", "1") != "0"
-_loaded = None  # the numba_lstm module once imported; False when numba is not installed
+_loaded = None  # the numba_gates module once imported; False when numba is not installed
 _DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def gate_kernels(xp, *arrays):
-    """numba_lstm (its `lstm_forward` and `lstm_backward`) when `arrays` are NumPy arrays
-    of one dtype, float32 or float64, on the NumPy backend `xp`; else None (use xp)."""
+    """The numba_gates module (`lstm_forward`, `gru_backward`, ...) when `arrays` are NumPy
+    arrays of one dtype, float32 or float64, on the NumPy backend `xp`; else None (xp)."""
     global _loaded
     if not enabled or xp is not np:
         return None
@@ -29,8 +29,8 @@ def gate_kernels(xp, *arrays):
         return None
     if _loaded is None:
         try:
-            from . import numba_lstm
+            from . import numba_gates
         except ImportError:  # numba missing (or broken): the xp path is as correct
-            numba_lstm = False
-        _loaded = numba_lstm
+            numba_gates = False
+        _loaded = numba_gates
     return _loaded or None

@@ -24,6 +24,10 @@ These are first-order `mg.Function`s working on arrays through `ctx.xp`, so the
 same code runs on NumPy and CuPy; everything stays in the inputs' dtype. The
 gate math follows PyTorch (LSTM rows i, f, g, o; GRU rows r, z, n); σ is
 computed through tanh, σ(x) = (1 + tanh(x/2)) / 2, which cannot overflow.
+
+On NumPy (float32, float64) the gate math of a step, between its matrix products, runs
+as compiled loops instead (numba_gates.py, chosen by compiled.py); the xp code here is
+the reference they are tested against, and what every other backend runs.
 """
 from __future__ import annotations
 
@@ -368,6 +372,11 @@ class GRUStep(_Step):
         recurrent = xp.matmul(h_prev, sweep.transposed(xp, weight_hh, scale))  # W_h a<t-1> + b_h
         if bias_hh:
             recurrent += sweep.scaled_bias(bias_hh[0], scale)
+        ctx.kernels = compiled.gate_kernels(xp, recurrent, projected, h_prev)
+        if ctx.kernels is not None:                           # the same math, compiled (NumPy)
+            gates, candidate, h = ctx.kernels.gru_forward(recurrent, projected, h_prev)
+            ctx.save_for_backward(gates, candidate, recurrent[:, 2 * hidden:])
+            return h
         gates = projected[:, :2 * hidden] + recurrent[:, :2 * hidden]
         xp.tanh(gates, out=gates)                             # Γr, z = 1 - Γu: σ = ½ tanh(½·) + ½
         gates += 1.0
@@ -387,12 +396,28 @@ class GRUStep(_Step):
         xp = ctx.xp
         gates, candidate, recurrent_n = ctx.saved_arrays
         h_prev, weight_hh = ctx.inputs[1].data, ctx.inputs[2].data
-        hidden = h_prev.shape[1]
         sweep = ctx.sweep
         sweep.visit(ctx.slot, xp, separate_hidden=True)
-        reset, keep = gates[:, :hidden], gates[:, hidden:]
         d_input = sweep.d_input[ctx.t]                        # δ of W_i x + b_i (rows r, z, n)
         delta = sweep.d_hidden[ctx.t]                         # δ of W_h a + b_h
+        if ctx.kernels is not None:                           # the same math, compiled (NumPy)
+            through_keep = ctx.kernels.gru_backward(gates, candidate, recurrent_n, h_prev, grad_h,
+                                                    d_input, delta)
+        else:
+            through_keep = GRUStep._gate_gradients(xp, gates, candidate, recurrent_n, h_prev,
+                                                   grad_h, d_input, delta)
+        grad_h_prev = None
+        if ctx.inputs[1]._requires_grad:
+            grad_h_prev = xp.matmul(delta, weight_hh)
+            grad_h_prev += through_keep                       # a<t-1> also flows straight through z
+        _Step._record(ctx, d_input, h_prev)
+        return (d_input, grad_h_prev) + (None,) * (len(ctx.inputs) - 2)  # W_hh, b_hh: ProjectSteps
+
+    @staticmethod
+    def _gate_gradients(xp, gates, candidate, recurrent_n, h_prev, grad_h, d_input, delta):
+        """The xp path of backward: write both δ; return da<t> z."""
+        hidden = h_prev.shape[1]
+        reset, keep = gates[:, :hidden], gates[:, hidden:]
         d_reset, d_keep, d_candidate = (d_input[:, :hidden], d_input[:, hidden:2 * hidden],
                                         d_input[:, 2 * hidden:])
         # dc~ = da (1 - z) (1 - c~²);  dz = da (a<t-1> - c~)
@@ -409,12 +434,7 @@ class GRUStep(_Step):
         d_gates -= d_gates * gates
         delta[:, :2 * hidden] = d_gates
         xp.multiply(d_candidate, reset, out=delta[:, 2 * hidden:])
-        grad_h_prev = None
-        if ctx.inputs[1]._requires_grad:
-            grad_h_prev = xp.matmul(delta, weight_hh)
-            grad_h_prev += through_keep                       # a<t-1> also flows straight through z
-        _Step._record(ctx, d_input, h_prev)
-        return (d_input, grad_h_prev) + (None,) * (len(ctx.inputs) - 2)  # W_hh, b_hh: ProjectSteps
+        return through_keep
 
 
 class RNNStep(_Step):
@@ -436,6 +456,9 @@ class RNNStep(_Step):
         xp = ctx.xp
         ctx.sweep, ctx.t, ctx.slot, ctx.relu = sweep, t, sweep.slot(t), relu
         h = xp.matmul(h_prev, sweep.transposed(xp, weight_hh))  # Waa a<t-1> + (Wax x<t> + ba)
+        ctx.kernels = compiled.gate_kernels(xp, h, projected)
+        if ctx.kernels is not None:                           # the same math, compiled (NumPy)
+            return ctx.kernels.rnn_forward(h, projected, relu)
         h += projected
         if relu:
             xp.maximum(h, 0, out=h)
@@ -451,7 +474,9 @@ class RNNStep(_Step):
         sweep = ctx.sweep
         sweep.visit(ctx.slot, xp)
         delta = sweep.d_hidden[ctx.t]
-        if ctx.relu:                                          # relu' = 1 where a<t> > 0
+        if ctx.kernels is not None:                           # the same math, compiled (NumPy)
+            ctx.kernels.rnn_backward(h, grad_h, delta, ctx.relu)
+        elif ctx.relu:                                        # relu' = 1 where a<t> > 0
             xp.multiply(grad_h, h > 0, out=delta)
         else:                                                 # tanh' = 1 - a<t>²
             xp.multiply(h, h, out=delta)
