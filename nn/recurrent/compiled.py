@@ -25,8 +25,11 @@ def gate_kernels(xp, *arrays):
     if not enabled or xp is not np:
         return None
     dtype = arrays[0].dtype
-    if dtype not in _DTYPES or any(type(a) is not np.ndarray or a.dtype != dtype for a in arrays):
+    if dtype not in _DTYPES:
         return None
+    for array in arrays:  # a plain loop: this runs twice per step
+        if type(array) is not np.ndarray or array.dtype != dtype:
+            return None
     if _loaded is None:
         try:
             from . import numba_gates
