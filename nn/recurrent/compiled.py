@@ -27,7 +27,7 @@ def gate_kernels(xp, *arrays):
     dtype = arrays[0].dtype
     if dtype not in _DTYPES:
         return None
-    for array in arrays:  # a plain loop: this runs twice per step
+    for array in arrays:  # a plain loop: this runs once per step
         if type(array) is not np.ndarray or array.dtype != dtype:
             return None
     if _loaded is None:
