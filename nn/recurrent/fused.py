@@ -24,10 +24,16 @@ These are first-order `mg.Function`s working on arrays through `ctx.xp`, so the
 same code runs on NumPy and CuPy; everything stays in the inputs' dtype. The
 gate math follows PyTorch (LSTM rows i, f, g, o; GRU rows r, z, n); σ is
 computed through tanh, σ(x) = (1 + tanh(x/2)) / 2, which cannot overflow.
+
+On NumPy (float32, float64) the gate math of a step, between its matrix products, runs
+as compiled loops instead (numba_gates.py, chosen by compiled.py); the xp code here is
+the reference they are tested against, and what every other backend runs.
 """
 from __future__ import annotations
 
 import minigrad as mg
+
+from . import compiled
 
 
 class Sweep:
@@ -269,6 +275,11 @@ class LSTMStep(_Step):
         scale, shift = sweep.vectors[0], sweep.vectors[1]
         # W[a<t-1>, x<t>] + b, rows i, f, g, o, the σ rows halved (in W_hhᵀ and the projection)
         gates = xp.matmul(h_prev, sweep.transposed(xp, weight_hh, scale))
+        ctx.kernels = compiled.gate_kernels(xp, gates, projected, c_prev)
+        if ctx.kernels is not None:                           # the same math, compiled (NumPy)
+            c, tanh_c, h = ctx.kernels.lstm_forward(gates, projected, c_prev)
+            ctx.save_for_backward(gates, tanh_c)
+            return h, c
         gates += projected
         xp.tanh(gates, out=gates)                             # Γu, Γf, Γo = σ(·) = ½ tanh(½·) + ½
         gates *= scale                                        # c~<t> = tanh(·)
@@ -287,9 +298,25 @@ class LSTMStep(_Step):
         xp = ctx.xp
         gates, tanh_c = ctx.saved_arrays
         h_prev, c_prev, weight_hh = ctx.inputs[1].data, ctx.inputs[2].data, ctx.inputs[3].data
-        hidden = h_prev.shape[1]
         sweep = ctx.sweep
         sweep.visit(ctx.slot, xp)
+        delta = sweep.d_hidden[ctx.t]
+        if ctx.kernels is not None:                           # the same math, compiled (NumPy)
+            grad_c_prev = ctx.kernels.lstm_backward(gates, tanh_c, c_prev, grad_h, grad_c, delta)
+            if not ctx.inputs[2]._requires_grad:
+                grad_c_prev = None
+        else:
+            grad_c_prev = LSTMStep._gate_gradients(xp, gates, tanh_c, c_prev, grad_h, grad_c,
+                                                   delta, sweep.vectors,
+                                                   ctx.inputs[2]._requires_grad)
+        grad_h_prev = xp.matmul(delta, weight_hh) if ctx.inputs[1]._requires_grad else None
+        _Step._record(ctx, delta, h_prev)
+        return delta, grad_h_prev, grad_c_prev, None  # W_hh: from ProjectSteps
+
+    @staticmethod
+    def _gate_gradients(xp, gates, tanh_c, c_prev, grad_h, grad_c, delta, vectors, need_c):
+        """The xp path of backward: write δ<t> into `delta`; return dc<t-1> (if `need_c`)."""
+        hidden = c_prev.shape[1]
         update, forget = gates[:, :hidden], gates[:, hidden:2 * hidden]
         candidate, output_gate = gates[:, 2 * hidden:3 * hidden], gates[:, 3 * hidden:]
         # dc = dc<t> + da<t> Γo (1 - tanh²c<t>)
@@ -300,23 +327,19 @@ class LSTMStep(_Step):
         dc += grad_c
         # δ<t>, the gradient of the pre-activations: dΓu = dc c~, dΓf = dc c<t-1>,
         # dc~ = dc Γu, dΓo = da tanh c<t>; each times its gate's derivative
-        delta = sweep.d_hidden[ctx.t]
         xp.multiply(dc, candidate, out=delta[:, :hidden])
         xp.multiply(dc, c_prev, out=delta[:, hidden:2 * hidden])
         xp.multiply(dc, update, out=delta[:, 2 * hidden:3 * hidden])
         xp.multiply(grad_h, tanh_c, out=delta[:, 3 * hidden:])
-        b, a = sweep.vectors[2], sweep.vectors[3]
+        b, a = vectors[2], vectors[3]
         slope = b - gates                                     # σ' = σ (1 - σ), tanh' = 1 - tanh²
         slope *= gates
         slope += a
         delta *= slope
-        grad_c_prev = None
-        if ctx.inputs[2]._requires_grad:
-            grad_c_prev = dc                                  # dc<t-1> = dc Γf (dc is done with)
-            grad_c_prev *= forget
-        grad_h_prev = xp.matmul(delta, weight_hh) if ctx.inputs[1]._requires_grad else None
-        _Step._record(ctx, delta, h_prev)
-        return delta, grad_h_prev, grad_c_prev, None  # W_hh: from ProjectSteps
+        if not need_c:
+            return None
+        dc *= forget                                          # dc<t-1> = dc Γf (dc is done with)
+        return dc
 
 
 class GRUStep(_Step):
@@ -349,6 +372,11 @@ class GRUStep(_Step):
         recurrent = xp.matmul(h_prev, sweep.transposed(xp, weight_hh, scale))  # W_h a<t-1> + b_h
         if bias_hh:
             recurrent += sweep.scaled_bias(bias_hh[0], scale)
+        ctx.kernels = compiled.gate_kernels(xp, recurrent, projected, h_prev)
+        if ctx.kernels is not None:                           # the same math, compiled (NumPy)
+            gates, candidate, h = ctx.kernels.gru_forward(recurrent, projected, h_prev)
+            ctx.save_for_backward(gates, candidate, recurrent[:, 2 * hidden:])
+            return h
         gates = projected[:, :2 * hidden] + recurrent[:, :2 * hidden]
         xp.tanh(gates, out=gates)                             # Γr, z = 1 - Γu: σ = ½ tanh(½·) + ½
         gates += 1.0
@@ -368,12 +396,28 @@ class GRUStep(_Step):
         xp = ctx.xp
         gates, candidate, recurrent_n = ctx.saved_arrays
         h_prev, weight_hh = ctx.inputs[1].data, ctx.inputs[2].data
-        hidden = h_prev.shape[1]
         sweep = ctx.sweep
         sweep.visit(ctx.slot, xp, separate_hidden=True)
-        reset, keep = gates[:, :hidden], gates[:, hidden:]
         d_input = sweep.d_input[ctx.t]                        # δ of W_i x + b_i (rows r, z, n)
         delta = sweep.d_hidden[ctx.t]                         # δ of W_h a + b_h
+        if ctx.kernels is not None:                           # the same math, compiled (NumPy)
+            through_keep = ctx.kernels.gru_backward(gates, candidate, recurrent_n, h_prev, grad_h,
+                                                    d_input, delta)
+        else:
+            through_keep = GRUStep._gate_gradients(xp, gates, candidate, recurrent_n, h_prev,
+                                                   grad_h, d_input, delta)
+        grad_h_prev = None
+        if ctx.inputs[1]._requires_grad:
+            grad_h_prev = xp.matmul(delta, weight_hh)
+            grad_h_prev += through_keep                       # a<t-1> also flows straight through z
+        _Step._record(ctx, d_input, h_prev)
+        return (d_input, grad_h_prev) + (None,) * (len(ctx.inputs) - 2)  # W_hh, b_hh: ProjectSteps
+
+    @staticmethod
+    def _gate_gradients(xp, gates, candidate, recurrent_n, h_prev, grad_h, d_input, delta):
+        """The xp path of backward: write both δ; return da<t> z."""
+        hidden = h_prev.shape[1]
+        reset, keep = gates[:, :hidden], gates[:, hidden:]
         d_reset, d_keep, d_candidate = (d_input[:, :hidden], d_input[:, hidden:2 * hidden],
                                         d_input[:, 2 * hidden:])
         # dc~ = da (1 - z) (1 - c~²);  dz = da (a<t-1> - c~)
@@ -390,12 +434,7 @@ class GRUStep(_Step):
         d_gates -= d_gates * gates
         delta[:, :2 * hidden] = d_gates
         xp.multiply(d_candidate, reset, out=delta[:, 2 * hidden:])
-        grad_h_prev = None
-        if ctx.inputs[1]._requires_grad:
-            grad_h_prev = xp.matmul(delta, weight_hh)
-            grad_h_prev += through_keep                       # a<t-1> also flows straight through z
-        _Step._record(ctx, d_input, h_prev)
-        return (d_input, grad_h_prev) + (None,) * (len(ctx.inputs) - 2)  # W_hh, b_hh: ProjectSteps
+        return through_keep
 
 
 class RNNStep(_Step):
@@ -417,6 +456,9 @@ class RNNStep(_Step):
         xp = ctx.xp
         ctx.sweep, ctx.t, ctx.slot, ctx.relu = sweep, t, sweep.slot(t), relu
         h = xp.matmul(h_prev, sweep.transposed(xp, weight_hh))  # Waa a<t-1> + (Wax x<t> + ba)
+        ctx.kernels = compiled.gate_kernels(xp, h, projected)
+        if ctx.kernels is not None:                           # the same math, compiled (NumPy)
+            return ctx.kernels.rnn_forward(h, projected, relu)
         h += projected
         if relu:
             xp.maximum(h, 0, out=h)
@@ -432,7 +474,9 @@ class RNNStep(_Step):
         sweep = ctx.sweep
         sweep.visit(ctx.slot, xp)
         delta = sweep.d_hidden[ctx.t]
-        if ctx.relu:                                          # relu' = 1 where a<t> > 0
+        if ctx.kernels is not None:                           # the same math, compiled (NumPy)
+            ctx.kernels.rnn_backward(h, grad_h, delta, ctx.relu)
+        elif ctx.relu:                                        # relu' = 1 where a<t> > 0
             xp.multiply(grad_h, h > 0, out=delta)
         else:                                                 # tanh' = 1 - a<t>²
             xp.multiply(h, h, out=delta)
