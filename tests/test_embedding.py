@@ -295,6 +295,42 @@ def test_row_sparse_grad_arithmetic(backend):
         assert_close(np.asarray(g), expected, F64)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+@pytest.mark.parametrize("row_shape", [(3,), (2, 3), ()])
+def test_coalesce_compiled_and_numpy_paths_agree(monkeypatch, dtype, row_shape):
+    """On NumPy float32/float64, coalesce sums runs with a compiled loop (in float64);
+    the reduceat path is the reference, and float16 or a disabled switch take it."""
+    from minigrad import sparse_compiled
+
+    rng = np.random.default_rng(3)
+    indices = rng.integers(0, 9, size=40)
+    values = rng.standard_normal((40,) + row_shape).astype(dtype)
+    grad = mg.RowSparseGrad(indices, values, (9,) + row_shape)
+    calls = []
+    original = sparse_compiled.sum_runs
+
+    def spy(*args):
+        result = original(*args)
+        calls.append(result is not None)
+        return result
+
+    monkeypatch.setattr("minigrad.sparse.sum_runs", spy)
+    compiled = grad.coalesce()
+    monkeypatch.setattr(sparse_compiled, "enabled", False)
+    reference = grad.coalesce()
+    assert calls == [dtype != "float16", False]  # compiled, except float16; then switched off
+    assert compiled.values.dtype == np.dtype(dtype) and compiled.values.shape == reference.values.shape
+    np.testing.assert_array_equal(compiled.indices, np.unique(indices))
+    np.testing.assert_array_equal(compiled.indices, reference.indices)
+    exact = np.zeros((9,) + row_shape)
+    np.add.at(exact, indices, values.astype(np.float64))
+    tolerance = {"float64": 1e-12, "float32": 1e-5, "float16": 2e-2}[dtype]
+    np.testing.assert_allclose(compiled.values.astype(np.float64), exact[compiled.indices], rtol=tolerance,
+                               atol=tolerance)
+    np.testing.assert_allclose(compiled.values.astype(np.float64), reference.values.astype(np.float64),
+                               rtol=tolerance, atol=tolerance)
+
+
 # -- cosine similarity ---------------------------------------------------------------------
 
 
