@@ -163,7 +163,10 @@ def test_a_dtype_nccl_lacks_is_refused_by_name(backend_dtype):
     assert run_ranks(body, size=1) == [True]
 
 
-def test_distributed_data_parallel_over_nccl_averages_bitwise():
+def test_distributed_data_parallel_over_nccl_averages_bitwise(monkeypatch):
+    # The ranks run on the strict backend, whose recurrent gate math goes through xp; the
+    # NumPy reference must do the same arithmetic to agree bit for bit.
+    monkeypatch.setattr("nn.recurrent.compiled.enabled", False)
     x, y = W.data()
     models = [W.build_model(seed=r, backend="strict") for r in range(2)]
     initial = {k: v.numpy() for k, v in models[0].state_dict().items()}
