@@ -3,6 +3,7 @@ where that is cheaper (exp, tanh, sigmoid), as one would on paper; masks and sig
 are constants read off the input's array."""
 from __future__ import annotations
 
+from ..tensor import Tensor
 from .base import Op, constant, floating
 
 
@@ -50,7 +51,12 @@ class Tanh(Op):
     @staticmethod
     def backward(ctx, g):  # d tanh = 1 - tanh²
         y = ctx.output_value(g)
-        return g * (1 - y * y)
+        if isinstance(g, Tensor):
+            return g * (1 - y * y)
+        local = y * y  # on arrays: one new array, then in place (2 fewer temporaries)
+        ctx.xp.subtract(1, local, out=local)
+        local *= g
+        return local
 
 
 class Sigmoid(Op):
@@ -67,7 +73,12 @@ class Sigmoid(Op):
     @staticmethod
     def backward(ctx, g):  # dσ = σ (1 - σ)
         y = ctx.output_value(g)
-        return g * (y * (1 - y))
+        if isinstance(g, Tensor):
+            return g * (y * (1 - y))
+        local = 1 - y  # on arrays: one new array, then in place (2 fewer temporaries)
+        local *= y
+        local *= g
+        return local
 
 
 class Relu(Op):
