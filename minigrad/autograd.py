@@ -167,7 +167,7 @@ def _run(Tensor, roots, root_grads, retain_graph, create_graph, capture, inputs,
             grads = _visit(Tensor, node, grads, create_graph, capture, targets, captured)
         input_grads = node_backward(Tensor, node, grads, anomaly)
         # Only a built-in op's gradients may be kept without a copy (see _engine_owns).
-        owner = (node, grads, input_grads) if node.differentiable_backward and not create_graph \
+        owner = (node, grads, input_grads) if node.trusted_backward and not create_graph \
             else None
         for t, g in zip(node.inputs, input_grads):
             if not t._requires_grad:
@@ -186,8 +186,9 @@ def _run(Tensor, roots, root_grads, retain_graph, create_graph, capture, inputs,
                     slot[1][t._output_index] = owner is not None and _engine_owns(g, *owner)
             elif g is not None:
                 _accumulate(slot, t._output_index, g, create_graph)
-        if not retain_graph:
-            node._release()
+        if not retain_graph:  # Function._release, inlined (a hot path)
+            node._freed = True
+            node._saved = ()
 
     for leaf, grads, owned in leaves.values():
         grad = grads[0]
@@ -356,7 +357,7 @@ def _node_backward_arrays(Tensor, node, grads, anomaly):
             if t._version[0]:
                 _check_node(node)
                 break
-    if node.differentiable_backward:  # a built-in op: its backward works on arrays too
+    if node.trusted_backward:  # a built-in op: one gradient of the right kind per input
         result = node.backward(node, *grads)
         if type(result) is not tuple:
             result = (result,)

@@ -270,7 +270,9 @@ class LSTMStep(_Step):
     @staticmethod
     def forward(ctx, projected, h_prev, c_prev, weight_hh, sweep, t):
         xp = ctx.xp
-        ctx.sweep, ctx.t, ctx.slot = sweep, t, sweep.slot(t)
+        ctx.sweep, ctx.t = sweep, t
+        sweep.times.append(t)                                 # sweep.slot(t), inlined (per step)
+        ctx.slot = len(sweep.times) - 1
         hidden = h_prev.shape[1]
         scale, shift = sweep.vectors[0], sweep.vectors[1]
         # W[a<t-1>, x<t>] + b, rows i, f, g, o, the σ rows halved (in W_hhᵀ and the projection)
@@ -296,21 +298,23 @@ class LSTMStep(_Step):
     @staticmethod
     def backward(ctx, grad_h, grad_c):
         xp = ctx.xp
-        gates, tanh_c = ctx.saved_arrays
-        h_prev, c_prev, weight_hh = ctx.inputs[1].data, ctx.inputs[2].data, ctx.inputs[3].data
+        gates, tanh_c = ctx._saved  # (the engine refuses a freed node before calling this)
+        inputs = ctx.inputs
+        h_prev, c_prev, weight_hh = inputs[1]._data, inputs[2]._data, inputs[3]._data
         sweep = ctx.sweep
         sweep.visit(ctx.slot, xp)
         delta = sweep.d_hidden[ctx.t]
         if ctx.kernels is not None:                           # the same math, compiled (NumPy)
             grad_c_prev = ctx.kernels.lstm_backward(gates, tanh_c, c_prev, grad_h, grad_c, delta)
-            if not ctx.inputs[2]._requires_grad:
+            if not inputs[2]._requires_grad:
                 grad_c_prev = None
         else:
             grad_c_prev = LSTMStep._gate_gradients(xp, gates, tanh_c, c_prev, grad_h, grad_c,
                                                    delta, sweep.vectors,
-                                                   ctx.inputs[2]._requires_grad)
-        grad_h_prev = xp.matmul(delta, weight_hh) if ctx.inputs[1]._requires_grad else None
-        _Step._record(ctx, delta, h_prev)
+                                                   inputs[2]._requires_grad)
+        grad_h_prev = xp.matmul(delta, weight_hh) if inputs[1]._requires_grad else None
+        sweep.h_prev[ctx.t] = h_prev                          # _Step._record, inlined (per step)
+        sweep.handed[ctx.t] = delta
         return delta, grad_h_prev, grad_c_prev, None  # W_hh: from ProjectSteps
 
     @staticmethod
