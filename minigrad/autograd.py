@@ -183,9 +183,14 @@ def _run(Tensor, roots, root_grads, retain_graph, create_graph, capture, inputs,
                 slot = pending[parent] = [[None] * n_out, [False] * n_out]
                 if g is not None:
                     slot[0][t._output_index] = g
-                    slot[1][t._output_index] = owner is not None and _engine_owns(g, *owner)
+                    slot[1][t._output_index] = owner is not None and \
+                        getattr(g, "base", 0) is None and _engine_owns(g, *owner)  # (a view: no)
             elif g is not None:
-                _accumulate(slot, t._output_index, g, create_graph)
+                index = t._output_index
+                if slot[0][index] is None:  # the first gradient for it: _accumulate, inlined
+                    slot[0][index] = g
+                else:
+                    _accumulate(slot, index, g, create_graph)
         if not retain_graph:  # Function._release, inlined (a hot path)
             node._freed = True
             node._saved = ()
@@ -259,7 +264,8 @@ def _accumulate_leaf(leaves: dict, leaf, grad, create_graph: bool, owner: tuple 
     input grads) is where a first gradient came from, to tell whether it may be kept."""
     entry = leaves.get(id(leaf))
     if entry is None:
-        leaves[id(leaf)] = [leaf, [grad], [owner is not None and _engine_owns(grad, *owner)]]
+        leaves[id(leaf)] = [leaf, [grad], [owner is not None and getattr(grad, "base", 0) is None
+                                           and _engine_owns(grad, *owner)]]
     else:
         _accumulate(entry[1:], 0, grad, create_graph)
 
@@ -268,9 +274,9 @@ def _engine_owns(grad, node, grads, input_grads) -> bool:
     """Whether `grad`, returned by the built-in op `node`'s backward, is fresh: it owns its
     memory and is none of the arrays the node holds (its incoming gradients, its inputs'
     and outputs' arrays, what it saved) nor handed to two of its inputs. Then the engine
-    may keep it as a leaf's .grad and add into it, with no defensive copy."""
-    if getattr(grad, "base", 0) is not None:  # a view (or an array type without .base)
-        return False
+    may keep it as a leaf's .grad and add into it, with no defensive copy. The callers
+    have checked that it is no view: `getattr(grad, "base", 0) is None` (an array type
+    without .base is no fresh array either)."""
     for held in (grads, node._output_data or (), node._saved):  # plain loops: a hot path
         for array in held:
             if array is grad:
@@ -350,13 +356,14 @@ def _node_backward_arrays(Tensor, node, grads, anomaly):
             grads = [g if g is not None else node.xp.zeros(shape, dtype)
                      for g, (shape, dtype) in zip(grads, node.output_meta)]
             break
-    if node._freed or node._versions is not None or node._output_versions is not None:
+    if node._freed or node._output_versions is not None:
         _check_node(node)
-    else:
+    else:  # _check_node's test of the inputs' versions, inlined: it raises on a change
+        now = 0
         for t in node.inputs:
-            if t._version[0]:
-                _check_node(node)
-                break
+            now += t._version[0]
+        if now != (node._versions or 0):
+            _check_node(node)
     if node.trusted_backward:  # a built-in op: one gradient of the right kind per input
         result = node.backward(node, *grads)
         if type(result) is not tuple:
@@ -376,10 +383,11 @@ def _node_backward_arrays(Tensor, node, grads, anomaly):
         if g is None:
             continue
         data = t._data
-        if type(g) not in _ARRAY_TYPES and isinstance(g, np.generic):  # NumPy's 0-d results
+        if type(g) is not type(data) and type(g) not in _ARRAY_TYPES and \
+                isinstance(g, np.generic):  # NumPy's 0-d results
             g = node.xp.asarray(g)
             result = result[:i] + (g,) + result[i + 1:]
-        if type(g) not in _ARRAY_TYPES:
+        if type(g) is not type(data) and type(g) not in _ARRAY_TYPES:
             raise TypeError(
                 f"{node.op_name}.backward returned a {type(g).__name__} as gradient {i}; return one "
                 "backend array (ctx.xp...) or None per input, as a tuple when there are several"

@@ -179,7 +179,7 @@ class ProjectSteps(mg.Function):
                 projected += bias
         sweep.projected = projected
         batch = x.shape[0] // steps
-        return tuple(projected[t * batch:(t + 1) * batch] for t in range(steps))
+        return tuple([projected[t * batch:(t + 1) * batch] for t in range(steps)])
 
     @staticmethod
     def backward(ctx, *grads):
