@@ -129,7 +129,7 @@ def lstm_backward(gates, tanh_c, c_prev, grad_h, grad_c, delta):
     grad_h = np.ascontiguousarray(grad_h, dtype=dtype)
     grad_c = np.ascontiguousarray(grad_c, dtype=dtype)
     c_prev = np.ascontiguousarray(c_prev, dtype=dtype)
-    grad_c_prev = np.empty_like(c_prev)
+    grad_c_prev = np.empty(c_prev.shape, dtype)
     _backward(gates, tanh_c, c_prev, grad_h, grad_c, delta, grad_c_prev)
     return grad_c_prev
 
