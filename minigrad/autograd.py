@@ -183,8 +183,8 @@ def _run(Tensor, roots, root_grads, retain_graph, create_graph, capture, inputs,
                 slot = pending[parent] = [[None] * n_out, [False] * n_out]
                 if g is not None:
                     slot[0][t._output_index] = g
-                    slot[1][t._output_index] = owner is not None and \
-                        getattr(g, "base", 0) is None and _engine_owns(g, *owner)  # (a view: no)
+                    slot[1][t._output_index] = owner is not None and type(g) in _ARRAY_TYPES \
+                        and getattr(g, "base", 0) is None and _engine_owns(g, *owner)  # _may_own
             elif g is not None:
                 index = t._output_index
                 if slot[0][index] is None:  # the first gradient for it: _accumulate, inlined
@@ -264,10 +264,17 @@ def _accumulate_leaf(leaves: dict, leaf, grad, create_graph: bool, owner: tuple 
     input grads) is where a first gradient came from, to tell whether it may be kept."""
     entry = leaves.get(id(leaf))
     if entry is None:
-        leaves[id(leaf)] = [leaf, [grad], [owner is not None and getattr(grad, "base", 0) is None
+        leaves[id(leaf)] = [leaf, [grad], [owner is not None and _may_own(grad)
                                            and _engine_owns(grad, *owner)]]
     else:
         _accumulate(entry[1:], 0, grad, create_graph)
+
+
+def _may_own(grad) -> bool:  # (inlined in _run's walk, a hot path)
+    """Whether `_engine_owns` need look at `grad` at all: an array that is no view. An
+    array type without .base is never taken as fresh; a NumPy scalar is immutable, so
+    whether the engine owns it makes no difference (adding to it makes a new one)."""
+    return type(grad) in _ARRAY_TYPES and getattr(grad, "base", 0) is None
 
 
 def _engine_owns(grad, node, grads, input_grads) -> bool:
@@ -275,8 +282,7 @@ def _engine_owns(grad, node, grads, input_grads) -> bool:
     memory and is none of the arrays the node holds (its incoming gradients, its inputs'
     and outputs' arrays, what it saved) nor handed to two of its inputs. Then the engine
     may keep it as a leaf's .grad and add into it, with no defensive copy. The callers
-    have checked that it is no view: `getattr(grad, "base", 0) is None` (an array type
-    without .base is no fresh array either)."""
+    have checked `_may_own(grad)` first."""
     for held in (grads, node._output_data or (), node._saved):  # plain loops: a hot path
         for array in held:
             if array is grad:
@@ -356,14 +362,18 @@ def _node_backward_arrays(Tensor, node, grads, anomaly):
             grads = [g if g is not None else node.xp.zeros(shape, dtype)
                      for g, (shape, dtype) in zip(grads, node.output_meta)]
             break
-    if node._freed or node._output_versions is not None:
+    if node._freed:
         _check_node(node)
-    else:  # _check_node's test of the inputs' versions, inlined: it raises on a change
-        now = 0
-        for t in node.inputs:
-            now += t._version[0]
-        if now != (node._versions or 0):
-            _check_node(node)
+    # _check_node's tests of the versions, inlined (it raises on a change)
+    if node._output_versions is not None:
+        for counter in node._output_versions:
+            if counter[0]:
+                _check_node(node)
+    now = 0
+    for t in node.inputs:
+        now += t._version[0]
+    if now != (node._versions or 0):
+        _check_node(node)
     if node.trusted_backward:  # a built-in op: one gradient of the right kind per input
         result = node.backward(node, *grads)
         if type(result) is not tuple:

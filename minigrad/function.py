@@ -264,7 +264,8 @@ class Function:
         ctx._outputs = tuple(refs)
         if not view and (cls.saves_output or (cls.saves_output is None and ctx._saved
                                               and _saves_an_output(ctx._saved, raws))):
-            ctx._output_versions = tuple([out._version for out in outputs])
+            ctx._output_versions = (outputs[0]._version,) if single else \
+                tuple([out._version for out in outputs])
         return outputs[0] if single else tuple(outputs)
 
     # -- bookkeeping used by the backward engine ----------------------------------

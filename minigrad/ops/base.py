@@ -60,7 +60,7 @@ def floating(x):
     does for exp, sqrt, mean, ... of an integer tensor. Python numbers become tensors."""
     if not isinstance(x, Tensor):
         x = _as_tensors(_Named("op"), (x,), Tensor)[0]
-    if x.data.dtype.kind in "fc":
+    if x._data.dtype.kind in "fc":
         return x
     from ..backend import get_default_dtype
 
