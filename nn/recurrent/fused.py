@@ -269,7 +269,10 @@ class LSTMStep(_Step):
         hidden = h_prev.shape[1]
         scale, shift = sweep.vectors[0], sweep.vectors[1]
         # W[a<t-1>, x<t>] + b, rows i, f, g, o, the σ rows halved (in W_hhᵀ and the projection)
-        gates = xp.matmul(h_prev, sweep.transposed(xp, weight_hh, scale))
+        cached = sweep._transposed                            # W_hhᵀ, made by the first step
+        weight_t = cached[1] if cached is not None and cached[0] is weight_hh else \
+            sweep.transposed(xp, weight_hh, scale)
+        gates = xp.matmul(h_prev, weight_t)
         ctx.kernels = compiled.gate_kernels(xp, gates, projected, c_prev)
         if ctx.kernels is not None:                           # the same math, compiled (NumPy)
             c, tanh_c, h = ctx.kernels.lstm_forward(gates, projected, c_prev)
@@ -371,7 +374,10 @@ class GRUStep(_Step):
         ctx.slot = len(sweep.times) - 1
         hidden = h_prev.shape[1]
         scale = sweep.vectors[0]                              # the r, z rows halved (see ProjectSteps)
-        recurrent = xp.matmul(h_prev, sweep.transposed(xp, weight_hh, scale))  # W_h a<t-1> + b_h
+        cached = sweep._transposed                            # W_hhᵀ, made by the first step
+        weight_t = cached[1] if cached is not None and cached[0] is weight_hh else \
+            sweep.transposed(xp, weight_hh, scale)
+        recurrent = xp.matmul(h_prev, weight_t)               # W_h a<t-1> + b_h
         if bias_hh:
             recurrent += sweep.scaled_bias(bias_hh[0], scale)
         ctx.kernels = compiled.gate_kernels(xp, recurrent, projected, h_prev)
@@ -463,7 +469,10 @@ class RNNStep(_Step):
         ctx.sweep, ctx.t, ctx.relu = sweep, t, relu
         sweep.times.append(t)                                 # this step's slot (see Sweep)
         ctx.slot = len(sweep.times) - 1
-        h = xp.matmul(h_prev, sweep.transposed(xp, weight_hh))  # Waa a<t-1> + (Wax x<t> + ba)
+        cached = sweep._transposed                            # W_hhᵀ, made by the first step
+        weight_t = cached[1] if cached is not None and cached[0] is weight_hh else \
+            sweep.transposed(xp, weight_hh)
+        h = xp.matmul(h_prev, weight_t)                       # Waa a<t-1> + (Wax x<t> + ba)
         ctx.kernels = compiled.gate_kernels(xp, h, projected)
         if ctx.kernels is not None:                           # the same math, compiled (NumPy)
             return ctx.kernels.rnn_forward(h, projected, relu)
