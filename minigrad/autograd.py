@@ -167,7 +167,7 @@ def _run(Tensor, roots, root_grads, retain_graph, create_graph, capture, inputs,
             grads = _visit(Tensor, node, grads, create_graph, capture, targets, captured)
         input_grads = node_backward(Tensor, node, grads, anomaly)
         # Only a built-in op's gradients may be kept without a copy (see _engine_owns).
-        owner = (node, grads, input_grads) if node.differentiable_backward and not create_graph \
+        owner = (node, grads, input_grads) if node.trusted_backward and not create_graph \
             else None
         for t, g in zip(node.inputs, input_grads):
             if not t._requires_grad:
@@ -183,11 +183,17 @@ def _run(Tensor, roots, root_grads, retain_graph, create_graph, capture, inputs,
                 slot = pending[parent] = [[None] * n_out, [False] * n_out]
                 if g is not None:
                     slot[0][t._output_index] = g
-                    slot[1][t._output_index] = owner is not None and _engine_owns(g, *owner)
+                    slot[1][t._output_index] = owner is not None and type(g) in _ARRAY_TYPES \
+                        and getattr(g, "base", 0) is None and _engine_owns(g, *owner)  # _may_own
             elif g is not None:
-                _accumulate(slot, t._output_index, g, create_graph)
-        if not retain_graph:
-            node._release()
+                index = t._output_index
+                if slot[0][index] is None:  # the first gradient for it: _accumulate, inlined
+                    slot[0][index] = g
+                else:
+                    _accumulate(slot, index, g, create_graph)
+        if not retain_graph:  # Function._release, inlined (a hot path)
+            node._freed = True
+            node._saved = ()
 
     for leaf, grads, owned in leaves.values():
         grad = grads[0]
@@ -258,18 +264,25 @@ def _accumulate_leaf(leaves: dict, leaf, grad, create_graph: bool, owner: tuple 
     input grads) is where a first gradient came from, to tell whether it may be kept."""
     entry = leaves.get(id(leaf))
     if entry is None:
-        leaves[id(leaf)] = [leaf, [grad], [owner is not None and _engine_owns(grad, *owner)]]
+        leaves[id(leaf)] = [leaf, [grad], [owner is not None and _may_own(grad)
+                                           and _engine_owns(grad, *owner)]]
     else:
         _accumulate(entry[1:], 0, grad, create_graph)
+
+
+def _may_own(grad) -> bool:  # (inlined in _run's walk, a hot path)
+    """Whether `_engine_owns` need look at `grad` at all: an array that is no view. An
+    array type without .base is never taken as fresh; a NumPy scalar is immutable, so
+    whether the engine owns it makes no difference (adding to it makes a new one)."""
+    return type(grad) in _ARRAY_TYPES and getattr(grad, "base", 0) is None
 
 
 def _engine_owns(grad, node, grads, input_grads) -> bool:
     """Whether `grad`, returned by the built-in op `node`'s backward, is fresh: it owns its
     memory and is none of the arrays the node holds (its incoming gradients, its inputs'
     and outputs' arrays, what it saved) nor handed to two of its inputs. Then the engine
-    may keep it as a leaf's .grad and add into it, with no defensive copy."""
-    if getattr(grad, "base", 0) is not None:  # a view (or an array type without .base)
-        return False
+    may keep it as a leaf's .grad and add into it, with no defensive copy. The callers
+    have checked `_may_own(grad)` first."""
     for held in (grads, node._output_data or (), node._saved):  # plain loops: a hot path
         for array in held:
             if array is grad:
@@ -349,14 +362,19 @@ def _node_backward_arrays(Tensor, node, grads, anomaly):
             grads = [g if g is not None else node.xp.zeros(shape, dtype)
                      for g, (shape, dtype) in zip(grads, node.output_meta)]
             break
-    if node._freed or node._versions is not None or node._output_versions is not None:
+    if node._freed:
         _check_node(node)
-    else:
-        for t in node.inputs:
-            if t._version[0]:
+    # _check_node's tests of the versions, inlined (it raises on a change)
+    if node._output_versions is not None:
+        for counter in node._output_versions:
+            if counter[0]:
                 _check_node(node)
-                break
-    if node.differentiable_backward:  # a built-in op: its backward works on arrays too
+    now = 0
+    for t in node.inputs:
+        now += t._version[0]
+    if now != (node._versions or 0):
+        _check_node(node)
+    if node.trusted_backward:  # a built-in op: one gradient of the right kind per input
         result = node.backward(node, *grads)
         if type(result) is not tuple:
             result = (result,)
@@ -375,10 +393,11 @@ def _node_backward_arrays(Tensor, node, grads, anomaly):
         if g is None:
             continue
         data = t._data
-        if type(g) not in _ARRAY_TYPES and isinstance(g, np.generic):  # NumPy's 0-d results
+        if type(g) is not type(data) and type(g) not in _ARRAY_TYPES and \
+                isinstance(g, np.generic):  # NumPy's 0-d results
             g = node.xp.asarray(g)
             result = result[:i] + (g,) + result[i + 1:]
-        if type(g) not in _ARRAY_TYPES:
+        if type(g) is not type(data) and type(g) not in _ARRAY_TYPES:
             raise TypeError(
                 f"{node.op_name}.backward returned a {type(g).__name__} as gradient {i}; return one "
                 "backend array (ctx.xp...) or None per input, as a tuple when there are several"

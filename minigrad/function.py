@@ -185,9 +185,9 @@ class Function:
             tensor(27.)
         """
         # This is the hot path of every op: plain loops, no per-op validation beyond
-        # what a clear error needs.
+        # what a clear error needs, and no Python call that can be inlined.
         for t in inputs:
-            if not isinstance(t, Tensor):
+            if type(t) is not Tensor and not isinstance(t, Tensor):
                 inputs = _as_tensors(cls, inputs, Tensor)
                 break
         arrays = []
@@ -213,7 +213,11 @@ class Function:
 
         single = type(raw) is not tuple
         if not single:
-            raws = tuple([r if type(r) in _ARRAY_TYPES else ctx.xp.asarray(r) for r in raw])
+            raws = raw
+            for r in raw:
+                if type(r) not in _ARRAY_TYPES:
+                    raws = tuple([r if type(r) in _ARRAY_TYPES else ctx.xp.asarray(r) for r in raw])
+                    break
         elif type(raw) in _ARRAY_TYPES:
             raws = (raw,)
         else:
@@ -230,7 +234,7 @@ class Function:
                 if view:
                     out._version = inputs[0]._version
                 return out
-            outputs = tuple(_make(r, False, None, 0) for r in raws)
+            outputs = tuple([_make(r, False, None, 0) for r in raws])
             if view:
                 for out in outputs:
                     out._version = inputs[0]._version
@@ -240,24 +244,29 @@ class Function:
         if versions:  # the common case, all versions 0, is implied by None
             ctx._versions = versions
         ctx._scope = _scope.get()
-        if single:
-            out = _make(raws[0], True, ctx, 0)
-            ctx._outputs = (weakref.ref(out),)
-            if view:
-                out._version = inputs[0]._version  # one storage, one version counter
-            elif cls.saves_output or (cls.saves_output is None and ctx._saved
-                                      and _saves_an_output(ctx._saved, raws)):
-                ctx._output_versions = (out._version,)
-            return out
-        outputs = tuple([_make(r, True, ctx, i) for i, r in enumerate(raws)])
-        ctx._outputs = tuple([weakref.ref(o) for o in outputs])
-        if view:
-            for out in outputs:
-                out._version = inputs[0]._version
-        elif cls.saves_output or (cls.saves_output is None and ctx._saved
-                                  and _saves_an_output(ctx._saved, raws)):
-            ctx._output_versions = tuple([out._version for out in outputs])
-        return outputs
+        outputs = []
+        refs = []
+        for index, r in enumerate(raws):
+            # Tensor._make, inlined (one call less per output; tests/test_function_fast.py
+            # checks that both set the same attributes)
+            out = object.__new__(Tensor)
+            out._data = r
+            out._grad = None
+            out._requires_grad = True
+            out._creator = ctx
+            out._output_index = index
+            out._version = inputs[0]._version if view else [0]  # a view: one counter
+            out._hooks = None
+            out._post_accumulate_hooks = None
+            out.name = None
+            outputs.append(out)
+            refs.append(weakref.ref(out))
+        ctx._outputs = tuple(refs)
+        if not view and (cls.saves_output or (cls.saves_output is None and ctx._saved
+                                              and _saves_an_output(ctx._saved, raws))):
+            ctx._output_versions = (outputs[0]._version,) if single else \
+                tuple([out._version for out in outputs])
+        return outputs[0] if single else tuple(outputs)
 
     # -- bookkeeping used by the backward engine ----------------------------------
     @property
@@ -273,7 +282,7 @@ class Function:
             return tuple((a.shape, a.dtype) for a in self._output_data)
         return self._meta
 
-    def _release(self) -> None:
+    def _release(self) -> None:  # (the backward engine inlines this)
         """Free what backward saved. The outputs' arrays stay: the graph's consumers
         hold them as inputs anyway, and the graph's shapes stay for rendering."""
         self._freed = True
@@ -340,6 +349,11 @@ Function._scope = ()
 Function._roles = None  # output index -> course label (mg.tag), for pictures
 Function._versions = None  # the inputs' versions summed at recording time; None: all were 0
 Function._output_versions = None  # outputs' counters, kept when backward reads the outputs
+# Built-in ops (and the fused recurrent steps) say True: their backward returns a tuple (or
+# one array) with one gradient per input, each None or an array of that input's shape,
+# dtype and backend, so the engine skips the checks it makes on a user's Function, and may
+# keep a fresh gradient they return without a copy. A user's Function stays False.
+Function.trusted_backward = False
 # Ops whose output shares its input's storage (reshape, transpose, basic indexing) set
 # this to True, or to a test on their kwargs: the output shares the input's version counter.
 Function.storage_view = False

@@ -138,12 +138,45 @@ def step_scope(t: int) -> contextlib.AbstractContextManager:
         ...     mg.current_scope()
         (ScopeEntry(kind='step', name='t=0', index=0),)
     """
+    return _Push(_step_entry(t))
+
+
+def _step_entry(t: int) -> ScopeEntry:
     entry = _step_entries.get(t)
     if entry is None:  # one entry per step index, shared by every layer and call
         entry = ScopeEntry("step", f"t={int(t)}", int(t))
         if len(_step_entries) < 100_000:
             _step_entries[t] = entry
-    return _Push(entry)
+    return entry
+
+
+def step_paths(steps: int) -> list[tuple]:
+    """The scope of each step 0..steps-1 inside the current scope, for a time loop that
+    enters them itself: `token = set_path(paths[t])` ... `reset_path(token)` is what
+    `with mg.step_scope(t):` does, with no Python call per step (the loop's hot path).
+
+    Args:
+        steps: the number of time steps.
+
+    Returns:
+        list[tuple]: the scope tuple of step t at index t.
+
+    Examples:
+        >>> from minigrad.scopes import reset_path, set_path, step_paths
+        >>> paths = step_paths(3)
+        >>> token = set_path(paths[2])
+        >>> mg.current_scope()
+        (ScopeEntry(kind='step', name='t=2', index=2),)
+        >>> reset_path(token)
+        >>> mg.current_scope()
+        ()
+    """
+    base = _scope.get()
+    return [base + (_step_entry(t),) for t in range(steps)]
+
+
+set_path = _scope.set  # set_path(path) -> token: enter a scope from step_paths
+reset_path = _scope.reset  # reset_path(token): leave it
 
 
 def layer_scope(index: int) -> contextlib.AbstractContextManager:

@@ -35,7 +35,8 @@ class Stack(Op):
     @staticmethod
     def backward(ctx, g):  # each input gets back its own slice along the new axis
         lead = (slice(None),) * ctx.axis
-        return tuple(g[lead + (i,)] if t._requires_grad else None for i, t in enumerate(ctx.inputs))
+        return tuple([g[lead + (i,)] if t._requires_grad else None
+                      for i, t in enumerate(ctx.inputs)])  # (a list: no generator step per input)
 
 
 class Split(Op):
@@ -146,13 +147,17 @@ def cat(tensors, axis=0):
 
 def _common_dtype(tensors: list) -> list:
     """The tensors in one dtype (PyTorch's promotion), cast where needed."""
-    dtype = tensors[0].dtype
-    for t in tensors[1:]:
-        if t.dtype != dtype:
+    dtype = tensors[0]._data.dtype
+    mixed = False
+    for t in tensors:  # (the arrays' dtypes: no property call per tensor)
+        if t._data.dtype != dtype:
             from ..backend import result_dtype
 
-            dtype = result_dtype(dtype, t.dtype)
-    return [t if t.dtype == dtype else t.astype(dtype) for t in tensors]
+            dtype = result_dtype(dtype, t._data.dtype)
+            mixed = True
+    if not mixed:
+        return tensors
+    return [t if t._data.dtype == dtype else t.astype(dtype) for t in tensors]
 
 
 @accepts_torch_keywords
@@ -181,9 +186,9 @@ def stack(tensors, axis=0):
     tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
     if not tensors:
         raise ValueError("stack: expected a non-empty sequence of tensors")
-    shape = tensors[0].shape
+    shape = tensors[0]._data.shape
     for t in tensors:
-        if t.shape != shape:
+        if t._data.shape != shape:
             shapes = {tuple(t.shape) for t in tensors}
             raise ValueError(f"stack: all tensors must have the same shape, got {sorted(shapes)}")
     axis = check_axis("stack", axis, len(shape), extra=1)

@@ -40,10 +40,13 @@ class Sweep:
     """Buffers shared by the step nodes of one run of a cell over a sequence.
 
     `steps` is the sequence length. Each step node registers in forward (its slot:
-    the order in which steps were recorded). A backward pass through the steps
-    visits slots in decreasing order, so the first step of a pass sets the buffers
-    up (steps it never reaches contribute zeros), and `ProjectSteps`' backward, which
-    the engine runs after all of them, reduces them (`finish`).
+    the order in which steps were recorded; `times.append(t)`). A backward pass
+    through the steps visits slots in decreasing order, so the first step of a pass
+    sets the buffers up (`begin`; steps it never reaches contribute zeros), each step
+    records its a<t-1> and the δ it hands the projection (`h_prev[t]`, `handed[t]`),
+    and `ProjectSteps`' backward, which the engine runs after all of them, reduces
+    them (`finish`). The steps do this bookkeeping inline, with no call: it runs once
+    per time step, where each Python call shows.
 
     The gradients of the projected inputs are written over the projection itself:
     once every step has run forward, x<t> W_ihᵀ + b is never read again, so its
@@ -67,10 +70,6 @@ class Sweep:
         self._scaled_bias = None  # (b_hh, b_hh with the σ rows halved) for GRU steps
         self.vectors = None  # per-column constants of the gate math (LSTM)
 
-    def slot(self, t: int) -> int:
-        self.times.append(t)
-        return len(self.times) - 1
-
     def transposed(self, xp, weight, scale=None):
         """W_hhᵀ as a contiguous array (BLAS multiplies by it faster than by the
         transposed view), its columns times `scale` if given; made once per sweep."""
@@ -90,7 +89,9 @@ class Sweep:
         return cached[1]
 
     def begin(self, slot: int, xp, separate_hidden: bool) -> None:
-        """Start a backward pass at `slot` (the highest one the pass will visit)."""
+        """Start a backward pass at `slot` (the highest one the pass will visit). A step's
+        backward calls it when no pass is under way or its slot is not below the last
+        one visited (a new pass: a pass visits slots downwards)."""
         projected = self.projected
         width = projected.shape[1]
         self.d_input = projected.reshape(self.steps, -1, width)
@@ -105,12 +106,6 @@ class Sweep:
         self.h_prev = [None] * self.steps
         self.handed = [None] * self.steps
 
-    def visit(self, slot: int, xp, separate_hidden: bool = False) -> None:
-        """Called by every step's backward, before it writes into the buffers."""
-        if self.d_hidden is None or self.last_slot is None or slot >= self.last_slot:
-            self.begin(slot, xp, separate_hidden)  # a new pass (a pass visits slots downwards)
-        self.last_slot = slot
-
     def finish(self, xp, need_weight: bool, need_bias: bool) -> tuple:
         """After the pass: Σ_t δ<t>ᵀ a<t-1> and Σ_t δ<t>, as matmuls over many steps at once
         (a<t-1> gathered a chunk of steps at a time, to bound the extra memory)."""
@@ -123,7 +118,12 @@ class Sweep:
             chunk = max(1, self.chunk_bytes // max(1, visited.nbytes))
             for start in range(0, self.steps, chunk):
                 parts = self.h_prev[start:start + chunk]
-                if any(h is None for h in parts):
+                missing = False
+                for h in parts:  # (a plain loop: no generator step per time step)
+                    if h is None:
+                        missing = True
+                        break
+                if missing:
                     zeros = xp.zeros_like(visited) if zeros is None else zeros
                     parts = [zeros if h is None else h for h in parts]
                 h_prev = xp.stack(parts).reshape(-1, visited.shape[1])
@@ -179,7 +179,7 @@ class ProjectSteps(mg.Function):
                 projected += bias
         sweep.projected = projected
         batch = x.shape[0] // steps
-        return tuple(projected[t * batch:(t + 1) * batch] for t in range(steps))
+        return tuple([projected[t * batch:(t + 1) * batch] for t in range(steps)])
 
     @staticmethod
     def backward(ctx, *grads):
@@ -208,13 +208,6 @@ class _Step(mg.Function):
     the sweep for `ProjectSteps` to reduce."""
 
     saves_output = False  # what they save are their gates, never an output (RNNStep: True)
-
-    @staticmethod
-    def _record(ctx, input_delta, h_prev) -> None:
-        """Record a<t-1> and the δ handed to the projection (δ<t> itself was written in
-        place into the sweep)."""
-        ctx.sweep.h_prev[ctx.t] = h_prev
-        ctx.sweep.handed[ctx.t] = input_delta
 
 
 def _gru_vectors(xp, rows: int, dtype) -> tuple:
@@ -270,15 +263,20 @@ class LSTMStep(_Step):
     @staticmethod
     def forward(ctx, projected, h_prev, c_prev, weight_hh, sweep, t):
         xp = ctx.xp
-        ctx.sweep, ctx.t, ctx.slot = sweep, t, sweep.slot(t)
+        ctx.sweep, ctx.t = sweep, t
+        sweep.times.append(t)                                 # this step's slot (see Sweep)
+        ctx.slot = len(sweep.times) - 1
         hidden = h_prev.shape[1]
         scale, shift = sweep.vectors[0], sweep.vectors[1]
         # W[a<t-1>, x<t>] + b, rows i, f, g, o, the σ rows halved (in W_hhᵀ and the projection)
-        gates = xp.matmul(h_prev, sweep.transposed(xp, weight_hh, scale))
+        cached = sweep._transposed                            # W_hhᵀ, made by the first step
+        weight_t = cached[1] if cached is not None and cached[0] is weight_hh else \
+            sweep.transposed(xp, weight_hh, scale)
+        gates = xp.matmul(h_prev, weight_t)
         ctx.kernels = compiled.gate_kernels(xp, gates, projected, c_prev)
         if ctx.kernels is not None:                           # the same math, compiled (NumPy)
             c, tanh_c, h = ctx.kernels.lstm_forward(gates, projected, c_prev)
-            ctx.save_for_backward(gates, tanh_c)
+            ctx._saved = (gates, tanh_c)                      # save_for_backward, inlined
             return h, c
         gates += projected
         xp.tanh(gates, out=gates)                             # Γu, Γf, Γo = σ(·) = ½ tanh(½·) + ½
@@ -296,21 +294,26 @@ class LSTMStep(_Step):
     @staticmethod
     def backward(ctx, grad_h, grad_c):
         xp = ctx.xp
-        gates, tanh_c = ctx.saved_arrays
-        h_prev, c_prev, weight_hh = ctx.inputs[1].data, ctx.inputs[2].data, ctx.inputs[3].data
-        sweep = ctx.sweep
-        sweep.visit(ctx.slot, xp)
+        gates, tanh_c = ctx._saved  # (the engine refuses a freed node before calling this)
+        inputs = ctx.inputs
+        h_prev, c_prev, weight_hh = inputs[1]._data, inputs[2]._data, inputs[3]._data
+        sweep, slot = ctx.sweep, ctx.slot
+        last = sweep.last_slot                                # a new pass? (see Sweep.begin)
+        if sweep.d_hidden is None or last is None or slot >= last:
+            sweep.begin(slot, xp, False)
+        sweep.last_slot = slot
         delta = sweep.d_hidden[ctx.t]
         if ctx.kernels is not None:                           # the same math, compiled (NumPy)
             grad_c_prev = ctx.kernels.lstm_backward(gates, tanh_c, c_prev, grad_h, grad_c, delta)
-            if not ctx.inputs[2]._requires_grad:
+            if not inputs[2]._requires_grad:
                 grad_c_prev = None
         else:
             grad_c_prev = LSTMStep._gate_gradients(xp, gates, tanh_c, c_prev, grad_h, grad_c,
                                                    delta, sweep.vectors,
-                                                   ctx.inputs[2]._requires_grad)
-        grad_h_prev = xp.matmul(delta, weight_hh) if ctx.inputs[1]._requires_grad else None
-        _Step._record(ctx, delta, h_prev)
+                                                   inputs[2]._requires_grad)
+        grad_h_prev = xp.matmul(delta, weight_hh) if inputs[1]._requires_grad else None
+        sweep.h_prev[ctx.t] = h_prev                          # for ProjectSteps (see Sweep)
+        sweep.handed[ctx.t] = delta
         return delta, grad_h_prev, grad_c_prev, None  # W_hh: from ProjectSteps
 
     @staticmethod
@@ -366,16 +369,21 @@ class GRUStep(_Step):
     @staticmethod
     def forward(ctx, projected, h_prev, weight_hh, *bias_hh, sweep, t):
         xp = ctx.xp
-        ctx.sweep, ctx.t, ctx.slot = sweep, t, sweep.slot(t)
+        ctx.sweep, ctx.t = sweep, t
+        sweep.times.append(t)                                 # this step's slot (see Sweep)
+        ctx.slot = len(sweep.times) - 1
         hidden = h_prev.shape[1]
         scale = sweep.vectors[0]                              # the r, z rows halved (see ProjectSteps)
-        recurrent = xp.matmul(h_prev, sweep.transposed(xp, weight_hh, scale))  # W_h a<t-1> + b_h
+        cached = sweep._transposed                            # W_hhᵀ, made by the first step
+        weight_t = cached[1] if cached is not None and cached[0] is weight_hh else \
+            sweep.transposed(xp, weight_hh, scale)
+        recurrent = xp.matmul(h_prev, weight_t)               # W_h a<t-1> + b_h
         if bias_hh:
             recurrent += sweep.scaled_bias(bias_hh[0], scale)
         ctx.kernels = compiled.gate_kernels(xp, recurrent, projected, h_prev)
         if ctx.kernels is not None:                           # the same math, compiled (NumPy)
             gates, candidate, h = ctx.kernels.gru_forward(recurrent, projected, h_prev)
-            ctx.save_for_backward(gates, candidate, recurrent[:, 2 * hidden:])
+            ctx._saved = (gates, candidate, recurrent[:, 2 * hidden:])  # save_for_backward, inlined
             return h
         gates = projected[:, :2 * hidden] + recurrent[:, :2 * hidden]
         xp.tanh(gates, out=gates)                             # Γr, z = 1 - Γu: σ = ½ tanh(½·) + ½
@@ -394,10 +402,13 @@ class GRUStep(_Step):
     @staticmethod
     def backward(ctx, grad_h):
         xp = ctx.xp
-        gates, candidate, recurrent_n = ctx.saved_arrays
-        h_prev, weight_hh = ctx.inputs[1].data, ctx.inputs[2].data
-        sweep = ctx.sweep
-        sweep.visit(ctx.slot, xp, separate_hidden=True)
+        gates, candidate, recurrent_n = ctx._saved  # (the engine refuses a freed node first)
+        h_prev, weight_hh = ctx.inputs[1]._data, ctx.inputs[2]._data
+        sweep, slot = ctx.sweep, ctx.slot
+        last = sweep.last_slot                                # a new pass? (see Sweep.begin)
+        if sweep.d_hidden is None or last is None or slot >= last:
+            sweep.begin(slot, xp, True)
+        sweep.last_slot = slot
         d_input = sweep.d_input[ctx.t]                        # δ of W_i x + b_i (rows r, z, n)
         delta = sweep.d_hidden[ctx.t]                         # δ of W_h a + b_h
         if ctx.kernels is not None:                           # the same math, compiled (NumPy)
@@ -410,7 +421,8 @@ class GRUStep(_Step):
         if ctx.inputs[1]._requires_grad:
             grad_h_prev = xp.matmul(delta, weight_hh)
             grad_h_prev += through_keep                       # a<t-1> also flows straight through z
-        _Step._record(ctx, d_input, h_prev)
+        sweep.h_prev[ctx.t] = h_prev                          # for ProjectSteps (see Sweep)
+        sweep.handed[ctx.t] = d_input
         return (d_input, grad_h_prev) + (None,) * (len(ctx.inputs) - 2)  # W_hh, b_hh: ProjectSteps
 
     @staticmethod
@@ -454,8 +466,13 @@ class RNNStep(_Step):
     @staticmethod
     def forward(ctx, projected, h_prev, weight_hh, sweep, t, relu):
         xp = ctx.xp
-        ctx.sweep, ctx.t, ctx.slot, ctx.relu = sweep, t, sweep.slot(t), relu
-        h = xp.matmul(h_prev, sweep.transposed(xp, weight_hh))  # Waa a<t-1> + (Wax x<t> + ba)
+        ctx.sweep, ctx.t, ctx.relu = sweep, t, relu
+        sweep.times.append(t)                                 # this step's slot (see Sweep)
+        ctx.slot = len(sweep.times) - 1
+        cached = sweep._transposed                            # W_hhᵀ, made by the first step
+        weight_t = cached[1] if cached is not None and cached[0] is weight_hh else \
+            sweep.transposed(xp, weight_hh)
+        h = xp.matmul(h_prev, weight_t)                       # Waa a<t-1> + (Wax x<t> + ba)
         ctx.kernels = compiled.gate_kernels(xp, h, projected)
         if ctx.kernels is not None:                           # the same math, compiled (NumPy)
             return ctx.kernels.rnn_forward(h, projected, relu)
@@ -470,9 +487,12 @@ class RNNStep(_Step):
     def backward(ctx, grad_h):
         xp = ctx.xp
         h = ctx._output_data[0]
-        h_prev, weight_hh = ctx.inputs[1].data, ctx.inputs[2].data
-        sweep = ctx.sweep
-        sweep.visit(ctx.slot, xp)
+        h_prev, weight_hh = ctx.inputs[1]._data, ctx.inputs[2]._data
+        sweep, slot = ctx.sweep, ctx.slot
+        last = sweep.last_slot                                # a new pass? (see Sweep.begin)
+        if sweep.d_hidden is None or last is None or slot >= last:
+            sweep.begin(slot, xp, False)
+        sweep.last_slot = slot
         delta = sweep.d_hidden[ctx.t]
         if ctx.kernels is not None:                           # the same math, compiled (NumPy)
             ctx.kernels.rnn_backward(h, grad_h, delta, ctx.relu)
@@ -483,5 +503,6 @@ class RNNStep(_Step):
             xp.subtract(1.0, delta, out=delta)
             delta *= grad_h
         grad_h_prev = xp.matmul(delta, weight_hh) if ctx.inputs[1]._requires_grad else None
-        _Step._record(ctx, delta, h_prev)
+        sweep.h_prev[ctx.t] = h_prev                          # for ProjectSteps (see Sweep)
+        sweep.handed[ctx.t] = delta
         return delta, grad_h_prev, None  # W_hh: from ProjectSteps

@@ -66,8 +66,10 @@ def _tanh32(x):
 
 
 @numba.njit(**_JIT)
-def _forward(gates, projected, c_prev, c, tanh_c, h):
-    """gates holds a<t-1> W_hhᵀ (σ rows halved) on entry and Γu, Γf, c̃<t>, Γo on exit."""
+def _forward(gates, projected, c_prev, out):
+    """gates holds a<t-1> W_hhᵀ (σ rows halved) on entry and Γu, Γf, c̃<t>, Γo on exit;
+    out is (3, batch, H): c<t>, tanh c<t>, a<t> (one array: fewer to allocate and pass)."""
+    c, tanh_c, h = out[0], out[1], out[2]
     batch, width = gates.shape
     hidden = width // 4
     half = gates.dtype.type(0.5)
@@ -115,8 +117,9 @@ def lstm_forward(gates, projected, c_prev) -> tuple:
     dtype = gates.dtype
     projected = np.ascontiguousarray(projected, dtype=dtype)  # one compiled layout: C
     c_prev = np.ascontiguousarray(c_prev, dtype=dtype)
-    c, tanh_c, h = np.empty_like(c_prev), np.empty_like(c_prev), np.empty_like(c_prev)
-    _forward(gates, projected, c_prev, c, tanh_c, h)
+    out = np.empty((3,) + c_prev.shape, dtype)
+    _forward(gates, projected, c_prev, out)
+    c, tanh_c, h = out
     return c, tanh_c, h
 
 
@@ -126,7 +129,7 @@ def lstm_backward(gates, tanh_c, c_prev, grad_h, grad_c, delta):
     grad_h = np.ascontiguousarray(grad_h, dtype=dtype)
     grad_c = np.ascontiguousarray(grad_c, dtype=dtype)
     c_prev = np.ascontiguousarray(c_prev, dtype=dtype)
-    grad_c_prev = np.empty_like(c_prev)
+    grad_c_prev = np.empty(c_prev.shape, dtype)
     _backward(gates, tanh_c, c_prev, grad_h, grad_c, delta, grad_c_prev)
     return grad_c_prev
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 import minigrad as mg
+from minigrad.scopes import reset_path, set_path, step_paths
 
 from ..module import Module
 from . import checks
@@ -182,16 +183,23 @@ class Recurrent(Module):
         masks = checks.step_masks(lengths, steps, sequence) if shortest < steps else None
         outputs = [None] * steps
         order = range(steps - 1, -1, -1) if self.reverse else range(steps)
+        paths = step_paths(steps)  # each step in its scope t=<index>, entered with one C call
+        Tensor = mg.Tensor
         for t in order:
-            with mg.step_scope(t):
+            token = set_path(paths[t])
+            try:
                 new_state = advance(t, state)
-                output = hidden_of(new_state)
+                kind = type(new_state)  # hidden_of, inlined for the common states
+                output = new_state[0] if kind is tuple else new_state if kind is Tensor \
+                    else hidden_of(new_state)
                 if t >= shortest:  # some sequences have ended: they keep their state, output 0
                     keep = masks[t]
                     if state is None:
                         state = zeros_like_state(new_state)
                     new_state = where_state(keep, new_state, state)
                     output = mg.where(keep, output, 0.0)
+            finally:
+                reset_path(token)
             state = new_state
             outputs[t] = output
         return outputs, state
