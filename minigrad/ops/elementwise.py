@@ -51,7 +51,7 @@ class Tanh(Op):
     @staticmethod
     def backward(ctx, g):  # d tanh = 1 - tanh²
         y = ctx.output_value(g)
-        if isinstance(g, Tensor):
+        if isinstance(g, Tensor) or y.ndim == 0:  # (NumPy makes a 0-d product a scalar)
             return g * (1 - y * y)
         local = y * y  # on arrays: one new array, then in place (2 fewer temporaries)
         ctx.xp.subtract(1, local, out=local)
@@ -73,7 +73,7 @@ class Sigmoid(Op):
     @staticmethod
     def backward(ctx, g):  # dσ = σ (1 - σ)
         y = ctx.output_value(g)
-        if isinstance(g, Tensor):
+        if isinstance(g, Tensor) or y.ndim == 0:
             return g * (y * (1 - y))
         local = 1 - y  # on arrays: one new array, then in place (2 fewer temporaries)
         local *= y
