@@ -42,11 +42,11 @@ class Sweep:
     `steps` is the sequence length. Each step node registers in forward (its slot:
     the order in which steps were recorded; `times.append(t)`). A backward pass
     through the steps visits slots in decreasing order, so the first step of a pass
-    sets the buffers up (`begin`; steps it never reaches contribute zeros), each step
-    records its a<t-1> and the δ it hands the projection (`h_prev[t]`, `handed[t]`),
-    and `ProjectSteps`' backward, which the engine runs after all of them, reduces
-    them (`finish`). The steps do this bookkeeping inline, with no call: it runs once
-    per time step, where each Python call shows.
+    sets the buffers up (`visit`, which calls `begin` for a new pass; steps it never
+    reaches contribute zeros), each step records its a<t-1> and the δ it hands the
+    projection (`h_prev[t]`, `handed[t]`, inline: it runs once per time step, where
+    each Python call shows), and `ProjectSteps`' backward, which the engine runs after
+    all of them, reduces them (`finish`).
 
     The gradients of the projected inputs are written over the projection itself:
     once every step has run forward, x<t> W_ihᵀ + b is never read again, so its
@@ -105,6 +105,14 @@ class Sweep:
             self.d_hidden = self.d_input
         self.h_prev = [None] * self.steps
         self.handed = [None] * self.steps
+
+    def visit(self, slot: int, xp, separate_hidden: bool) -> None:
+        """A step's backward at `slot` begins: start a new pass if none is under way or
+        this slot is not below the last one visited (a pass visits slots downwards)."""
+        last = self.last_slot
+        if self.d_hidden is None or last is None or slot >= last:
+            self.begin(slot, xp, separate_hidden)
+        self.last_slot = slot
 
     def finish(self, xp, need_weight: bool, need_bias: bool) -> tuple:
         """After the pass: Σ_t δ<t>ᵀ a<t-1> and Σ_t δ<t>, as matmuls over many steps at once
@@ -297,11 +305,8 @@ class LSTMStep(_Step):
         gates, tanh_c = ctx._saved  # (the engine refuses a freed node before calling this)
         inputs = ctx.inputs
         h_prev, c_prev, weight_hh = inputs[1]._data, inputs[2]._data, inputs[3]._data
-        sweep, slot = ctx.sweep, ctx.slot
-        last = sweep.last_slot                                # a new pass? (see Sweep.begin)
-        if sweep.d_hidden is None or last is None or slot >= last:
-            sweep.begin(slot, xp, False)
-        sweep.last_slot = slot
+        sweep = ctx.sweep
+        sweep.visit(ctx.slot, xp, False)
         delta = sweep.d_hidden[ctx.t]
         if ctx.kernels is not None:                           # the same math, compiled (NumPy)
             grad_c_prev = ctx.kernels.lstm_backward(gates, tanh_c, c_prev, grad_h, grad_c, delta)
@@ -404,11 +409,8 @@ class GRUStep(_Step):
         xp = ctx.xp
         gates, candidate, recurrent_n = ctx._saved  # (the engine refuses a freed node first)
         h_prev, weight_hh = ctx.inputs[1]._data, ctx.inputs[2]._data
-        sweep, slot = ctx.sweep, ctx.slot
-        last = sweep.last_slot                                # a new pass? (see Sweep.begin)
-        if sweep.d_hidden is None or last is None or slot >= last:
-            sweep.begin(slot, xp, True)
-        sweep.last_slot = slot
+        sweep = ctx.sweep
+        sweep.visit(ctx.slot, xp, True)
         d_input = sweep.d_input[ctx.t]                        # δ of W_i x + b_i (rows r, z, n)
         delta = sweep.d_hidden[ctx.t]                         # δ of W_h a + b_h
         if ctx.kernels is not None:                           # the same math, compiled (NumPy)
@@ -488,11 +490,8 @@ class RNNStep(_Step):
         xp = ctx.xp
         h = ctx._output_data[0]
         h_prev, weight_hh = ctx.inputs[1]._data, ctx.inputs[2]._data
-        sweep, slot = ctx.sweep, ctx.slot
-        last = sweep.last_slot                                # a new pass? (see Sweep.begin)
-        if sweep.d_hidden is None or last is None or slot >= last:
-            sweep.begin(slot, xp, False)
-        sweep.last_slot = slot
+        sweep = ctx.sweep
+        sweep.visit(ctx.slot, xp, False)
         delta = sweep.d_hidden[ctx.t]
         if ctx.kernels is not None:                           # the same math, compiled (NumPy)
             ctx.kernels.rnn_backward(h, grad_h, delta, ctx.relu)
