@@ -158,7 +158,8 @@ class RowSparseGrad:
         new_run = xp.concatenate([xp.zeros(1, dtype=bool), ordered[1:] != ordered[:-1]])
         starts = xp.concatenate([xp.zeros(1, dtype=order.dtype), xp.nonzero(new_run)[0]])
         unique = ordered[starts]
-        summed = sum_runs(self.values.reshape(order.shape[0], -1), order, xp.cumsum(new_run), unique.shape[0])
+        run = xp.cumsum(new_run)  # the run (output row) of each sorted entry
+        summed = sum_runs(self.values.reshape(order.shape[0], -1), order, run, unique.shape[0])
         if summed is not None:
             summed = summed.reshape((unique.shape[0],) + self.shape[1:])
         else:
@@ -166,7 +167,7 @@ class RowSparseGrad:
                 summed = xp.add.reduceat(self.values[order], starts, axis=0)
             except (AttributeError, NotImplementedError, TypeError):
                 summed = xp.zeros((unique.shape[0],) + self.shape[1:], dtype=self.values.dtype)
-                backend_of_array(summed).scatter_add(summed, xp.cumsum(new_run), self.values[order])
+                backend_of_array(summed).scatter_add(summed, run, self.values[order])
         return RowSparseGrad(unique, summed, self.shape)
 
     def __array__(self, dtype=None, copy=None):
