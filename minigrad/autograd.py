@@ -33,7 +33,9 @@ class observe_gradients:
     The one public way to watch a backward pass (graph pictures use it to record
     gradient norms and the order the nodes ran in). `grads` has one entry per
     output of `node`: a Tensor, or None where no gradient arrived. Nodes come in
-    the order the engine runs them. Use it as a context manager, or keep the
+    the order the engine runs them. A node that computed many steps at once (a fused
+    recurrent layer, see `minigrad.expansion`) is shown as the step nodes pictures
+    draw for it, just after its backward ran. Use it as a context manager, or keep the
     handle and call `.remove()`; it applies to backward passes in every thread.
 
     Args:
@@ -166,6 +168,8 @@ def _run(Tensor, roots, root_grads, retain_graph, create_graph, capture, inputs,
                 or observers:
             grads = _visit(Tensor, node, grads, create_graph, capture, targets, captured)
         input_grads = node_backward(Tensor, node, grads, anomaly)
+        if observers and node._observed:  # a node standing for many: its steps' gradients
+            _observe_inner(Tensor, node)
         # Only a built-in op's gradients may be kept without a copy (see _engine_owns).
         owner = (node, grads, input_grads) if node.trusted_backward and not create_graph \
             else None
@@ -242,12 +246,27 @@ def _visit(Tensor, node, grads, create_graph, capture, targets, captured) -> lis
         for index, position in targets[node]:
             captured[position] = grads[index]  # the same input twice: both get it
     if _observers:
+        if node.inner_gradients is not None:  # a node standing for many: observers see
+            node._observed = tuple(g is not None for g in grads)  # its steps after its
+            return grads  # backward (_observe_inner), as pictures draw them, not the node
         seen = grads if create_graph else [
             None if g is None else Tensor._make(_as_array(g, data), False, None, 0)
             for g, data in zip(grads, node._output_data)]
         for observer in _observers:
             observer(node, seen)
     return grads
+
+
+def _observe_inner(Tensor, node) -> None:
+    """Show observers the gradients inside a node that computed many steps at once,
+    per stand-in node of its picture (minigrad.expansion), in the order the steps ran."""
+    node._observed = False
+    for inner, grads in node.inner_gradients(node):
+        if all(g is None for g in grads):  # no gradient reached it: nothing to show
+            continue
+        seen = [None if g is None else Tensor._make(g, False, None, 0) for g in grads]
+        for observer in _observers:
+            observer(inner, seen)
 
 
 def _run_post_accumulate_hooks(leaves: dict) -> None:

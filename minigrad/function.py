@@ -362,6 +362,14 @@ Function.storage_view = False
 # None (a user's Function): find out, by looking for an output among what it saved;
 # False: it never does (the built-in ops, which say True where they do).
 Function.saves_output = None
+# A node that computes many steps at once (nn's fused recurrent layers) gives pictures the
+# steps it stands for: `expand(node) -> minigrad.expansion.Expansion` (see that module), and
+# `inner_gradients(node)`, after its backward, the gradients of its stand-ins' outputs for
+# observers. When its backward is observed, `_observed` is set on the node: for each output,
+# whether a gradient reached it (the engine gives zeros for the others).
+Function.expand = None
+Function.inner_gradients = None
+Function._observed = False
 
 Tensor = None  # minigrad.tensor sets these two once Tensor exists (no import cycle)
 _make = None

@@ -115,22 +115,25 @@ def require_dot() -> str:
 
 def expected_counts(roots) -> tuple[int, int, int]:
     """(op nodes, leaf tensors, edges = op inputs) of the graph behind `roots`, walked here
-    independently of the renderer."""
+    independently of the renderer (a fused layer's node as the steps it stands for,
+    `minigrad.expansion`)."""
+    from minigrad.expansion import source_of
+
     nodes, leaves, edges = set(), set(), 0
     stack = []
+
+    def visit(tensor) -> None:
+        node = source_of(tensor)[0]
+        if node is None:
+            leaves.add(id(tensor))
+        elif node not in nodes:
+            nodes.add(node)
+            stack.append(node)
+
     for r in roots:
-        if r.grad_fn is None:
-            leaves.add(id(r))
-        elif r.grad_fn not in nodes:
-            nodes.add(r.grad_fn)
-            stack.append(r.grad_fn)
+        visit(r)
     while stack:
-        node = stack.pop()
-        for t in node.inputs:
+        for t in stack.pop().inputs:
             edges += 1
-            if t.grad_fn is None:
-                leaves.add(id(t))
-            elif t.grad_fn not in nodes:
-                nodes.add(t.grad_fn)
-                stack.append(t.grad_fn)
+            visit(t)
     return len(nodes), len(leaves), edges

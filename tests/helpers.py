@@ -127,3 +127,20 @@ def check_op(
             assert got.dtype == np.dtype(dtype), f"grad {i} dtype {got.dtype}"
         assert_close(got, expected, dtype, atol, rtol, what=f"gradient of input {i}")
     return mg_inputs, mg_out
+
+
+def picture_nodes(root) -> list:
+    """Every node of `root`'s graph as pictures see it: a node that computed many steps
+    at once (a fused recurrent layer) as the step nodes it stands for."""
+    from minigrad.expansion import picture_inputs, source_of
+
+    start = source_of(root)[0]
+    nodes, stack, seen = [], [start], set()
+    while stack:
+        node = stack.pop()
+        if node is None or node in seen:
+            continue
+        seen.add(node)
+        nodes.append(node)
+        stack.extend(picture_inputs(node))
+    return nodes

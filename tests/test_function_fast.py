@@ -3,6 +3,7 @@ tensors without `Tensor._make`, and the recurrent loop enters each step's scope 
 `mg.step_scope`. These tests pin the inlined code to what it replaces."""
 import numpy as np
 import pytest
+from helpers import picture_nodes
 
 import minigrad as mg
 import nn
@@ -74,18 +75,11 @@ def test_every_recorded_step_node_sits_in_its_step_scope(fused, reverse):
     layer = nn.Recurrent(nn.LSTMCell(3, 4, fused=fused), reverse=reverse)
     output, _ = layer(mg.randn(5, 2, 3))
     steps = {}
-    stack = [output.grad_fn]
-    seen = set()
-    while stack:
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
+    for node in picture_nodes(output):  # a fused layer's node as its steps
         step = [entry for entry in node._scope if entry.kind == "step"]
         if step:
             assert node._scope[-2].name == ("reverse" if reverse else "forward")
             steps.setdefault(step[-1].index, set()).add(node.op_name)
-        stack.extend(t.grad_fn for t in node.inputs if t.grad_fn is not None)
     assert sorted(steps) == list(range(5))
     if fused:
         assert all(names == {"LSTMStep"} for names in steps.values())

@@ -3,7 +3,7 @@ protocol (the course's variants, a user's own) gets BPTT, both directions and de
 with gradients checked against finite differences in float64."""
 import numpy as np
 import pytest
-from helpers import assert_close, host
+from helpers import assert_close, host, picture_nodes
 
 import minigrad as mg
 import nn
@@ -252,14 +252,7 @@ def test_blocks_work_on_the_strict_backend_with_lengths():
 # -- structure: the speed design and the scopes the graph pictures use --------------------
 
 def graph_nodes(root):
-    nodes, stack = set(), [root._creator]
-    while stack:
-        node = stack.pop()
-        if node is None or node in nodes:
-            continue
-        nodes.add(node)
-        stack.extend(t._creator for t in node.inputs)
-    return nodes
+    return set(picture_nodes(root))  # a fused layer's node as its steps, as pictures see it
 
 
 @pytest.mark.parametrize("cell", ["RNNCell", "GRUCell", "LSTMCell", "LeakyCell"])

@@ -2,7 +2,7 @@
 the gate-by-gate graph, in every way a backward pass can run through them."""
 import numpy as np
 import pytest
-from helpers import assert_close, host
+from helpers import assert_close, host, picture_nodes
 
 import minigrad as mg
 import nn
@@ -59,14 +59,7 @@ def test_fused_equals_gate_by_gate(backend, kind, loss, layout):
 def test_one_node_per_step_in_its_time_scope(kind):
     layer = nn.RNN(3, 4) if kind == "RNN" else getattr(nn, kind)(3, 4)
     output, _ = layer(mg.randn(6, 2, 3))
-    nodes, stack, seen = [], [output._creator], set()
-    while stack:
-        node = stack.pop()
-        if node is None or node in seen:
-            continue
-        seen.add(node)
-        nodes.append(node)
-        stack.extend(t._creator for t in node.inputs)
+    nodes = picture_nodes(output)  # the layer's one node, as the steps it is drawn as
     steps = [n for n in nodes if any(s.kind == "step" for s in n._scope)]
     assert sorted(n._scope[-1].index for n in steps) == list(range(6))
     assert {n.op_name for n in steps} == {f"{kind}Step"}

@@ -2,7 +2,7 @@
 that kept its class's math; a cell that rewrote `step` or `forward` runs its own code."""
 import numpy as np
 import pytest
-from helpers import assert_close, host
+from helpers import assert_close, host, picture_nodes
 
 import minigrad as mg
 import nn
@@ -23,7 +23,10 @@ def test_a_fused_built_in_cell_and_a_plain_subclass_run_the_kernel(kind):
     for cell in (cls(3, 4, fused=True), plain_subclass(3, 4, fused=True)):
         assert kernels.kernel_for(cell) is not None
         output, _ = nn.Recurrent(cell)(mg.randn(5, 2, 3))
-        assert f"{kind}Step" in op_names(output)
+        assert op_names(output) == {f"{kind}Layer"}  # every step in one node
+        assert f"{kind}Step" in {node.op_name for node in picture_nodes(output)}  # drawn as steps
+        output, _ = nn.Recurrent(cell)(mg.randn(5, 2, 3), lengths=[5, 3])
+        assert f"{kind}Step" in op_names(output)  # a padded batch: one node per step
     assert kernels.kernel_for(cls(3, 4)) is None  # fused=False: gate by gate
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..expansion import source_of
 from ..scopes import role_of
 from .graph import CONST, INPUT, OP, PARAM, Graph, step_label, step_of
 
@@ -107,11 +108,11 @@ class _Builder:
                 continue
             sources = []
             for tensor in v.obj.inputs:
-                creator = tensor._creator
+                creator, output = source_of(tensor)
                 source = (self.leaf_vertex[id(tensor)] if creator is None
                           else self.node_vertex[creator])
-                sources.append((source, tensor._output_index))
-                self.consumers[source].append((v.index, tensor._output_index))
+                sources.append((source, output))
+                self.consumers[source].append((v.index, output))
             self.inputs[v.index] = sources
         self.step = {v.index: step_of(v.scope) for v in vertices if v.kind == OP and v.scope}
         self.step = {k: s for k, s in self.step.items() if s is not None}

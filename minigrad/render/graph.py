@@ -1,7 +1,9 @@
 """The graph a picture is drawn from: a walk from the roots, then what to leave out.
 
 `collect` walks the recorded graph back from the roots with the engine's walker
-(`minigrad.walk`, iterative, consumers first) and returns its vertices (one per op node and one per leaf tensor) and
+(`minigrad.walk`, iterative, consumers first), seeing a node that computed many steps
+at once as the steps it stands for (`minigrad.expansion`), and returns its vertices
+(one per op node and one per leaf tensor) and
 its edges (one per op input, drawn from the input to the op that consumes it).
 `collapse` then hides what a picture cannot show: the middle steps of long
 recurrent sequences become one "… N steps …" marker per layer and direction, and
@@ -14,8 +16,9 @@ entries' kinds, never their names.
 """
 from __future__ import annotations
 
+from ..expansion import picture_inputs, source_of
 from ..scopes import ScopeEntry
-from ..walk import consumers_first, input_nodes
+from ..walk import consumers_first
 
 OP, PARAM, INPUT, CONST, MARKER = "op", "param", "input", "const", "marker"
 
@@ -165,18 +168,19 @@ def collect(root, names: dict) -> Graph:
             index = leaf_index[id(tensor)] = vertex.index
         return index
 
-    root_nodes = [r._creator for r in roots if r._creator is not None]
-    for node in consumers_first(root_nodes, input_nodes):
+    # a node that computed many steps at once is drawn as its steps (minigrad.expansion)
+    root_nodes = [source_of(r)[0] for r in roots if r._creator is not None]
+    for node in consumers_first(root_nodes, picture_inputs):
         op_index[node] = graph.add(OP, node, node._scope).index
     for r in roots:
-        index = leaf(r) if r._creator is None else op_index[r._creator]
+        index = leaf(r) if r._creator is None else op_index[source_of(r)[0]]
         graph.vertices[index].is_root = True
         if index not in graph.roots:
             graph.roots.append(index)
     edges = graph.edges
     for node, consumer in list(op_index.items()):
         for tensor in node.inputs:
-            parent = tensor._creator
+            parent = source_of(tensor)[0]
             edges.append((leaf(tensor) if parent is None else op_index[parent], consumer))
     return graph
 

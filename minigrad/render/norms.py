@@ -18,7 +18,8 @@ import numpy as np
 
 from ..autograd import observe_gradients
 from ..backend import backend_of_array
-from ..walk import consumers_first, input_nodes
+from ..expansion import picture_inputs, source_of
+from ..walk import consumers_first
 from .graph import OP, collect, step_label, step_of
 
 
@@ -164,11 +165,11 @@ def step_grad_norms(root, which: str = "hidden") -> dict:
     for consumer in nodes:
         consumer_step = steps.get(consumer)
         for tensor in consumer.inputs:
-            producer = tensor._creator
+            producer, output = source_of(tensor)
             step = steps.get(producer) if producer is not None else None
             if step is None:
                 continue
-            key = (producer, tensor._output_index)
+            key = (producer, output)
             if consumer_step is not None and consumer_step[0] == step[0]:
                 if consumer_step[1] != step[1]:
                     carried.setdefault(step, set()).add(key)
@@ -235,7 +236,7 @@ def _last_computed(outputs: set, external: set, steps: dict, step) -> set:
 def _ancestors_in_step(node, steps: dict, step) -> set:
     """The nodes of `step` that `node` is computed from (through the one walker)."""
     def parents(current):
-        return [p for p in input_nodes(current) if steps.get(p) == step]
+        return [p for p in picture_inputs(current) if steps.get(p) == step]
 
     return set(consumers_first([node], parents)) - {node}
 

@@ -158,6 +158,21 @@ class Sweep:
         return buffer.reshape(-1, buffer.shape[2])
 
 
+def project(xp, x, weight, biases, vectors):
+    """x W_ihᵀ + Σ biases, its columns times `vectors[0]` (the step kernel's column scale)
+    when `vectors` is given: the input projection of every step in one matmul."""
+    if vectors is None:
+        projected = xp.matmul(x, weight.T)
+        for bias in biases:
+            projected += bias
+        return projected
+    scale = vectors[0]
+    projected = xp.matmul(x, weight.T * scale)
+    for bias in biases:
+        projected += bias * scale
+    return projected
+
+
 class ProjectSteps(mg.Function):
     """x<t> W_ihᵀ + b for every step in one matmul; the outputs are the steps' slices.
 
@@ -176,16 +191,7 @@ class ProjectSteps(mg.Function):
         biases = rest[:biases]
         xp = ctx.xp
         sweep.vectors = vectors(xp, weight.shape[0], weight.dtype) if vectors else None
-        if sweep.vectors is not None:
-            scale = sweep.vectors[0]
-            projected = xp.matmul(x, weight.T * scale)
-            for bias in biases:
-                projected += bias * scale
-        else:
-            projected = xp.matmul(x, weight.T)
-            for bias in biases:
-                projected += bias
-        sweep.projected = projected
+        sweep.projected = projected = project(xp, x, weight, biases, sweep.vectors)
         batch = x.shape[0] // steps
         return tuple([projected[t * batch:(t + 1) * batch] for t in range(steps)])
 
@@ -241,6 +247,142 @@ def _lstm_vectors(xp, rows: int, dtype) -> tuple:
     return scale, shift, b, a
 
 
+# -- the gate math of one step, on arrays: written once, run by the step nodes below and
+# by the layer nodes (layers.py). `kernels` is the compiled module (compiled.py) or None.
+
+def lstm_gates(xp, kernels, gates, projected, c_prev, vectors, c, tanh_c, h) -> None:
+    """One LSTM step's gates: `gates` holds a<t-1> W_hhᵀ (σ rows halved) on entry and
+    Γu, Γf, c~<t>, Γo on exit; c<t>, tanh c<t> and a<t> are written into c, tanh_c, h."""
+    if kernels is not None:                                   # the same math, compiled (NumPy)
+        kernels.lstm_forward(gates, projected, c_prev, c, tanh_c, h)
+        return
+    hidden = c_prev.shape[1]
+    gates += projected                                        # W[a<t-1>, x<t>] + b, rows i, f, g, o
+    xp.tanh(gates, out=gates)                                 # Γu, Γf, Γo = σ(·) = ½ tanh(½·) + ½
+    gates *= vectors[0]                                       # c~<t> = tanh(·)
+    gates += vectors[1]
+    update, forget = gates[:, :hidden], gates[:, hidden:2 * hidden]
+    candidate, output_gate = gates[:, 2 * hidden:3 * hidden], gates[:, 3 * hidden:]
+    xp.multiply(forget, c_prev, out=c)                        # c<t> = Γu*c~<t> + Γf*c<t-1>
+    c += update * candidate
+    xp.tanh(c, out=tanh_c)
+    xp.multiply(output_gate, tanh_c, out=h)                   # a<t> = Γo * tanh(c<t>)
+
+
+def lstm_gate_gradients(xp, kernels, gates, tanh_c, c_prev, grad_h, grad_c, delta, vectors,
+                        need_c: bool):
+    """One LSTM step backward: δ<t> (the gradient of the pre-activations, rows i, f, g, o)
+    into `delta`; returns dc<t-1> (None unless `need_c`)."""
+    if kernels is not None:                                   # the same math, compiled (NumPy)
+        grad_c_prev = kernels.lstm_backward(gates, tanh_c, c_prev, grad_h, grad_c, delta)
+        return grad_c_prev if need_c else None
+    hidden = c_prev.shape[1]
+    update, forget = gates[:, :hidden], gates[:, hidden:2 * hidden]
+    candidate, output_gate = gates[:, 2 * hidden:3 * hidden], gates[:, 3 * hidden:]
+    # dc = dc<t> + da<t> Γo (1 - tanh²c<t>)
+    dc = tanh_c * tanh_c
+    xp.subtract(1.0, dc, out=dc)
+    dc *= output_gate
+    dc *= grad_h
+    dc += grad_c
+    # δ<t>, the gradient of the pre-activations: dΓu = dc c~, dΓf = dc c<t-1>,
+    # dc~ = dc Γu, dΓo = da tanh c<t>; each times its gate's derivative
+    xp.multiply(dc, candidate, out=delta[:, :hidden])
+    xp.multiply(dc, c_prev, out=delta[:, hidden:2 * hidden])
+    xp.multiply(dc, update, out=delta[:, 2 * hidden:3 * hidden])
+    xp.multiply(grad_h, tanh_c, out=delta[:, 3 * hidden:])
+    b, a = vectors[2], vectors[3]
+    slope = b - gates                                         # σ' = σ (1 - σ), tanh' = 1 - tanh²
+    slope *= gates
+    slope += a
+    delta *= slope
+    if not need_c:
+        return None
+    dc *= forget                                              # dc<t-1> = dc Γf (dc is done with)
+    return dc
+
+
+def gru_gates(xp, kernels, recurrent, projected, h_prev, gates, candidate, h) -> None:
+    """One GRU step: from recurrent = W_h a<t-1> + b_h and the projected W_i x<t> + b_i
+    (r, z rows halved), Γr and z = 1 - Γu into `gates`, c~<t> into `candidate`, a<t> into h."""
+    if kernels is not None:                                   # the same math, compiled (NumPy)
+        kernels.gru_forward(recurrent, projected, h_prev, gates, candidate, h)
+        return
+    hidden = h_prev.shape[1]
+    xp.add(projected[:, :2 * hidden], recurrent[:, :2 * hidden], out=gates)
+    xp.tanh(gates, out=gates)                                 # Γr, z = 1 - Γu: σ = ½ tanh(½·) + ½
+    gates += 1.0
+    gates *= 0.5
+    reset, keep = gates[:, :hidden], gates[:, hidden:]
+    xp.multiply(reset, recurrent[:, 2 * hidden:], out=candidate)  # c~<t> = tanh(W_in x + b_in
+    candidate += projected[:, 2 * hidden:]                        #   + Γr (W_hn a + b_hn))
+    xp.tanh(candidate, out=candidate)
+    xp.subtract(h_prev, candidate, out=h)                     # a<t> = (1 - z) c~<t> + z a<t-1>
+    h *= keep
+    h += candidate
+
+
+def gru_gate_gradients(xp, kernels, gates, candidate, recurrent_n, h_prev, grad_h, d_input,
+                       delta):
+    """One GRU step backward: the δ of W_i x + b_i into `d_input` and of W_h a + b_h into
+    `delta` (rows r, z, n); returns da<t> z, the share of a<t-1> that skips the matmul."""
+    if kernels is not None:                                   # the same math, compiled (NumPy)
+        return kernels.gru_backward(gates, candidate, recurrent_n, h_prev, grad_h, d_input, delta)
+    hidden = h_prev.shape[1]
+    reset, keep = gates[:, :hidden], gates[:, hidden:]
+    d_reset, d_keep, d_candidate = (d_input[:, :hidden], d_input[:, hidden:2 * hidden],
+                                    d_input[:, 2 * hidden:])
+    # dc~ = da (1 - z) (1 - c~²);  dz = da (a<t-1> - c~)
+    xp.subtract(h_prev, candidate, out=d_keep)
+    d_keep *= grad_h
+    through_keep = grad_h * keep                              # da z: a<t-1>'s direct share
+    xp.multiply(candidate, candidate, out=d_candidate)
+    xp.subtract(1.0, d_candidate, out=d_candidate)
+    d_candidate *= grad_h - through_keep
+    # dΓr = dc~ (W_hn a + b_hn); then both through σ' = σ (1 - σ)
+    xp.multiply(d_candidate, recurrent_n, out=d_reset)
+    d_gates = d_input[:, :2 * hidden]
+    d_gates *= gates
+    d_gates -= d_gates * gates
+    delta[:, :2 * hidden] = d_gates
+    xp.multiply(d_candidate, reset, out=delta[:, 2 * hidden:])
+    return through_keep
+
+
+def rnn_activation(xp, kernels, h, projected, relu: bool) -> None:
+    """a<t> = g(h + projected) in place: h holds Waa a<t-1> on entry; g = relu or tanh."""
+    if kernels is not None:                                   # the same math, compiled (NumPy)
+        kernels.rnn_forward(h, projected, relu)
+        return
+    h += projected
+    if relu:
+        xp.maximum(h, 0, out=h)
+    else:
+        xp.tanh(h, out=h)
+
+
+def rnn_activation_gradient(xp, kernels, h, grad_h, delta, relu: bool) -> None:
+    """δ<t> = da<t> g'(·) into `delta`, from a<t> = `h`."""
+    if kernels is not None:                                   # the same math, compiled (NumPy)
+        kernels.rnn_backward(h, grad_h, delta, relu)
+    elif relu:                                                # relu' = 1 where a<t> > 0
+        xp.multiply(grad_h, h > 0, out=delta)
+    else:                                                     # tanh' = 1 - a<t>²
+        xp.multiply(h, h, out=delta)
+        xp.subtract(1.0, delta, out=delta)
+        delta *= grad_h
+
+
+# -- the step nodes ----------------------------------------------------------------------
+
+def _recurrent_weight(sweep, xp, weight_hh, scale=None):
+    """W_hhᵀ (columns scaled), made by the sweep's first step."""
+    cached = sweep._transposed
+    if cached is not None and cached[0] is weight_hh:
+        return cached[1]
+    return sweep.transposed(xp, weight_hh, scale)
+
+
 class LSTMStep(_Step):
     """One LSTM step, fused. Inputs: the projected input (batch, 4H), a<t-1>, c<t-1>, W_hh.
     Outputs: (a<t>, c<t>)."""
@@ -274,29 +416,11 @@ class LSTMStep(_Step):
         ctx.sweep, ctx.t = sweep, t
         sweep.times.append(t)                                 # this step's slot (see Sweep)
         ctx.slot = len(sweep.times) - 1
-        hidden = h_prev.shape[1]
-        scale, shift = sweep.vectors[0], sweep.vectors[1]
-        # W[a<t-1>, x<t>] + b, rows i, f, g, o, the σ rows halved (in W_hhᵀ and the projection)
-        cached = sweep._transposed                            # W_hhᵀ, made by the first step
-        weight_t = cached[1] if cached is not None and cached[0] is weight_hh else \
-            sweep.transposed(xp, weight_hh, scale)
-        gates = xp.matmul(h_prev, weight_t)
+        gates = xp.matmul(h_prev, _recurrent_weight(sweep, xp, weight_hh, sweep.vectors[0]))
         ctx.kernels = compiled.gate_kernels(xp, gates, projected, c_prev)
-        if ctx.kernels is not None:                           # the same math, compiled (NumPy)
-            c, tanh_c, h = ctx.kernels.lstm_forward(gates, projected, c_prev)
-            ctx._saved = (gates, tanh_c)                      # save_for_backward, inlined
-            return h, c
-        gates += projected
-        xp.tanh(gates, out=gates)                             # Γu, Γf, Γo = σ(·) = ½ tanh(½·) + ½
-        gates *= scale                                        # c~<t> = tanh(·)
-        gates += shift
-        update, forget = gates[:, :hidden], gates[:, hidden:2 * hidden]
-        candidate, output_gate = gates[:, 2 * hidden:3 * hidden], gates[:, 3 * hidden:]
-        c = forget * c_prev                                   # c<t> = Γu*c~<t> + Γf*c<t-1>
-        c += update * candidate
-        tanh_c = xp.tanh(c)
-        h = output_gate * tanh_c                              # a<t> = Γo * tanh(c<t>)
-        ctx.save_for_backward(gates, tanh_c)
+        c, tanh_c, h = xp.empty((3,) + c_prev.shape, dtype=gates.dtype)
+        lstm_gates(xp, ctx.kernels, gates, projected, c_prev, sweep.vectors, c, tanh_c, h)
+        ctx._saved = (gates, tanh_c)                          # save_for_backward, inlined
         return h, c
 
     @staticmethod
@@ -308,46 +432,12 @@ class LSTMStep(_Step):
         sweep = ctx.sweep
         sweep.visit(ctx.slot, xp, False)
         delta = sweep.d_hidden[ctx.t]
-        if ctx.kernels is not None:                           # the same math, compiled (NumPy)
-            grad_c_prev = ctx.kernels.lstm_backward(gates, tanh_c, c_prev, grad_h, grad_c, delta)
-            if not inputs[2]._requires_grad:
-                grad_c_prev = None
-        else:
-            grad_c_prev = LSTMStep._gate_gradients(xp, gates, tanh_c, c_prev, grad_h, grad_c,
-                                                   delta, sweep.vectors,
-                                                   inputs[2]._requires_grad)
+        grad_c_prev = lstm_gate_gradients(xp, ctx.kernels, gates, tanh_c, c_prev, grad_h, grad_c,
+                                          delta, sweep.vectors, inputs[2]._requires_grad)
         grad_h_prev = xp.matmul(delta, weight_hh) if inputs[1]._requires_grad else None
         sweep.h_prev[ctx.t] = h_prev                          # for ProjectSteps (see Sweep)
         sweep.handed[ctx.t] = delta
         return delta, grad_h_prev, grad_c_prev, None  # W_hh: from ProjectSteps
-
-    @staticmethod
-    def _gate_gradients(xp, gates, tanh_c, c_prev, grad_h, grad_c, delta, vectors, need_c):
-        """The xp path of backward: write δ<t> into `delta`; return dc<t-1> (if `need_c`)."""
-        hidden = c_prev.shape[1]
-        update, forget = gates[:, :hidden], gates[:, hidden:2 * hidden]
-        candidate, output_gate = gates[:, 2 * hidden:3 * hidden], gates[:, 3 * hidden:]
-        # dc = dc<t> + da<t> Γo (1 - tanh²c<t>)
-        dc = tanh_c * tanh_c
-        xp.subtract(1.0, dc, out=dc)
-        dc *= output_gate
-        dc *= grad_h
-        dc += grad_c
-        # δ<t>, the gradient of the pre-activations: dΓu = dc c~, dΓf = dc c<t-1>,
-        # dc~ = dc Γu, dΓo = da tanh c<t>; each times its gate's derivative
-        xp.multiply(dc, candidate, out=delta[:, :hidden])
-        xp.multiply(dc, c_prev, out=delta[:, hidden:2 * hidden])
-        xp.multiply(dc, update, out=delta[:, 2 * hidden:3 * hidden])
-        xp.multiply(grad_h, tanh_c, out=delta[:, 3 * hidden:])
-        b, a = vectors[2], vectors[3]
-        slope = b - gates                                     # σ' = σ (1 - σ), tanh' = 1 - tanh²
-        slope *= gates
-        slope += a
-        delta *= slope
-        if not need_c:
-            return None
-        dc *= forget                                          # dc<t-1> = dc Γf (dc is done with)
-        return dc
 
 
 class GRUStep(_Step):
@@ -377,31 +467,16 @@ class GRUStep(_Step):
         ctx.sweep, ctx.t = sweep, t
         sweep.times.append(t)                                 # this step's slot (see Sweep)
         ctx.slot = len(sweep.times) - 1
-        hidden = h_prev.shape[1]
+        batch, hidden = h_prev.shape
         scale = sweep.vectors[0]                              # the r, z rows halved (see ProjectSteps)
-        cached = sweep._transposed                            # W_hhᵀ, made by the first step
-        weight_t = cached[1] if cached is not None and cached[0] is weight_hh else \
-            sweep.transposed(xp, weight_hh, scale)
-        recurrent = xp.matmul(h_prev, weight_t)               # W_h a<t-1> + b_h
-        if bias_hh:
+        recurrent = xp.matmul(h_prev, _recurrent_weight(sweep, xp, weight_hh, scale))
+        if bias_hh:                                           # W_h a<t-1> + b_h
             recurrent += sweep.scaled_bias(bias_hh[0], scale)
         ctx.kernels = compiled.gate_kernels(xp, recurrent, projected, h_prev)
-        if ctx.kernels is not None:                           # the same math, compiled (NumPy)
-            gates, candidate, h = ctx.kernels.gru_forward(recurrent, projected, h_prev)
-            ctx._saved = (gates, candidate, recurrent[:, 2 * hidden:])  # save_for_backward, inlined
-            return h
-        gates = projected[:, :2 * hidden] + recurrent[:, :2 * hidden]
-        xp.tanh(gates, out=gates)                             # Γr, z = 1 - Γu: σ = ½ tanh(½·) + ½
-        gates += 1.0
-        gates *= 0.5
-        reset, keep = gates[:, :hidden], gates[:, hidden:]
-        candidate = reset * recurrent[:, 2 * hidden:]         # c~<t> = tanh(W_in x + b_in + Γr (W_hn a + b_hn))
-        candidate += projected[:, 2 * hidden:]
-        xp.tanh(candidate, out=candidate)
-        h = h_prev - candidate                                # a<t> = (1 - z) c~<t> + z a<t-1>
-        h *= keep
-        h += candidate
-        ctx.save_for_backward(gates, candidate, recurrent[:, 2 * hidden:])
+        gates = xp.empty((batch, 2 * hidden), dtype=recurrent.dtype)
+        candidate, h = xp.empty((2, batch, hidden), dtype=recurrent.dtype)
+        gru_gates(xp, ctx.kernels, recurrent, projected, h_prev, gates, candidate, h)
+        ctx._saved = (gates, candidate, recurrent[:, 2 * hidden:])  # save_for_backward, inlined
         return h
 
     @staticmethod
@@ -413,12 +488,8 @@ class GRUStep(_Step):
         sweep.visit(ctx.slot, xp, True)
         d_input = sweep.d_input[ctx.t]                        # δ of W_i x + b_i (rows r, z, n)
         delta = sweep.d_hidden[ctx.t]                         # δ of W_h a + b_h
-        if ctx.kernels is not None:                           # the same math, compiled (NumPy)
-            through_keep = ctx.kernels.gru_backward(gates, candidate, recurrent_n, h_prev, grad_h,
-                                                    d_input, delta)
-        else:
-            through_keep = GRUStep._gate_gradients(xp, gates, candidate, recurrent_n, h_prev,
-                                                   grad_h, d_input, delta)
+        through_keep = gru_gate_gradients(xp, ctx.kernels, gates, candidate, recurrent_n, h_prev,
+                                          grad_h, d_input, delta)
         grad_h_prev = None
         if ctx.inputs[1]._requires_grad:
             grad_h_prev = xp.matmul(delta, weight_hh)
@@ -426,29 +497,6 @@ class GRUStep(_Step):
         sweep.h_prev[ctx.t] = h_prev                          # for ProjectSteps (see Sweep)
         sweep.handed[ctx.t] = d_input
         return (d_input, grad_h_prev) + (None,) * (len(ctx.inputs) - 2)  # W_hh, b_hh: ProjectSteps
-
-    @staticmethod
-    def _gate_gradients(xp, gates, candidate, recurrent_n, h_prev, grad_h, d_input, delta):
-        """The xp path of backward: write both δ; return da<t> z."""
-        hidden = h_prev.shape[1]
-        reset, keep = gates[:, :hidden], gates[:, hidden:]
-        d_reset, d_keep, d_candidate = (d_input[:, :hidden], d_input[:, hidden:2 * hidden],
-                                        d_input[:, 2 * hidden:])
-        # dc~ = da (1 - z) (1 - c~²);  dz = da (a<t-1> - c~)
-        xp.subtract(h_prev, candidate, out=d_keep)
-        d_keep *= grad_h
-        through_keep = grad_h * keep                          # da z: a<t-1>'s direct share
-        xp.multiply(candidate, candidate, out=d_candidate)
-        xp.subtract(1.0, d_candidate, out=d_candidate)
-        d_candidate *= grad_h - through_keep
-        # dΓr = dc~ (W_hn a + b_hn); then both through σ' = σ (1 - σ)
-        xp.multiply(d_candidate, recurrent_n, out=d_reset)
-        d_gates = d_input[:, :2 * hidden]
-        d_gates *= gates
-        d_gates -= d_gates * gates
-        delta[:, :2 * hidden] = d_gates
-        xp.multiply(d_candidate, reset, out=delta[:, 2 * hidden:])
-        return through_keep
 
 
 class RNNStep(_Step):
@@ -471,18 +519,9 @@ class RNNStep(_Step):
         ctx.sweep, ctx.t, ctx.relu = sweep, t, relu
         sweep.times.append(t)                                 # this step's slot (see Sweep)
         ctx.slot = len(sweep.times) - 1
-        cached = sweep._transposed                            # W_hhᵀ, made by the first step
-        weight_t = cached[1] if cached is not None and cached[0] is weight_hh else \
-            sweep.transposed(xp, weight_hh)
-        h = xp.matmul(h_prev, weight_t)                       # Waa a<t-1> + (Wax x<t> + ba)
+        h = xp.matmul(h_prev, _recurrent_weight(sweep, xp, weight_hh))  # Waa a<t-1>
         ctx.kernels = compiled.gate_kernels(xp, h, projected)
-        if ctx.kernels is not None:                           # the same math, compiled (NumPy)
-            return ctx.kernels.rnn_forward(h, projected, relu)
-        h += projected
-        if relu:
-            xp.maximum(h, 0, out=h)
-        else:
-            xp.tanh(h, out=h)
+        rnn_activation(xp, ctx.kernels, h, projected, relu)   # + (Wax x<t> + ba), then g
         return h
 
     @staticmethod
@@ -493,14 +532,7 @@ class RNNStep(_Step):
         sweep = ctx.sweep
         sweep.visit(ctx.slot, xp, False)
         delta = sweep.d_hidden[ctx.t]
-        if ctx.kernels is not None:                           # the same math, compiled (NumPy)
-            ctx.kernels.rnn_backward(h, grad_h, delta, ctx.relu)
-        elif ctx.relu:                                        # relu' = 1 where a<t> > 0
-            xp.multiply(grad_h, h > 0, out=delta)
-        else:                                                 # tanh' = 1 - a<t>²
-            xp.multiply(h, h, out=delta)
-            xp.subtract(1.0, delta, out=delta)
-            delta *= grad_h
+        rnn_activation_gradient(xp, ctx.kernels, h, grad_h, delta, ctx.relu)
         grad_h_prev = xp.matmul(delta, weight_hh) if ctx.inputs[1]._requires_grad else None
         sweep.h_prev[ctx.t] = h_prev                          # for ProjectSteps (see Sweep)
         sweep.handed[ctx.t] = delta

@@ -26,16 +26,25 @@ import minigrad as mg
 
 from .cells import GRUCell, LSTMCell, RecurrentCell, RNNCell
 from .fused import GRUStep, LSTMStep, ProjectSteps, RNNStep, Sweep
+from .layers import GRULayer, LSTMLayer, RNNLayer
 
 Advance = Callable[[int, Any], Any]  # (t, state) -> the state after step t
 _KERNELS: dict[type, Callable[[RecurrentCell, mg.Tensor, int], Advance]] = {}
+# step kernel -> `layer(cell, flat_inputs, steps, state, reverse) -> (output, state)`, the
+# same steps as one graph node per layer and direction (layers.py)
+_LAYERS: dict = {}
+layers_enabled: bool = True  # False: every fused sequence runs its step nodes (for tests)
 
 
-def register_kernel(cell_class: type) -> Callable:
+def register_kernel(cell_class: type, layer: Callable | None = None) -> Callable:
     """Register `kernel(cell, flat_inputs, steps) -> advance` as the fused code of
-    `cell_class` (exactly that class and subclasses that keep its math)."""
+    `cell_class` (exactly that class and subclasses that keep its math), and `layer`, if
+    given, as the code that runs all of a sequence's steps in one node when no sequence
+    of the batch is padded."""
     def decorate(kernel):
         _KERNELS[cell_class] = kernel
+        if layer is not None:
+            _LAYERS[kernel] = layer
         return kernel
     return decorate
 
@@ -60,6 +69,15 @@ def kernel_for(cell: Any) -> Callable | None:
             owners = (_owner(cls, "step"), _owner(cls, "forward"))
             return kernel if all(o is None or issubclass(klass, o) for o in owners) else None
     return None
+
+
+def layer_kernel_for(cell: Any) -> Callable | None:
+    """The layer kernel that may run all of `cell`'s steps in one node (under the rule of
+    `kernel_for`), or None."""
+    if not layers_enabled:
+        return None
+    kernel = kernel_for(cell)
+    return None if kernel is None else _LAYERS.get(kernel)
 
 
 def runs_own_step(cell: Any) -> bool:
@@ -102,7 +120,34 @@ def _project(cell: RecurrentCell, flat_inputs: mg.Tensor, steps: int, biases: tu
     return projected, sweep
 
 
-@register_kernel(RNNCell)
+def rnn_layer(cell: RNNCell, flat_inputs: mg.Tensor, steps: int, h: mg.Tensor,
+              reverse: bool) -> tuple:
+    biases = (cell.bias_ih, cell.bias_hh) if cell.bias else ()
+    output, h = RNNLayer.apply(flat_inputs, cell.weight_ih, *biases, cell.weight_hh, h,
+                               biases=len(biases), steps=steps, reverse=reverse,
+                               relu=cell.nonlinearity == "relu")
+    return output, h
+
+
+def gru_layer(cell: GRUCell, flat_inputs: mg.Tensor, steps: int, h: mg.Tensor,
+              reverse: bool) -> tuple:
+    biases, recurrent = ((cell.bias_ih,), (cell.weight_hh, cell.bias_hh)) if cell.bias else \
+        ((), (cell.weight_hh,))
+    output, h = GRULayer.apply(flat_inputs, cell.weight_ih, *biases, *recurrent, h,
+                               biases=len(biases), steps=steps, reverse=reverse)
+    return output, h
+
+
+def lstm_layer(cell: LSTMCell, flat_inputs: mg.Tensor, steps: int, state: tuple,
+               reverse: bool) -> tuple:
+    biases = (cell.bias_ih, cell.bias_hh) if cell.bias else ()
+    output, h, c = LSTMLayer.apply(flat_inputs, cell.weight_ih, *biases, cell.weight_hh,
+                                   state[0], state[1], biases=len(biases), steps=steps,
+                                   reverse=reverse)
+    return output, (h, c)
+
+
+@register_kernel(RNNCell, layer=rnn_layer)
 def rnn_kernel(cell: RNNCell, flat_inputs: mg.Tensor, steps: int) -> Advance:
     biases = (cell.bias_ih, cell.bias_hh) if cell.bias else ()
     projected, sweep = _project(cell, flat_inputs, steps, biases, RNNStep, (cell.weight_hh,))
@@ -110,7 +155,7 @@ def rnn_kernel(cell: RNNCell, flat_inputs: mg.Tensor, steps: int) -> Advance:
     return lambda t, h: RNNStep.apply(projected[t], h, weight_hh, sweep=sweep, t=t, relu=relu)
 
 
-@register_kernel(GRUCell)
+@register_kernel(GRUCell, layer=gru_layer)
 def gru_kernel(cell: GRUCell, flat_inputs: mg.Tensor, steps: int) -> Advance:
     weights = (cell.weight_hh, cell.bias_hh) if cell.bias else (cell.weight_hh,)
     projected, sweep = _project(cell, flat_inputs, steps, (cell.bias_ih,) if cell.bias else (),
@@ -118,7 +163,7 @@ def gru_kernel(cell: GRUCell, flat_inputs: mg.Tensor, steps: int) -> Advance:
     return lambda t, h: GRUStep.apply(projected[t], h, *weights, sweep=sweep, t=t)
 
 
-@register_kernel(LSTMCell)
+@register_kernel(LSTMCell, layer=lstm_layer)
 def lstm_kernel(cell: LSTMCell, flat_inputs: mg.Tensor, steps: int) -> Advance:
     biases = (cell.bias_ih, cell.bias_hh) if cell.bias else ()
     projected, sweep = _project(cell, flat_inputs, steps, biases, LSTMStep, (cell.weight_hh,))

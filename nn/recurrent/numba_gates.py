@@ -66,10 +66,9 @@ def _tanh32(x):
 
 
 @numba.njit(**_JIT)
-def _forward(gates, projected, c_prev, out):
+def _forward(gates, projected, c_prev, c, tanh_c, h):
     """gates holds a<t-1> W_hhᵀ (σ rows halved) on entry and Γu, Γf, c̃<t>, Γo on exit;
-    out is (3, batch, H): c<t>, tanh c<t>, a<t> (one array: fewer to allocate and pass)."""
-    c, tanh_c, h = out[0], out[1], out[2]
+    c<t>, tanh c<t> and a<t> are written into c, tanh_c, h."""
     batch, width = gates.shape
     hidden = width // 4
     half = gates.dtype.type(0.5)
@@ -111,16 +110,14 @@ def _backward(gates, tanh_c, c_prev, grad_h, grad_c, delta, grad_c_prev):
             dc_before[j] = dc * forget                                    # dc<t-1> = dc Γf
 
 
-def lstm_forward(gates, projected, c_prev) -> tuple:
-    """(c<t>, tanh c<t>, a<t>) from the recurrent product `gates` (overwritten with the
-    gates), the projected input and c<t-1>; all NumPy arrays of one float dtype."""
+def lstm_forward(gates, projected, c_prev, c, tanh_c, h) -> None:
+    """c<t>, tanh c<t>, a<t> into `c`, `tanh_c`, `h` from the recurrent product `gates`
+    (overwritten with the gates), the projected input and c<t-1>; all NumPy arrays of
+    one float dtype, the outputs C-contiguous."""
     dtype = gates.dtype
     projected = np.ascontiguousarray(projected, dtype=dtype)  # one compiled layout: C
     c_prev = np.ascontiguousarray(c_prev, dtype=dtype)
-    out = np.empty((3,) + c_prev.shape, dtype)
-    _forward(gates, projected, c_prev, out)
-    c, tanh_c, h = out
-    return c, tanh_c, h
+    _forward(gates, projected, c_prev, c, tanh_c, h)
 
 
 def lstm_backward(gates, tanh_c, c_prev, grad_h, grad_c, delta):
@@ -201,16 +198,13 @@ def _rnn_backward(h, grad_h, delta, relu):
                 d[j] = da[j] * (one - row[j] * row[j])
 
 
-def gru_forward(recurrent, projected, h_prev) -> tuple:
-    """(gates (Γr, z), c~<t>, a<t>) from a<t-1> W_hhᵀ + b_hh, the projected input, a<t-1>."""
+def gru_forward(recurrent, projected, h_prev, gates, candidate, h) -> None:
+    """The gates (Γr, z), c~<t> and a<t> into `gates`, `candidate`, `h` from
+    a<t-1> W_hhᵀ + b_hh, the projected input and a<t-1>."""
     dtype = recurrent.dtype
     projected = np.ascontiguousarray(projected, dtype=dtype)
     h_prev = np.ascontiguousarray(h_prev, dtype=dtype)
-    batch, hidden = h_prev.shape
-    gates = np.empty((batch, 2 * hidden), dtype)
-    candidate, h = np.empty_like(h_prev), np.empty_like(h_prev)
     _gru_forward(recurrent, projected, h_prev, gates, candidate, h)
-    return gates, candidate, h
 
 
 def gru_backward(gates, candidate, recurrent_n, h_prev, grad_h, d_input, delta):

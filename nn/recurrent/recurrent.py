@@ -23,7 +23,7 @@ from minigrad.scopes import reset_path, set_path, step_paths
 from ..module import Module
 from . import checks
 from .cells import RecurrentCell
-from .kernels import stepper
+from .kernels import layer_kernel_for, stepper
 from .state import first_state, hidden_of, map_state, where_state, zeros_like_state
 
 
@@ -164,8 +164,7 @@ class Recurrent(Module):
         state = checks.initial_state(hx, batch, self.hidden_size, unbatched, parts,
                                      tuple(x.shape), self.batch_first, who)
         with mg.direction_scope("reverse" if self.reverse else "forward"):
-            outputs, state = self._run(sequence, state, lengths)
-            output = mg.stack(outputs, axis=0)
+            output, state = self._run(sequence, state, lengths)
         if unbatched:
             output = output.squeeze(1)
             state = map_state(lambda s: s.squeeze(0), state)
@@ -173,13 +172,19 @@ class Recurrent(Module):
             output = output.swapaxes(0, 1)
         return output, state
 
-    def _run(self, sequence: mg.Tensor, state: Any, lengths: list[int] | None) -> tuple[list, Any]:
-        """The unrolled loop over a time-major (seq_len, batch, features) sequence."""
+    def _run(self, sequence: mg.Tensor, state: Any, lengths: list[int] | None) -> tuple:
+        """The unrolled loop over a time-major (seq_len, batch, features) sequence:
+        (the outputs stacked, the final state)."""
         cell = self.cell
-        steps = sequence.shape[0]
-        advance = stepper(cell, sequence)
-        state = first_state(cell, state, sequence, sequence.shape[1])
+        steps, batch = sequence.shape[0], sequence.shape[1]
         shortest = steps if lengths is None else min(lengths)
+        layer = layer_kernel_for(cell) if shortest == steps else None
+        if layer is not None:  # every step in one node, drawn as its steps (layers.py)
+            state = first_state(cell, state, sequence, batch)
+            flat = sequence.reshape(steps * batch, sequence.shape[2])
+            return layer(cell, flat, steps, state, self.reverse)
+        advance = stepper(cell, sequence)
+        state = first_state(cell, state, sequence, batch)
         masks = checks.step_masks(lengths, steps, sequence) if shortest < steps else None
         outputs = [None] * steps
         order = range(steps - 1, -1, -1) if self.reverse else range(steps)
@@ -202,7 +207,7 @@ class Recurrent(Module):
                 reset_path(token)
             state = new_state
             outputs[t] = output
-        return outputs, state
+        return mg.stack(outputs, axis=0), state
 
     def extra_repr(self) -> str:
         """The flags shown in the repr: `reverse=True`, `batch_first=True` when set.
