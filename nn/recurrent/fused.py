@@ -161,15 +161,10 @@ class Sweep:
 def project(xp, x, weight, biases, vectors):
     """x W_ihᵀ + Σ biases, its columns times `vectors[0]` (the step kernel's column scale)
     when `vectors` is given: the input projection of every step in one matmul."""
-    if vectors is None:
-        projected = xp.matmul(x, weight.T)
-        for bias in biases:
-            projected += bias
-        return projected
-    scale = vectors[0]
-    projected = xp.matmul(x, weight.T * scale)
-    for bias in biases:
-        projected += bias * scale
+    projected = xp.matmul(x, weight.T if vectors is None else weight.T * vectors[0])
+    if biases:
+        bias = biases[0] if len(biases) == 1 else biases[0] + biases[1]  # b_ih + b_hh: one pass
+        projected += bias if vectors is None else bias * vectors[0]
     return projected
 
 
