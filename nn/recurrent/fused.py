@@ -1,5 +1,11 @@
 """Fused recurrent steps: one graph node per time step, with its backward written by hand.
 
+The gate math of a step is written once here, on arrays (`lstm_gates`,
+`lstm_gate_gradients`, ...): the step nodes below run it, and so do the layer nodes
+(layers.py), which run every step of a sequence in one node and draw as these steps.
+Step nodes are recorded for padded batches (`lengths`), where the time loop carries
+ended sequences' states with `mg.where` between steps.
+
 A gate-by-gate LSTM step records about fifteen nodes (a matmul, a split, three
 sigmoids, two tanh, products and sums); a fused step records one, `LSTMStep`,
 whose forward computes the same numbers with few temporaries and whose backward

@@ -6,9 +6,11 @@ computes the same steps with fewer graph nodes (fused.py), registered here for
 one cell class, as Keras's backend `lstm` or PyTorch's `_VF` dispatch pick
 theirs. `nn.Recurrent` asks `stepper` once per call, and:
 
-- runs the kernel registered for the cell's class when the cell asked for it
-  (`fused=True`) and the class has not rewritten the math: a subclass that
-  overrides `step` or `forward` runs its own code, never the kernel;
+- runs the kernels registered for the cell's class when the cell asked for them
+  (`fused=True`) and the class has not rewritten the math: its *layer* kernel
+  (layers.py: every step in one node) when no sequence of the batch is padded, its
+  step kernel (one node per step) otherwise; a subclass that overrides `step` or
+  `forward` runs its own code, never a kernel;
 - else runs the cell's `step` after one input projection of all steps, when its
   `forward` is `RecurrentCell.forward` (which is `step(project_inputs(x))`);
 - else calls the cell (`cell(x<t>, state)`), whatever it is.

@@ -4,9 +4,10 @@ Backpropagation through time needs nothing here: the loop records every step
 on the graph, and `loss.backward()` walks it back from a<T> to a<1>. What the
 loop does own:
 
-- speed: `kernels.stepper` picks how a step runs: the cell's fused kernel
-  (`fused=True`), or its `step` after one input projection of all steps, or a
-  call of the cell; a cell that rewrites its math is never bypassed;
+- speed: `kernels` picks how the steps run: the cell's fused layer kernel, all
+  steps in one node (`fused=True`, no padded sequence), its fused step kernel, or
+  its `step` after one input projection of all steps, or a call of the cell; a
+  cell that rewrites its math is never bypassed;
 - variable lengths: padded steps (t ≥ length) keep the state and output zeros,
   so a reverse pass starts at each sequence's own last step;
 - scopes for graph pictures: each direction in a direction scope, each step in a
