@@ -37,8 +37,9 @@ class Recurrent(Module):
     every step is recorded, and `loss.backward()` walks back from a<T> to a<1>.
 
     How a step runs is decided once per call by `nn/recurrent/kernels.py`: a built-in
-    cell built with `fused=True` runs the kernel registered for its class (one graph
-    node per step, hand-written backward, the same numbers); any other
+    cell built with `fused=True` runs the kernels registered for its class (one graph
+    node for all steps, drawn as one per step; one per step in a padded batch;
+    hand-written backward, the same numbers); any other
     `RecurrentCell` runs its own `step` after one `project_inputs` matmul over all
     steps; a cell that overrides `forward`, or any other Module with
     `forward(x, state=None) -> state`, is called step by step. A subclass that
