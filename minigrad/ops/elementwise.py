@@ -3,6 +3,7 @@ where that is cheaper (exp, tanh, sigmoid), as one would on paper; masks and sig
 are constants read off the input's array."""
 from __future__ import annotations
 
+from .. import elementwise_compiled as compiled
 from ..tensor import Tensor
 from .base import Op, constant, floating
 
@@ -46,13 +47,17 @@ class Tanh(Op):
 
     @staticmethod
     def forward(ctx, x):
-        return ctx.xp.tanh(x)
+        out = compiled.tanh(ctx.xp, x)  # large NumPy arrays: on every core (else None)
+        return ctx.xp.tanh(x) if out is None else out
 
     @staticmethod
     def backward(ctx, g):  # d tanh = 1 - tanh²
         y = ctx.output_value(g)
         if isinstance(g, Tensor) or y.ndim == 0:  # (NumPy makes a 0-d product a scalar)
             return g * (1 - y * y)
+        local = compiled.tanh_backward(ctx.xp, y, g)
+        if local is not None:
+            return local
         local = y * y  # on arrays: one new array, then in place (2 fewer temporaries)
         ctx.xp.subtract(1, local, out=local)
         local *= g
@@ -65,6 +70,9 @@ class Sigmoid(Op):
     @staticmethod
     def forward(ctx, x):
         # σ(x) = (1 + tanh(x/2)) / 2: no exp, so no overflow at |x| = 1000.
+        y = compiled.sigmoid(ctx.xp, x)  # large NumPy arrays: on every core (else None)
+        if y is not None:
+            return y
         y = ctx.xp.tanh(x * 0.5)
         y += 1
         y *= 0.5
@@ -75,6 +83,9 @@ class Sigmoid(Op):
         y = ctx.output_value(g)
         if isinstance(g, Tensor) or y.ndim == 0:
             return g * (y * (1 - y))
+        local = compiled.sigmoid_backward(ctx.xp, y, g)
+        if local is not None:
+            return local
         local = 1 - y  # on arrays: one new array, then in place (2 fewer temporaries)
         local *= y
         local *= g
