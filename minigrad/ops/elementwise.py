@@ -47,8 +47,10 @@ class Tanh(Op):
 
     @staticmethod
     def forward(ctx, x):
-        out = compiled.tanh(ctx.xp, x)  # large NumPy arrays: on every core (else None)
-        return ctx.xp.tanh(x) if out is None else out
+        out = compiled.tanh(ctx.xp, x)  # a large NumPy float32 array: compiled (else None)
+        if out is not None:
+            return out
+        return ctx.xp.tanh(x)
 
     @staticmethod
     def backward(ctx, g):  # d tanh = 1 - tanh²
@@ -70,7 +72,7 @@ class Sigmoid(Op):
     @staticmethod
     def forward(ctx, x):
         # σ(x) = (1 + tanh(x/2)) / 2: no exp, so no overflow at |x| = 1000.
-        y = compiled.sigmoid(ctx.xp, x)  # large NumPy arrays: on every core (else None)
+        y = compiled.sigmoid(ctx.xp, x)  # a large NumPy float32 array: compiled (else None)
         if y is not None:
             return y
         y = ctx.xp.tanh(x * 0.5)
