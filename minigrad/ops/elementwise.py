@@ -3,6 +3,7 @@ where that is cheaper (exp, tanh, sigmoid), as one would on paper; masks and sig
 are constants read off the input's array."""
 from __future__ import annotations
 
+from .. import elementwise_compiled as compiled
 from ..tensor import Tensor
 from .base import Op, constant, floating
 
@@ -46,6 +47,9 @@ class Tanh(Op):
 
     @staticmethod
     def forward(ctx, x):
+        out = compiled.tanh(ctx.xp, x)  # a large NumPy float32 array: compiled (else None)
+        if out is not None:
+            return out
         return ctx.xp.tanh(x)
 
     @staticmethod
@@ -53,6 +57,9 @@ class Tanh(Op):
         y = ctx.output_value(g)
         if isinstance(g, Tensor) or y.ndim == 0:  # (NumPy makes a 0-d product a scalar)
             return g * (1 - y * y)
+        local = compiled.tanh_backward(ctx.xp, y, g)
+        if local is not None:
+            return local
         local = y * y  # on arrays: one new array, then in place (2 fewer temporaries)
         ctx.xp.subtract(1, local, out=local)
         local *= g
@@ -65,6 +72,9 @@ class Sigmoid(Op):
     @staticmethod
     def forward(ctx, x):
         # σ(x) = (1 + tanh(x/2)) / 2: no exp, so no overflow at |x| = 1000.
+        y = compiled.sigmoid(ctx.xp, x)  # a large NumPy float32 array: compiled (else None)
+        if y is not None:
+            return y
         y = ctx.xp.tanh(x * 0.5)
         y += 1
         y *= 0.5
@@ -75,6 +85,9 @@ class Sigmoid(Op):
         y = ctx.output_value(g)
         if isinstance(g, Tensor) or y.ndim == 0:
             return g * (y * (1 - y))
+        local = compiled.sigmoid_backward(ctx.xp, y, g)
+        if local is not None:
+            return local
         local = 1 - y  # on arrays: one new array, then in place (2 fewer temporaries)
         local *= y
         local *= g

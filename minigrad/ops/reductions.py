@@ -2,6 +2,7 @@
 composites built from them (mean, var, softmax, log_softmax)."""
 from __future__ import annotations
 
+from .. import elementwise_compiled as compiled
 from ..keywords import accepts_torch_keywords
 from ..scopes import composite
 from ..tensor import Tensor
@@ -99,6 +100,10 @@ class LogSoftmax(Op):
         if x.size == 0:
             ctx.softmax = x.copy()
             return x.copy()
+        done = compiled.log_softmax(xp, x, axis)  # a large NumPy (rows, classes), axis 1
+        if done is not None:
+            out, ctx.softmax = done
+            return out
         m = x.max(axis=axis, keepdims=True)
         m = xp.where(xp.isfinite(m), m, 0)     # a row of -inf gives NaN, as x - logsumexp(x)
         out = x - m
@@ -113,8 +118,17 @@ class LogSoftmax(Op):
     def backward(ctx, g):  # ∂/∂x Σ g log ŷ = g - ŷ Σ g
         if isinstance(g, Tensor):  # a recorded backward: ŷ = e^(log ŷ), differentiable
             softmax = ctx.run(Exp, ctx.output_value(g))
+        elif ctx.softmax is None:  # the compiled float32 forward kept log ŷ only
+            log_probs = ctx.output_value(g)
+            local = compiled.log_softmax_backward(ctx.xp, log_probs, g, ctx.axis, True)
+            if local is not None:
+                return local
+            softmax = ctx.xp.exp(log_probs)
         else:
             softmax = ctx.softmax
+            local = compiled.log_softmax_backward(ctx.xp, softmax, g, ctx.axis)
+            if local is not None:
+                return local
         return g - softmax * g.sum(axis=ctx.axis, keepdims=True)
 
 

@@ -13,56 +13,22 @@ tests compare this with): LSTM rows i, f, g, o and GRU rows r, z, n, their σ ro
 already halved by the projection, σ(x) = ½ tanh(½x) + ½. In float64, tanh is libm's; in
 float32 it is a rational approximation the compiler vectorises (libm's tanhf is one
 scalar call per element, slower than all the rest of the step together), within 4e-7
-of tanh.
+of tanh (minigrad/numba_math.py, shared with minigrad's elementwise kernels).
 
 Only `compiled.gate_kernels` imports this module, so `import nn` never pays numba's
 import, and nothing breaks where numba is missing.
 """
 from __future__ import annotations
 
-import math
-
 import numba
 import numpy as np
-from numba import types
-from numba.extending import overload
+
+from minigrad.numba_math import tanh  # float32: a rational the compiler vectorises
 
 # Every fast-math licence except "no NaNs" and "no infinities": a NaN in a gate must stay
 # a NaN, as it does in NumPy. cache=True: compiled once per dtype, then read from disk.
 _JIT = {"fastmath": {"nsz", "arcp", "contract", "afn", "reassoc"}, "error_model": "numpy",
         "boundscheck": False, "cache": True, "nogil": True}
-
-
-def tanh(x):
-    """tanh inside the compiled loops: math.tanh, or in float32 the overload below."""
-    return math.tanh(x)
-
-
-@overload(tanh)
-def _tanh_by_type(x):
-    if isinstance(x, types.Float) and x.bitwidth == 32:
-        return _tanh32
-    return lambda x: math.tanh(x)
-
-
-def _tanh32(x):
-    """tanh(x) ≈ x p(x²) / q(x²), the minimax rational of Eigen's float32 tanh, on
-    |x| ≤ 7.9 (beyond, tanh rounds to ±1 in float32). Comparisons, not min/max, clip
-    x, so that a NaN stays NaN."""
-    limit = np.float32(7.90531110763549805)
-    x = limit if x > limit else x  # noqa: FURB136 (min/max may drop a NaN)
-    x = -limit if x < -limit else x  # noqa: FURB136
-    x2 = x * x
-    p = x2 * np.float32(-2.76076847742355e-16) + np.float32(2.00018790482477e-13)
-    p = x2 * p + np.float32(-8.60467152213735e-11)
-    p = x2 * p + np.float32(5.12229709037114e-08)
-    p = x2 * p + np.float32(1.48572235717979e-05)
-    p = x2 * p + np.float32(6.37261928875436e-04)
-    p = x2 * p + np.float32(4.89352455891786e-03)
-    q = x2 * np.float32(1.19825839466702e-06) + np.float32(1.18534705686654e-04)
-    q = x2 * q + np.float32(2.26843463243900e-03)
-    q = x2 * q + np.float32(4.89352518554385e-03)
-    return x * p / q
 
 
 @numba.njit(**_JIT)

@@ -1,0 +1,129 @@
+"""tanh, σ and log-softmax of large NumPy arrays as compiled loops (numba).
+
+Why: NumPy's float32 tanh and exp are scalar loops on the project's machine (3-6 ns an
+element) and a log-softmax is eight passes over its array; PyTorch runs them vectorised,
+which made a big elementwise tanh and a language model's log-softmax over its
+(T·B, vocabulary) logits 1.3-1.4 times PyTorch's. Each kernel below is one pass over
+contiguous memory (log-softmax: one per row, the row held in cache), with tanh and exp
+from numba_math.py, which the compiler vectorises in float32.
+
+One thread: measured on the project's 2 cores, the same loops under `prange` (numba's
+workqueue layer; GNU OpenMP is not safe in a forked child, and the test suite forks)
+were slower at every size from 2^10 to 2^22 elements: 30-90 µs to start the threads,
+and no gain once the loop is vectorised, as these passes are bound by memory. (nogil:
+other Python threads run meanwhile.)
+
+The numbers are those of the ops' xp paths (the reference, which the tests compare
+with): tanh' = 1 - y², σ(x) = ½ tanh(½x) + ½ and σ' = σ(1 - σ), log ŷ = x - m - log Σ e^(x-m)
+with m the row's max (0 when that is not finite, as the xp path does), and the
+gradient g - ŷ Σ g. Row sums accumulate in float64.
+
+Only elementwise_compiled.py imports this module, on the first array large enough to
+come here, so `import minigrad` never pays numba's import.
+"""
+from __future__ import annotations
+
+import math
+
+import numba
+
+from .numba_math import exp, tanh
+
+# Every fast-math licence except "no NaNs" and "no infinities" (a NaN stays a NaN, as in
+# NumPy); compiled once per dtype, then read from the on-disk cache.
+_JIT = {"fastmath": {"nsz", "arcp", "contract", "afn", "reassoc"}, "error_model": "numpy",
+        "boundscheck": False, "cache": True, "nogil": True}
+
+
+@numba.njit(**_JIT)
+def tanh_forward(x, out):
+    """out = tanh x over flat arrays."""
+    for i in range(x.shape[0]):
+        out[i] = tanh(x[i])
+
+
+@numba.njit(**_JIT)
+def tanh_backward(y, g, out):
+    """out = g (1 - y²); g is flat like y, or of length 1 (one value for all)."""
+    one = y.dtype.type(1.0)
+    if g.shape[0] == 1:
+        value = g[0]
+        for i in range(y.shape[0]):
+            out[i] = value * (one - y[i] * y[i])
+    else:
+        for i in range(y.shape[0]):
+            out[i] = g[i] * (one - y[i] * y[i])
+
+
+@numba.njit(**_JIT)
+def sigmoid_forward(x, out):
+    """out = σ(x) = ½ tanh(½x) + ½ (no exp, so no overflow)."""
+    half = x.dtype.type(0.5)
+    for i in range(x.shape[0]):
+        out[i] = half * tanh(half * x[i]) + half
+
+
+@numba.njit(**_JIT)
+def sigmoid_backward(y, g, out):
+    """out = g σ (1 - σ); g as in tanh_backward."""
+    one = y.dtype.type(1.0)
+    if g.shape[0] == 1:
+        value = g[0]
+        for i in range(y.shape[0]):
+            out[i] = value * (y[i] * (one - y[i]))
+    else:
+        for i in range(y.shape[0]):
+            out[i] = g[i] * (y[i] * (one - y[i]))
+
+
+@numba.njit(**_JIT)
+def log_softmax_forward(x, out, softmax):
+    """Per row of the (rows, classes) x: out = log ŷ, and softmax = ŷ unless softmax is
+    (0, 0) (float32: backward takes ŷ = e^(log ŷ), one array fewer written and kept)."""
+    rows, classes = x.shape
+    keep = softmax.shape[0] != 0
+    for row in range(rows):
+        values, logs = x[row], out[row]
+        m = values[0]
+        for j in range(1, classes):
+            m = values[j] if values[j] > m else m  # noqa: FURB136 (a NaN row: NaN below anyway)
+        if not math.isfinite(m):                   # a row of -inf gives NaN, as x - logsumexp(x)
+            m = x.dtype.type(0.0)
+        total = 0.0                                # Σ e^(x-m), in float64
+        if keep:
+            probabilities = softmax[row]
+            for j in range(classes):
+                shifted = values[j] - m
+                logs[j] = shifted
+                probabilities[j] = exp(shifted)
+                total += probabilities[j]
+            inverse = x.dtype.type(1.0 / total)
+            for j in range(classes):               # ŷ = e^(x-m) / Σ e^(x-m)
+                probabilities[j] *= inverse
+        else:
+            for j in range(classes):
+                shifted = values[j] - m
+                logs[j] = shifted
+                total += exp(shifted)
+        log_total = x.dtype.type(math.log(total))
+        for j in range(classes):                   # log ŷ = x - m - log Σ e^(x-m)
+            logs[j] -= log_total
+
+
+@numba.njit(**_JIT)
+def log_softmax_backward(saved, g, out, saved_is_log):
+    """Per row: out = g - ŷ Σ g (∂/∂x of Σ g log ŷ); `saved` is ŷ, or log ŷ when
+    saved_is_log."""
+    rows, classes = g.shape
+    for row in range(rows):
+        gradient, kept, result = g[row], saved[row], out[row]
+        total = 0.0
+        for j in range(classes):
+            total += gradient[j]
+        total_ = g.dtype.type(total)
+        if saved_is_log:
+            for j in range(classes):
+                result[j] = gradient[j] - exp(kept[j]) * total_
+        else:
+            for j in range(classes):
+                result[j] = gradient[j] - kept[j] * total_
