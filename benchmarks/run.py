@@ -39,6 +39,7 @@ FRAMEWORKS = ("minigrad", "torch", "numpy")
 # user compares us with on the workloads they can run.
 OPTIONAL = {"micrograd": "micrograd.engine"}
 _limits = []  # keeps threadpoolctl's limiter alive for the whole run
+SETTLE_S = 0.3  # pause before each framework's block: the last one's spinning threads go idle
 
 
 def pin_threads(threads: int) -> dict:
@@ -99,10 +100,12 @@ def run_workload(workload: W.Workload, repeats: int, warmup: int, frameworks: li
     for _ in range(warmup):
         for step in steps.values():
             step()
-    # Timed in rounds, each framework in a block of consecutive steps after one untimed
-    # step: PyTorch's OpenMP threads and OpenBLAS's keep spinning for a while after
-    # their last call, and would steal the two cores from whichever library runs next.
-    # The order rotates between rounds, so slow drifts in load hit all alike.
+    # Timed in rounds, each framework in a block of consecutive steps after a pause and
+    # one untimed step: PyTorch's OpenMP threads (Intel's spin for up to 200 ms,
+    # KMP_BLOCKTIME) and OpenBLAS's keep spinning for a while after their last call, and
+    # would steal the two cores from whichever library runs next; the pause lets them
+    # go idle, as they would in a program that runs one of them. The order rotates
+    # between rounds, so slow drifts in load hit all alike.
     names = list(steps)
     times = {name: [] for name in names}
     rounds = min(3, repeats)
@@ -110,6 +113,7 @@ def run_workload(workload: W.Workload, repeats: int, warmup: int, frameworks: li
         shift = round_index % len(names)
         count = repeats // rounds + (round_index < repeats % rounds)
         for name in names[shift:] + names[:shift]:
+            time.sleep(SETTLE_S)
             steps[name]()
             for _ in range(count):
                 gc.collect()

@@ -5,7 +5,10 @@
     y = (x ** 2).sum()
     y.backward()          # x.grad == [2., 4.]
 """
-from . import distributed  # noqa: F401  (minigrad.distributed: collectives across processes)
+from . import (
+    distributed,  # noqa: F401  (minigrad.distributed: collectives across processes)
+    host_memory,  # noqa: F401  (freed arrays stay for the next step: see host_memory.py)
+)
 from .autograd import observe_gradients  # noqa: F401
 from .backend import (  # noqa: F401
     BackendMismatchError,

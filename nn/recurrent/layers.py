@@ -211,7 +211,13 @@ class LSTMLayer(_Layer):
         all_tanh_c = xp.empty((steps,) + c.shape, dtype=projected.dtype)
         ctx.states = states = xp.empty((2, steps) + c.shape, dtype=projected.dtype)
         all_h, all_c = states[0], states[1]                   # kept for pictures, as step outputs
-        for t in order:
+        if kernels is not None:  # lstm_gates' compiled loop, called straight (all C-contiguous)
+            step_gates, c = kernels.lstm_forward_contiguous, xp.ascontiguousarray(c)
+            for t in order:
+                xp.matmul(h, weight_t, out=gates[t])          # W_aa a<t-1>, then the gates
+                step_gates(gates[t], projected[t], c, all_c[t], all_tanh_c[t], all_h[t])
+                h, c = all_h[t], all_c[t]
+        for t in (order if kernels is None else ()):
             xp.matmul(h, weight_t, out=gates[t])              # W_aa a<t-1>, then the gates
             lstm_gates(xp, kernels, gates[t], projected[t], c, vectors, all_c[t], all_tanh_c[t],
                        all_h[t])
@@ -234,14 +240,22 @@ class LSTMLayer(_Layer):
         first = order[-1]
         step = -1 if ctx.reverse else 1
         grad_h = grad_h + grad_output[order[0]]               # ∂L/∂a<T>: the output's and h_n's
+        if kernels is not None:  # lstm_gate_gradients' compiled loop, called straight
+            step_back = kernels.lstm_backward_contiguous
+            c0, grad_c = xp.ascontiguousarray(c0), xp.array(grad_c, order="C")  # (ours to reuse)
+            spare = xp.empty_like(grad_c)
         for t in order:
             if t != order[0]:
                 grad_h += grad_output[t]                      # ∂L/∂a<t> += the output's share
             c_prev = c0 if t == first else all_c[t - step]
             if observed:
                 per_step.append((t, _given(t == order[0], observed, grad_h, grad_c)))
-            grad_c = lstm_gate_gradients(xp, kernels, gates[t], all_tanh_c[t], c_prev, grad_h,
-                                         grad_c, delta[t], vectors, True)  # dc<t-1> = dc Γf
+            if kernels is not None:                           # dc<t-1> = dc Γf into `spare`
+                step_back(gates[t], all_tanh_c[t], c_prev, grad_h, grad_c, delta[t], spare)
+                grad_c, spare = spare, grad_c
+            else:
+                grad_c = lstm_gate_gradients(xp, None, gates[t], all_tanh_c[t], c_prev, grad_h,
+                                             grad_c, delta[t], vectors, True)
             grad_h = xp.matmul(delta[t], weight_hh)           # da<t-1> = δ<t> W_hh
         if observed:
             ctx._inner = (grad_output, per_step, delta, observed)

@@ -76,6 +76,12 @@ def _backward(gates, tanh_c, c_prev, grad_h, grad_c, delta, grad_c_prev):
             dc_before[j] = dc * forget                                    # dc<t-1> = dc Γf
 
 
+# The compiled loops themselves, for a time loop whose arrays are all C-contiguous of one
+# dtype already (layers.py): no per-step checks, one call per step.
+lstm_forward_contiguous = _forward
+lstm_backward_contiguous = _backward
+
+
 def lstm_forward(gates, projected, c_prev, c, tanh_c, h) -> None:
     """c<t>, tanh c<t>, a<t> into `c`, `tanh_c`, `h` from the recurrent product `gates`
     (overwritten with the gates), the projected input and c<t-1>; all NumPy arrays of
