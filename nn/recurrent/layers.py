@@ -58,6 +58,9 @@ class _Layer(mg.Function):
     weight gradients after the loop, and the picture of their steps."""
 
     saves_output = True  # backward reads a<t> (and the state): in-place writes are caught
+    # One gradient per input, of its shape and dtype, made here: the engine may keep the
+    # fresh ones as .grad without a copy (a shared bias gradient is still copied once).
+    trusted_backward = True
     step_class = None  # the step node each step is drawn as
     state_parts = 1
 
