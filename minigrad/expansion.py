@@ -65,14 +65,7 @@ def source_of(tensor) -> tuple:
 def picture_inputs(node) -> list:
     """Every node that feeds `node` as pictures see it (stand-ins for expanded nodes),
     once per input."""
-    sources = []
-    for tensor in node.inputs:
-        creator = tensor._creator
-        if creator is not None:
-            if type(creator).expand is not None:
-                creator = expansion_of(creator).outputs[tensor._output_index][0]
-            sources.append(creator)
-    return sources
+    return [source_of(tensor)[0] for tensor in node.inputs if tensor._creator is not None]
 
 
 def stand_in(op_class: type, inputs: list, outputs: list, scope: tuple, **attributes):

@@ -133,14 +133,7 @@ def picture_nodes(root) -> list:
     """Every node of `root`'s graph as pictures see it: a node that computed many steps
     at once (a fused recurrent layer) as the step nodes it stands for."""
     from minigrad.expansion import picture_inputs, source_of
+    from minigrad.walk import consumers_first
 
     start = source_of(root)[0]
-    nodes, stack, seen = [], [start], set()
-    while stack:
-        node = stack.pop()
-        if node is None or node in seen:
-            continue
-        seen.add(node)
-        nodes.append(node)
-        stack.extend(picture_inputs(node))
-    return nodes
+    return [] if start is None else list(consumers_first([start], picture_inputs))

@@ -74,6 +74,13 @@ class _Layer(mg.Function):
         return projected, (range(steps - 1, -1, -1) if reverse else range(steps))
 
     @staticmethod
+    def _backward_order(ctx, grad_h):
+        """The steps from the last one run to the first, the first one run, the offset of a
+        step's predecessor (t - offset), and ∂L/∂a<T> as an array of our own to add into."""
+        order = range(ctx.steps) if ctx.reverse else range(ctx.steps - 1, -1, -1)
+        return order, order[-1], (-1 if ctx.reverse else 1), ctx.xp.array(grad_h, order="C")
+
+    @staticmethod
     def _previous(ctx, all_h, first):
         """a<t-1> of every step, in time order, (steps·batch, H): the initial state at
         the first step run, the neighbouring output elsewhere."""
@@ -105,6 +112,11 @@ class _Layer(mg.Function):
         return tuple(grads)
 
     # -- pictures -----------------------------------------------------------------------
+    @staticmethod
+    def step_outputs(node, t: int) -> tuple:
+        """The arrays step t's node would have output (a<t>; LSTM: a<t>, c<t>)."""
+        return (node._output_data[0][t],)
+
     @staticmethod
     def saved_of(node, t: int) -> tuple:  # pragma: no cover - each layer says
         """What step t's node would have saved (its `parts_values` reads it)."""
@@ -189,10 +201,6 @@ def _stand_in_class(step_class: type) -> type:
     return view
 
 
-def _kernels(xp, *arrays):
-    return compiled.gate_kernels(xp, *arrays)
-
-
 class LSTMLayer(_Layer):
     """Every step of an LSTM layer in one direction. Outputs: a<t> for all t (steps,
     batch, H), and the final (a, c)."""
@@ -209,7 +217,7 @@ class LSTMLayer(_Layer):
         projected, order = _Layer._begin(ctx, x, weight_ih, rest[:biases], vectors, steps, reverse)
         weight_t = xp.array(weight_hh.T, order="C")           # W_hhᵀ, its σ columns halved
         weight_t *= vectors[0]
-        ctx.kernels = kernels = _kernels(xp, projected, h, c, weight_t)
+        ctx.kernels = kernels = compiled.gate_kernels(xp, projected, h, c, weight_t)
         gates = xp.empty(projected.shape, dtype=projected.dtype)
         all_tanh_c = xp.empty((steps,) + c.shape, dtype=projected.dtype)
         ctx.states = states = xp.empty((2, steps) + c.shape, dtype=projected.dtype)
@@ -220,11 +228,12 @@ class LSTMLayer(_Layer):
                 xp.matmul(h, weight_t, out=gates[t])          # W_aa a<t-1>, then the gates
                 step_gates(gates[t], projected[t], c, all_c[t], all_tanh_c[t], all_h[t])
                 h, c = all_h[t], all_c[t]
-        for t in (order if kernels is None else ()):
-            xp.matmul(h, weight_t, out=gates[t])              # W_aa a<t-1>, then the gates
-            lstm_gates(xp, kernels, gates[t], projected[t], c, vectors, all_c[t], all_tanh_c[t],
-                       all_h[t])
-            h, c = all_h[t], all_c[t]
+        else:
+            for t in order:
+                xp.matmul(h, weight_t, out=gates[t])
+                lstm_gates(xp, None, gates[t], projected[t], c, vectors, all_c[t],
+                           all_tanh_c[t], all_h[t])
+                h, c = all_h[t], all_c[t]
         ctx._saved = (gates, all_tanh_c)
         return all_h, h.copy(), c.copy()
 
@@ -239,17 +248,13 @@ class LSTMLayer(_Layer):
         delta = ctx.projected           # x<t> W_ihᵀ + b is not read again: it holds δ<t> now
         kernels, vectors, observed = ctx.kernels, ctx.vectors, ctx._observed
         per_step = [] if observed else None
-        order = range(ctx.steps) if ctx.reverse else range(ctx.steps - 1, -1, -1)
-        first = order[-1]
-        step = -1 if ctx.reverse else 1
-        grad_h = grad_h + grad_output[order[0]]               # ∂L/∂a<T>: the output's and h_n's
+        order, first, step, grad_h = _Layer._backward_order(ctx, grad_h)  # h_n's share of a<T>
         if kernels is not None:  # lstm_gate_gradients' compiled loop, called straight
             step_back = kernels.lstm_backward_contiguous
             c0, grad_c = xp.ascontiguousarray(c0), xp.array(grad_c, order="C")  # (ours to reuse)
             spare = xp.empty_like(grad_c)
         for t in order:
-            if t != order[0]:
-                grad_h += grad_output[t]                      # ∂L/∂a<t> += the output's share
+            grad_h += grad_output[t]                          # ∂L/∂a<t> += the output's share
             c_prev = c0 if t == first else all_c[t - step]
             if observed:
                 per_step.append((t, _given(t == order[0], observed, grad_h, grad_c)))
@@ -293,7 +298,7 @@ class GRULayer(_Layer):
         weight_t = xp.array(weight_hh.T, order="C")
         weight_t *= scale
         scaled_bias = bias_hh * scale if bias_hh is not None else None
-        ctx.kernels = kernels = _kernels(xp, projected, h, weight_t)
+        ctx.kernels = kernels = compiled.gate_kernels(xp, projected, h, weight_t)
         batch, hidden = h.shape
         recurrent = xp.empty(projected.shape, dtype=projected.dtype)  # W_h a<t-1> + b_h
         gates = xp.empty((steps, batch, 2 * hidden), dtype=projected.dtype)
@@ -322,13 +327,9 @@ class GRULayer(_Layer):
         d_hidden = xp.empty(d_input.shape, dtype=d_input.dtype)  # δ of W_h a + b_h
         kernels, observed = ctx.kernels, ctx._observed
         per_step = [] if observed else None
-        order = range(ctx.steps) if ctx.reverse else range(ctx.steps - 1, -1, -1)
-        first = order[-1]
-        step = -1 if ctx.reverse else 1
-        grad_h = grad_h + grad_output[order[0]]
+        order, first, step, grad_h = _Layer._backward_order(ctx, grad_h)  # h_n's share of a<T>
         for t in order:
-            if t != order[0]:
-                grad_h += grad_output[t]
+            grad_h += grad_output[t]
             h_prev = h0 if t == first else all_h[t - step]
             if observed:
                 per_step.append((t, _given(t == order[0], observed, grad_h)))
@@ -341,10 +342,6 @@ class GRULayer(_Layer):
             ctx._inner = (grad_output, per_step, d_input, observed)
         h_prev = _Layer._previous(ctx, all_h, h0)
         return _Layer._finish(ctx, d_input, d_hidden, h_prev, (grad_h,))
-
-    @staticmethod
-    def step_outputs(node, t: int) -> tuple:
-        return (node._output_data[0][t],)
 
     @staticmethod
     def saved_of(node, t: int) -> tuple:
@@ -366,7 +363,7 @@ class RNNLayer(_Layer):
         weight_hh, h = rest[biases], rest[biases + 1]
         projected, order = _Layer._begin(ctx, x, weight_ih, rest[:biases], None, steps, reverse)
         weight_t = xp.array(weight_hh.T, order="C")
-        ctx.kernels = kernels = _kernels(xp, projected, h, weight_t)
+        ctx.kernels = kernels = compiled.gate_kernels(xp, projected, h, weight_t)
         all_h = xp.empty((steps,) + h.shape, dtype=projected.dtype)
         for t in order:
             xp.matmul(h, weight_t, out=all_h[t])              # W_aa a<t-1>
@@ -385,11 +382,9 @@ class RNNLayer(_Layer):
         delta = ctx.projected
         kernels, relu, observed = ctx.kernels, ctx.relu, ctx._observed
         per_step = [] if observed else None
-        order = range(ctx.steps) if ctx.reverse else range(ctx.steps - 1, -1, -1)
-        grad_h = grad_h + grad_output[order[0]]
+        order, _, _, grad_h = _Layer._backward_order(ctx, grad_h)
         for t in order:
-            if t != order[0]:
-                grad_h += grad_output[t]
+            grad_h += grad_output[t]
             if observed:
                 per_step.append((t, _given(t == order[0], observed, grad_h)))
             rnn_activation_gradient(xp, kernels, all_h[t], grad_h, delta[t], relu)
@@ -398,10 +393,6 @@ class RNNLayer(_Layer):
             ctx._inner = (grad_output, per_step, delta, observed)
         h_prev = _Layer._previous(ctx, all_h, h0)
         return _Layer._finish(ctx, delta, delta, h_prev, (grad_h,))
-
-    @staticmethod
-    def step_outputs(node, t: int) -> tuple:
-        return (node._output_data[0][t],)
 
     @staticmethod
     def saved_of(node, t: int) -> tuple:
