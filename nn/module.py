@@ -7,6 +7,7 @@ dotted names that `state_dict()`, `nn.save` and `mg.draw_graph` all share.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 from collections import OrderedDict
@@ -710,6 +711,12 @@ class Module:
             return self.forward(*args, **kwargs)
         with mg.module_scope(name):
             return self.forward(*args, **kwargs)
+
+    def _call_scope(self):
+        """The scope `__call__` runs forward in (for a parent that runs part of a child's
+        forward itself, as nn.Bidirectional does)."""
+        name = self.__dict__.get("_scope_name")
+        return contextlib.nullcontext() if name is None else mg.module_scope(name)
 
     def extra_repr(self) -> str:
         """The text inside this module's parentheses in its `repr`; override to show settings.

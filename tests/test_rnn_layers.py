@@ -107,9 +107,11 @@ def test_one_node_per_layer_and_direction_drawn_as_its_steps(kind):
     layer = build(kind, "numpy", num_layers=2, bidirectional=True)
     output, _ = layer(mg.randn(4, 2, 3, dtype="float64"))
     recorded = {node.op_name for node in consumers_first([output.grad_fn], input_nodes)}
-    layers = [node for node in consumers_first([output.grad_fn], input_nodes)
-              if node.op_name == f"{kind}Layer"]
-    assert len(layers) == 4 and f"{kind}Step" not in recorded
+    pairs = [node for node in consumers_first([output.grad_fn], input_nodes)
+             if node.op_name == "BidirectionalLayer"]  # both directions of a layer, one node
+    assert len(pairs) == 2 and f"{kind}Step" not in recorded and f"{kind}Layer" not in recorded
+    assert [type(half).__name__ for pair in pairs for half in pair.halves] == [f"{kind}Layer"] * 4
+    assert [half.reverse for half in pairs[0].halves] == [False, True]
     drawn = [node for node in picture_nodes(output) if node.op_name == f"{kind}Step"]
     assert sorted((tuple(map(str, n._scope))) for n in drawn) == sorted(
         (f"layer{l}", d, f"t={t}") for l in range(2) for d in ("forward", "reverse")

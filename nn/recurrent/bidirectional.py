@@ -11,7 +11,10 @@ from typing import Any
 import minigrad as mg
 
 from ..module import Module
+from .bidirectional_layer import run_both
 from .cells import RecurrentCell
+from .kernels import layer_kernel_for
+from .recurrent import Recurrent
 
 
 def _size(layer: Module, name: str) -> int | None:
@@ -160,6 +163,29 @@ class Bidirectional(Module):
                 + (f"a {type(hx).__name__} of {len(hx)}" if isinstance(hx, (tuple, list))
                    else type(hx).__name__)
             )
-        forward_output, forward_state = self.forward_layer(x, forward_hx, lengths)
-        backward_output, backward_state = self.backward_layer(x, backward_hx, lengths)
+        both = self._in_one_node(x, forward_hx, backward_hx) if lengths is None else None
+        if both is not None:
+            (forward_output, forward_state), (backward_output, backward_state) = both
+        else:
+            forward_output, forward_state = self.forward_layer(x, forward_hx, lengths)
+            backward_output, backward_state = self.backward_layer(x, backward_hx, lengths)
         return mg.cat([forward_output, backward_output], axis=-1), (forward_state, backward_state)
+
+    def _in_one_node(self, x: mg.Tensor, forward_hx: Any, backward_hx: Any) -> tuple | None:
+        """Both layers' `(output, state)` from one node that runs the two directions side
+        by side (bidirectional_layer.py), when both are plain `nn.Recurrent`s whose cells
+        run as one layer node; else None (each layer is called)."""
+        layers = (self.forward_layer, self.backward_layer)
+        if any(type(layer) is not Recurrent or layer_kernel_for(layer.cell) is None
+               for layer in layers):
+            return None
+        planned = []
+        for layer, hx in zip(layers, (forward_hx, backward_hx)):
+            with layer._call_scope():
+                planned.append(layer._one_node(x, hx))
+        results = run_both([call for call, _ in planned])
+        presented = []
+        for layer, (_, present), result in zip(layers, planned, results):
+            with layer._call_scope():
+                presented.append(present(*result))
+        return tuple(presented)

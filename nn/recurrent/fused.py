@@ -165,8 +165,11 @@ class Sweep:
 
 
 def project(xp, x, weight, biases, vectors):
-    """x W_ihᵀ + Σ biases, its columns times `vectors[0]` (the step kernel's column scale)
-    when `vectors` is given: the input projection of every step in one matmul."""
+    """x W_ihᵀ + Σ biases, (steps·batch, G·H) for x (steps, batch, input_size) or
+    (steps·batch, input_size), its columns
+    times `vectors[0]` (the step kernel's column scale) when `vectors` is given: the input
+    projection of every step in one matmul."""
+    x = x.reshape(-1, x.shape[-1])                            # (steps·batch, input_size)
     projected = xp.matmul(x, weight.T if vectors is None else weight.T * vectors[0])
     if biases:
         bias = biases[0] if len(biases) == 1 else biases[0] + biases[1]  # b_ih + b_hh: one pass
@@ -177,7 +180,7 @@ def project(xp, x, weight, biases, vectors):
 class ProjectSteps(mg.Function):
     """x<t> W_ihᵀ + b for every step in one matmul; the outputs are the steps' slices.
 
-    Inputs: x (steps·batch, input_size), W_ih, then `biases` biases to add (zero, one
+    Inputs: x (steps, batch, input_size), or (steps·batch, input_size), W_ih, then `biases` biases to add (zero, one
     or two vectors), then the recurrent parameters whose gradient the sweep collects
     (W_hh, and GRU's b_hh). Returns `steps` arrays (batch, G·H). `vectors(xp, rows, dtype)`,
     from the step kernel that reads the slices, gives per-column constants whose
@@ -193,7 +196,7 @@ class ProjectSteps(mg.Function):
         xp = ctx.xp
         sweep.vectors = vectors(xp, weight.shape[0], weight.dtype) if vectors else None
         sweep.projected = projected = project(xp, x, weight, biases, sweep.vectors)
-        batch = x.shape[0] // steps
+        batch = projected.shape[0] // steps
         return tuple([projected[t * batch:(t + 1) * batch] for t in range(steps)])
 
     @staticmethod
@@ -211,8 +214,9 @@ class ProjectSteps(mg.Function):
         joined = ctx.sweep.joined_input_grad(grads)
         if joined is None:
             joined = xp.concatenate(grads, axis=0)
-        grad_x = xp.matmul(joined, weight.data) if x._requires_grad else None
-        grad_weight = xp.matmul(joined.T, x.data) if weight._requires_grad else None
+        grad_x = xp.matmul(joined, weight.data).reshape(x.shape) if x._requires_grad else None
+        grad_weight = xp.matmul(joined.T, x.data.reshape(-1, x.shape[-1])) \
+            if weight._requires_grad else None
         grad_bias = joined.sum(axis=0) if biases else None  # the engine copies a shared grad
         return ((grad_x, grad_weight) + tuple(grad_bias if b._requires_grad else None
                                               for b in biases) + tuple(recurrent_grads))

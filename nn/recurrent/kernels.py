@@ -28,21 +28,23 @@ import minigrad as mg
 
 from .cells import GRUCell, LSTMCell, RecurrentCell, RNNCell
 from .fused import GRUStep, LSTMStep, ProjectSteps, RNNStep, Sweep
-from .layers import GRULayer, LSTMLayer, RNNLayer
+from .layers import GRULayer, LayerCall, LSTMLayer, RNNLayer
 
 Advance = Callable[[int, Any], Any]  # (t, state) -> the state after step t
 _KERNELS: dict[type, Callable[[RecurrentCell, mg.Tensor, int], Advance]] = {}
-# step kernel -> `layer(cell, flat_inputs, steps, state, reverse) -> (output, state)`, the
-# same steps as one graph node per layer and direction (layers.py)
+# step kernel -> `layer(cell, sequence, steps, state, reverse) -> LayerCall`: the same
+# steps as one graph node per layer and direction (layers.py), not yet run
 _LAYERS: dict = {}
 layers_enabled: bool = True  # False: every fused sequence runs its step nodes (for tests)
 
 
 def register_kernel(cell_class: type, layer: Callable | None = None) -> Callable:
-    """Register `kernel(cell, flat_inputs, steps) -> advance` as the fused code of
+    """Register `kernel(cell, sequence, steps) -> advance` as the fused code of
     `cell_class` (exactly that class and subclasses that keep its math), and `layer`, if
     given, as the code that runs all of a sequence's steps in one node when no sequence
-    of the batch is padded."""
+    of the batch is padded: `layer(cell, sequence, steps, state, reverse)` returns the
+    `LayerCall` of that node (layers.py), which nn.Recurrent runs, or nn.Bidirectional
+    runs side by side with the other direction's."""
     def decorate(kernel):
         _KERNELS[cell_class] = kernel
         if layer is not None:
@@ -99,8 +101,7 @@ def stepper(cell: Any, sequence: mg.Tensor) -> Advance:
     """`advance(t, state) -> state` running `cell` over a (seq_len, batch, n) sequence."""
     kernel = kernel_for(cell)
     if kernel is not None:
-        steps, batch, features = sequence.shape
-        return kernel(cell, sequence.reshape(steps * batch, features), steps)
+        return kernel(cell, sequence, sequence.shape[0])
     if runs_own_step(cell):
         inputs = unbind_steps(cell.project_inputs(sequence))  # x<t> W_ihᵀ + b, all t at once
         return lambda t, state: cell.step(inputs[t], state)
@@ -110,65 +111,70 @@ def stepper(cell: Any, sequence: mg.Tensor) -> Advance:
 
 # -- the built-in kernels (fused.py holds their array math) ------------------------------
 
-def _project(cell: RecurrentCell, flat_inputs: mg.Tensor, steps: int, biases: tuple,
+def _project(cell: RecurrentCell, sequence: mg.Tensor, steps: int, biases: tuple,
              step_class: type, recurrent: tuple) -> tuple:
     """One ProjectSteps node for the whole sequence, its columns scaled as the step
     kernel reads them (`step_class.column_vectors`); it also hands back the gradient of
     the `recurrent` parameters, summed over the steps. Returns (projected steps, sweep)."""
     sweep = Sweep(steps)
-    projected = ProjectSteps.apply(flat_inputs, cell.weight_ih, *biases, *recurrent,
+    projected = ProjectSteps.apply(sequence, cell.weight_ih, *biases, *recurrent,
                                    steps=steps, sweep=sweep, biases=len(biases),
                                    vectors=step_class.column_vectors)
     return projected, sweep
 
 
-def rnn_layer(cell: RNNCell, flat_inputs: mg.Tensor, steps: int, h: mg.Tensor,
-              reverse: bool) -> tuple:
+def rnn_layer(cell: RNNCell, sequence: mg.Tensor, steps: int, h: mg.Tensor,
+              reverse: bool) -> LayerCall:
     biases = (cell.bias_ih, cell.bias_hh) if cell.bias else ()
-    output, h = RNNLayer.apply(flat_inputs, cell.weight_ih, *biases, cell.weight_hh, h,
-                               biases=len(biases), steps=steps, reverse=reverse,
-                               relu=cell.nonlinearity == "relu")
-    return output, h
+    return LayerCall(RNNLayer, (sequence, cell.weight_ih, *biases, cell.weight_hh, h),
+                     {"biases": len(biases), "steps": steps, "reverse": reverse,
+                      "relu": cell.nonlinearity == "relu"}, _hidden_state)
 
 
-def gru_layer(cell: GRUCell, flat_inputs: mg.Tensor, steps: int, h: mg.Tensor,
-              reverse: bool) -> tuple:
+def gru_layer(cell: GRUCell, sequence: mg.Tensor, steps: int, h: mg.Tensor,
+              reverse: bool) -> LayerCall:
     biases, recurrent = ((cell.bias_ih,), (cell.weight_hh, cell.bias_hh)) if cell.bias else \
         ((), (cell.weight_hh,))
-    output, h = GRULayer.apply(flat_inputs, cell.weight_ih, *biases, *recurrent, h,
-                               biases=len(biases), steps=steps, reverse=reverse)
+    return LayerCall(GRULayer, (sequence, cell.weight_ih, *biases, *recurrent, h),
+                     {"biases": len(biases), "steps": steps, "reverse": reverse}, _hidden_state)
+
+
+def lstm_layer(cell: LSTMCell, sequence: mg.Tensor, steps: int, state: tuple,
+               reverse: bool) -> LayerCall:
+    biases = (cell.bias_ih, cell.bias_hh) if cell.bias else ()
+    return LayerCall(LSTMLayer, (sequence, cell.weight_ih, *biases, cell.weight_hh,
+                                 state[0], state[1]),
+                     {"biases": len(biases), "steps": steps, "reverse": reverse}, _lstm_state)
+
+
+def _hidden_state(output: mg.Tensor, h: mg.Tensor) -> tuple:
     return output, h
 
 
-def lstm_layer(cell: LSTMCell, flat_inputs: mg.Tensor, steps: int, state: tuple,
-               reverse: bool) -> tuple:
-    biases = (cell.bias_ih, cell.bias_hh) if cell.bias else ()
-    output, h, c = LSTMLayer.apply(flat_inputs, cell.weight_ih, *biases, cell.weight_hh,
-                                   state[0], state[1], biases=len(biases), steps=steps,
-                                   reverse=reverse)
+def _lstm_state(output: mg.Tensor, h: mg.Tensor, c: mg.Tensor) -> tuple:
     return output, (h, c)
 
 
 @register_kernel(RNNCell, layer=rnn_layer)
-def rnn_kernel(cell: RNNCell, flat_inputs: mg.Tensor, steps: int) -> Advance:
+def rnn_kernel(cell: RNNCell, sequence: mg.Tensor, steps: int) -> Advance:
     biases = (cell.bias_ih, cell.bias_hh) if cell.bias else ()
-    projected, sweep = _project(cell, flat_inputs, steps, biases, RNNStep, (cell.weight_hh,))
+    projected, sweep = _project(cell, sequence, steps, biases, RNNStep, (cell.weight_hh,))
     weight_hh, relu = cell.weight_hh, cell.nonlinearity == "relu"
     return lambda t, h: RNNStep.apply(projected[t], h, weight_hh, sweep=sweep, t=t, relu=relu)
 
 
 @register_kernel(GRUCell, layer=gru_layer)
-def gru_kernel(cell: GRUCell, flat_inputs: mg.Tensor, steps: int) -> Advance:
+def gru_kernel(cell: GRUCell, sequence: mg.Tensor, steps: int) -> Advance:
     weights = (cell.weight_hh, cell.bias_hh) if cell.bias else (cell.weight_hh,)
-    projected, sweep = _project(cell, flat_inputs, steps, (cell.bias_ih,) if cell.bias else (),
+    projected, sweep = _project(cell, sequence, steps, (cell.bias_ih,) if cell.bias else (),
                                 GRUStep, weights)
     return lambda t, h: GRUStep.apply(projected[t], h, *weights, sweep=sweep, t=t)
 
 
 @register_kernel(LSTMCell, layer=lstm_layer)
-def lstm_kernel(cell: LSTMCell, flat_inputs: mg.Tensor, steps: int) -> Advance:
+def lstm_kernel(cell: LSTMCell, sequence: mg.Tensor, steps: int) -> Advance:
     biases = (cell.bias_ih, cell.bias_hh) if cell.bias else ()
-    projected, sweep = _project(cell, flat_inputs, steps, biases, LSTMStep, (cell.weight_hh,))
+    projected, sweep = _project(cell, sequence, steps, biases, LSTMStep, (cell.weight_hh,))
     weight_hh = cell.weight_hh
     return lambda t, state: LSTMStep.apply(projected[t], state[0], state[1], weight_hh,
                                            sweep=sweep, t=t)

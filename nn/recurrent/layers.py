@@ -18,12 +18,13 @@ node keeps each step's ∂L/∂a<t> (∂L/∂c<t>) for them.
 `nn.Recurrent` runs a layer node for a built-in cell with `fused=True` when no
 sequence of the batch is padded (`lengths`); padded batches run the step nodes,
 which carry the state of ended sequences with `mg.where`. Both are first order.
-Inputs of a layer node: x (steps·batch, features), W_ih, the projection's biases,
+Inputs of a layer node: x (steps, batch, features), W_ih, the projection's biases,
 the recurrent parameters (W_hh; GRU: W_hh, b_hh), then the initial state.
 """
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 
 import minigrad as mg
 from minigrad.expansion import (
@@ -53,6 +54,25 @@ from .fused import (
 )
 
 
+class LayerCall:
+    """A layer node about to be run: what a layer kernel (kernels.py) returns.
+
+    `run()` applies it and gives nn.Recurrent its `(output, state)`; nn.Bidirectional
+    instead runs two of them in one node, side by side (bidirectional_layer.py). The
+    scope current when it was made is the one its steps are drawn in.
+    """
+
+    __slots__ = ("assemble", "inputs", "node", "options", "scope")
+
+    def __init__(self, node: type, inputs: tuple, options: dict, assemble: Callable):
+        self.node, self.inputs, self.options = node, inputs, options
+        self.assemble = assemble  # the node's outputs -> (output, state)
+        self.scope = mg.current_scope()
+
+    def run(self) -> tuple:
+        return self.assemble(*self.node.apply(*self.inputs, **self.options))
+
+
 class _Layer(mg.Function):
     """What the three layer nodes share: the projection, the order of the steps, the
     weight gradients after the loop, and the picture of their steps."""
@@ -70,7 +90,7 @@ class _Layer(mg.Function):
         the steps run in."""
         ctx.steps, ctx.reverse = steps, reverse
         projected = project(ctx.xp, x, weight_ih, biases, vectors)
-        ctx.projected = projected = projected.reshape(steps, x.shape[0] // steps, -1)
+        ctx.projected = projected = projected.reshape(steps, x.shape[1], -1)
         return projected, (range(steps - 1, -1, -1) if reverse else range(steps))
 
     @staticmethod
@@ -99,8 +119,9 @@ class _Layer(mg.Function):
         recurrent = inputs[2 + ctx.biases:2 + ctx.biases + ctx.recurrent]
         width = d_input.shape[2]
         flat = d_input.reshape(-1, width)
-        grads = [xp.matmul(flat, weight_ih._data) if x._requires_grad else None,
-                 xp.matmul(flat.T, x._data) if weight_ih._requires_grad else None]
+        grads = [xp.matmul(flat, weight_ih._data).reshape(x.shape) if x._requires_grad else None,
+                 xp.matmul(flat.T, x._data.reshape(-1, x.shape[2]))
+                 if weight_ih._requires_grad else None]
         bias = flat.sum(axis=0) if any(b._requires_grad for b in biases) else None
         grads += [bias if b._requires_grad else None for b in biases]
         hidden = d_hidden.reshape(-1, width)

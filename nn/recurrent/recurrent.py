@@ -158,6 +158,13 @@ class Recurrent(Module):
             >>> float(output[3:, 1].abs().sum()), bool(mg.allclose(h[1], output[2, 1]))
             (0.0, True)
         """
+        sequence, unbatched, lengths, state = self._checked(x, hx, lengths)
+        with mg.direction_scope("reverse" if self.reverse else "forward"):
+            output, state = self._run(sequence, state, lengths)
+        return self._presented(output, state, unbatched)
+
+    def _checked(self, x: mg.Tensor, hx: Any, lengths: Any) -> tuple:
+        """forward's arguments checked: (time-major sequence, unbatched, lengths, state)."""
         who = f"Recurrent({checks.short_name(self.cell)})"
         sequence, unbatched = checks.time_major_input(x, self.input_size, self.batch_first, who)
         steps, batch = sequence.shape[0], sequence.shape[1]
@@ -165,14 +172,51 @@ class Recurrent(Module):
         parts = self.cell.state_parts if isinstance(self.cell, RecurrentCell) else None
         state = checks.initial_state(hx, batch, self.hidden_size, unbatched, parts,
                                      tuple(x.shape), self.batch_first, who)
-        with mg.direction_scope("reverse" if self.reverse else "forward"):
-            output, state = self._run(sequence, state, lengths)
+        return sequence, unbatched, lengths, state
+
+    def _presented(self, output: mg.Tensor, state: Any, unbatched: bool) -> tuple:
+        """(output, state) in the input's layout."""
         if unbatched:
             output = output.squeeze(1)
             state = map_state(lambda s: s.squeeze(0), state)
         elif self.batch_first:
             output = output.swapaxes(0, 1)
         return output, state
+
+    def _one_node(self, x: mg.Tensor, hx: Any = None) -> tuple | None:
+        """What `forward(x, hx)` would run as one layer node, not yet run: (its LayerCall,
+        `present(output, state)` that puts the result in the input's layout); None when
+        the cell has no layer kernel. nn.Bidirectional runs two of them side by side.
+
+        Args:
+            x: as for `forward`.
+            hx: as for `forward`.
+
+        Returns:
+            The pair, or None.
+
+        Raises:
+            TypeError, ValueError: as `forward` does, for the same inputs.
+
+        Examples:
+            >>> call, present = nn.Recurrent(nn.GRUCell(3, 4))._one_node(mg.randn(5, 2, 3))
+            >>> output, h = present(*call.run())
+            >>> output.shape, h.shape
+            ((5, 2, 4), (2, 4))
+        """
+        layer = layer_kernel_for(self.cell)
+        if layer is None:
+            return None
+        sequence, unbatched, _, state = self._checked(x, hx, None)
+        with mg.direction_scope("reverse" if self.reverse else "forward"):
+            call = self._layer_call(layer, sequence, state)
+        return call, lambda output, state: self._presented(output, state, unbatched)
+
+    def _layer_call(self, layer, sequence: mg.Tensor, state: Any):
+        """The LayerCall of `layer` (a layer kernel) over the whole sequence."""
+        steps, batch = sequence.shape[0], sequence.shape[1]
+        state = first_state(self.cell, state, sequence, batch)
+        return layer(self.cell, sequence, steps, state, self.reverse)
 
     def _run(self, sequence: mg.Tensor, state: Any, lengths: list[int] | None) -> tuple:
         """The unrolled loop over a time-major (seq_len, batch, features) sequence:
@@ -182,9 +226,7 @@ class Recurrent(Module):
         shortest = steps if lengths is None else min(lengths)
         layer = layer_kernel_for(cell) if shortest == steps else None
         if layer is not None:  # every step in one node, drawn as its steps (layers.py)
-            state = first_state(cell, state, sequence, batch)
-            flat = sequence.reshape(steps * batch, sequence.shape[2])
-            return layer(cell, flat, steps, state, self.reverse)
+            return self._layer_call(layer, sequence, state).run()
         advance = stepper(cell, sequence)
         state = first_state(cell, state, sequence, batch)
         masks = checks.step_masks(lengths, steps, sequence) if shortest < steps else None
