@@ -210,3 +210,34 @@ def test_minigrad_numba_0_switches_it_off_and_import_pays_no_numba(switch):
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == (["False", "False"] if switch == "off" else ["True", "True"])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_large_log_softmax_split_over_two_threads_gives_the_same_bits(monkeypatch, dtype):
+    """Half the rows on each core (minigrad/parallel.py): the rows are independent, so
+    forward and backward are bit for bit those of one loop over all rows."""
+    from minigrad import parallel
+
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((7, 40)).astype(dtype)
+    g = rng.standard_normal((7, 40)).astype(dtype)
+    monkeypatch.setattr(compiled, "threshold", 1)
+    results = {}
+    for split in (False, True):
+        monkeypatch.setattr(compiled, "split_threshold", 1 if split else 1 << 40)
+        monkeypatch.setattr(parallel, "two_threads", lambda xp, on=split: on)
+        monkeypatch.setattr(parallel, "_numpy_blas", lambda: _OneBLAS())
+        out, softmax = compiled.log_softmax(np, x, 1)
+        saved, is_log = (out, True) if softmax is None else (softmax, False)
+        results[split] = (out, compiled.log_softmax_backward(np, saved, g, 1, is_log))
+    for whole, halves in zip(results[False], results[True]):
+        np.testing.assert_array_equal(whole, halves)
+    np.testing.assert_allclose(results[True][0], x - np.log(np.exp(x).sum(1, keepdims=True)),
+                               rtol=1e-5, atol=1e-5)
+
+
+class _OneBLAS:
+    num_threads = 2
+
+    def set_num_threads(self, n):
+        self.num_threads = n

@@ -1,5 +1,5 @@
 """Both directions of a bidirectional layer in one node (nn/recurrent/bidirectional_layer.py),
-run side by side on two threads (nn/recurrent/threads.py) or one after the other: the same
+run side by side on two threads (minigrad/parallel.py) or one after the other: the same
 numbers either way, and those of the step nodes; nothing left behind when it fails."""
 import threading
 
@@ -9,9 +9,10 @@ from helpers import assert_close, host, picture_nodes
 
 import minigrad as mg
 import nn
+from minigrad import parallel as threads
 from minigrad.strict_backend import strict_xp
 from minigrad.walk import consumers_first, input_nodes
-from nn.recurrent import kernels, threads
+from nn.recurrent import kernels
 from nn.recurrent.bidirectional_layer import BidirectionalLayer
 from nn.recurrent.layers import LSTMLayer
 

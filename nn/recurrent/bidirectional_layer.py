@@ -5,7 +5,7 @@ joins them; as two layer nodes (layers.py) the engine runs one chain after the o
 This node holds the two layer nodes' math as its two *halves* (each an instance of
 its layer class, with that node's inputs, scope and saved arrays) and runs their
 forwards, and later their backwards, at once on two threads where the process may
-use two (threads.py), one after the other where not. The numbers are the halves'
+use two (minigrad/parallel.py), one after the other where not. The numbers are the halves'
 own: each half runs exactly the code its own node would.
 
 Pictures and observers see what two layer nodes would show: the node's expansion is
@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import minigrad as mg
 from minigrad.expansion import Expansion, expansion_of
-
-from .threads import side_by_side
+from minigrad.parallel import side_by_side
 
 
 class BidirectionalLayer(mg.Function):

@@ -1,19 +1,19 @@
-"""Two independent computations on two cores: the directions of a bidirectional layer.
+"""Two independent computations on two cores, where the process may use two.
 
-Why: the forward and the reverse reading of a bidirectional layer share nothing until
-their outputs are joined, and each is a chain of small steps (a matmul of a few
-hundred microseconds at most, then the compiled gates) that one BLAS thread runs as
-fast as two. So where the process may use two threads, the two directions run at
-once, each on its own core with BLAS on one thread, instead of one after the other
-with two BLAS threads splitting every small matmul. NumPy's matmul and the compiled
-gate loops (nn/recurrent/numba_gates.py, `nogil`) release the GIL; only the few
-Python lines per step take turns.
+Why: some work splits into two halves that share nothing until they are joined: the
+forward and the reverse reading of a bidirectional layer (nn/recurrent/
+bidirectional_layer.py), each a chain of small steps that one BLAS thread runs as fast
+as two; the rows of a large log-softmax (elementwise_compiled.py). Run one after the
+other, each half either leaves a core idle or splits every small matmul across two BLAS
+threads, which gains little. Here the two halves run at once, each on its own core,
+with BLAS on one thread each meanwhile. NumPy's matmul and minigrad's compiled loops
+(numba, `nogil`) release the GIL; only the Python between them takes turns.
 
 The thread budget is the user's: NumPy's BLAS thread count (OPENBLAS_NUM_THREADS,
 threadpoolctl's `threadpool_limits`, ...). With one BLAS thread, or a BLAS that
 threadpoolctl cannot find and set, or any backend but NumPy (CuPy queues its kernels
-on the GPU), both run on the calling thread, one after the other: the same numbers,
-as each direction's arithmetic does not depend on where it runs.
+on the GPU), both halves run on the calling thread, one after the other: the same
+numbers, as neither half's arithmetic depends on where it runs.
 """
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ def side_by_side(xp, first: Callable, second: Callable) -> tuple:
 
     try:
         blas.set_num_threads(1)
-        worker = threading.Thread(target=run_second, name="minigrad-reverse-direction")
+        worker = threading.Thread(target=run_second, name="minigrad-second-half")
         worker.start()
         try:
             results[0] = first()
