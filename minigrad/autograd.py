@@ -212,7 +212,8 @@ def _run(Tensor, roots, root_grads, retain_graph, create_graph, capture, inputs,
                     _accumulate(slot, index, g, create_graph)
         if not retain_graph:  # Function._release, inlined (a hot path)
             node._freed = True
-            node._saved = ()
+            if node._saved:  # (most nodes saved nothing: no write, which would give
+                node._saved = ()  # each of them an attribute dict of its own)
 
     for leaf, grads, owned in leaves.values():
         grad = grads[0]
