@@ -57,15 +57,9 @@ class Div(Op):
 
     @staticmethod
     def backward(ctx, g):  # d(a/b)/da = 1/b, d(a/b)/db = -a/b² = -(a/b)/b
-        need_a, need_b = ctx.needs_grad
-        scalars = scalar_values(ctx, g)
-        if scalars is not None:
-            b = scalars[1]
-            g_over_b = g / b
-            return (g_over_b if need_a else None,
-                    -g_over_b * ctx._output_data[0][()] if need_b else None)
         a, b = ctx.values(g)
-        g_over_b = g / b
+        need_a, need_b = ctx.needs_grad
+        g_over_b = g / b  # (on the 0-d array: NumPy's warning at b = 0 says "divide")
         return (reduce_to(g_over_b, a) if need_a else None,
                 reduce_to(-g_over_b * ctx.output_value(g), b) if need_b else None)
 
