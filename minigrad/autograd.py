@@ -22,7 +22,7 @@ from .backend import BackendMismatchError
 from .function import _check_finite, _freed_graph_error
 from .modes import _anomaly, _grad_enabled
 from .sparse import RowSparseGrad, add_into
-from .walk import consumers_first, gradient_inputs
+from .walk import count_consumers, gradient_inputs
 
 _observers: list = []  # what `observe_gradients` registered, in registration order
 
@@ -162,7 +162,15 @@ def _run(Tensor, roots, root_grads, retain_graph, create_graph, capture, inputs,
     anomaly = _anomaly.get()
     node_backward = _node_backward_tensors if create_graph else _node_backward_arrays
 
-    for node in consumers_first(root_nodes, gradient_inputs):
+    # walk.consumers_first, inlined: a node is ready once every use of its outputs has sent
+    # its gradient, and the count drops as the loop below hands each input its share (no
+    # generator and no list of parents per node: in a long chain of scalar ops they were a
+    # third of the walk, and the lists woke the garbage collector over the whole graph).
+    counts = count_consumers(root_nodes, gradient_inputs)
+    ready = [node for node in root_nodes if not counts.get(node)]
+    trusted = not create_graph  # may a built-in op's fresh gradients be kept (see _engine_owns)
+    while ready:
+        node = ready.pop()
         grads = pending.pop(node)[0]
         if node._hooks is not None or node._retained is not None or targets is not None \
                 or observers:
@@ -171,24 +179,31 @@ def _run(Tensor, roots, root_grads, retain_graph, create_graph, capture, inputs,
         if observers and node._observed:  # a node standing for many: its steps' gradients
             _observe_inner(Tensor, node)
         # Only a built-in op's gradients may be kept without a copy (see _engine_owns).
-        owner = (node, grads, input_grads) if node.trusted_backward and not create_graph \
-            else None
+        owns = trusted and node.trusted_backward
         for t, g in zip(node.inputs, input_grads):
             if not t._requires_grad:
                 continue
             parent = t._creator
             if parent is None:
                 if g is not None:
-                    _accumulate_leaf(leaves, t, g, create_graph, owner)
+                    _accumulate_leaf(leaves, t, g, create_graph,
+                                     (node, grads, input_grads) if owns else None)
                 continue
+            count = counts[parent] - 1  # (walk.consumers_first's release of the parent)
+            counts[parent] = count
+            if not count:
+                ready.append(parent)
             slot = pending.get(parent)
             if slot is None:
                 n_out = len(parent._outputs)
-                slot = pending[parent] = [[None] * n_out, [False] * n_out]
-                if g is not None:
+                if n_out == 1:
+                    slot = pending[parent] = [[g], [False]]
+                else:
+                    slot = pending[parent] = [[None] * n_out, [False] * n_out]
                     slot[0][t._output_index] = g
-                    slot[1][t._output_index] = owner is not None and type(g) in _ARRAY_TYPES \
-                        and getattr(g, "base", 0) is None and _engine_owns(g, *owner)  # _may_own
+                if owns and g is not None and type(g) in _ARRAY_TYPES and \
+                        getattr(g, "base", 0) is None:  # _may_own, inlined
+                    slot[1][t._output_index] = _engine_owns(g, node, grads, input_grads)
             elif g is not None:
                 index = t._output_index
                 if slot[0][index] is None:  # the first gradient for it: _accumulate, inlined
@@ -197,7 +212,8 @@ def _run(Tensor, roots, root_grads, retain_graph, create_graph, capture, inputs,
                     _accumulate(slot, index, g, create_graph)
         if not retain_graph:  # Function._release, inlined (a hot path)
             node._freed = True
-            node._saved = ()
+            if node._saved:  # (most nodes saved nothing: no write, which would give
+                node._saved = ()  # each of them an attribute dict of its own)
 
     for leaf, grads, owned in leaves.values():
         grad = grads[0]

@@ -186,54 +186,76 @@ class Function:
         """
         # This is the hot path of every op: plain loops, no per-op validation beyond
         # what a clear error needs, and no Python call that can be inlined.
-        for t in inputs:
-            if type(t) is not Tensor and not isinstance(t, Tensor):
-                inputs = _as_tensors(cls, inputs, Tensor)
-                break
         arrays = []
         requires_grad = False
         versions = 0  # the inputs' versions summed: counters only grow, so any write shows
-        array_type = type(inputs[0]._data) if inputs else None
+        array_type = None
         for t in inputs:
+            if type(t) is not Tensor and not isinstance(t, Tensor):  # a number, an array
+                return cls.apply(*_as_tensors(cls, inputs, Tensor), **kwargs)
             data = t._data
             arrays.append(data)
             if t._requires_grad:
                 requires_grad = True
             versions += t._version[0]
             if type(data) is not array_type:
-                _backend_of(cls, inputs)  # raises if they truly live on two backends
+                if array_type is None:
+                    array_type = type(data)
+                else:
+                    _backend_of(cls, inputs)  # raises if they truly live on two backends
         backend = _ARRAY_TYPES.get(array_type) or get_backend()
         ctx = object.__new__(cls)
         ctx.inputs = inputs
-        ctx.xp = backend.xp
+        xp = ctx.xp = backend.xp
         try:
-            raw = cls.forward(ctx, *arrays, **kwargs)
+            raw = cls.forward(ctx, *arrays, **kwargs) if kwargs else cls.forward(ctx, *arrays)
         except (ValueError, TypeError, IndexError) as exc:
             raise _explain(cls, inputs, exc) from exc
-
-        single = type(raw) is not tuple
-        if not single:
-            raws = raw
-            for r in raw:
-                if type(r) not in _ARRAY_TYPES:
-                    raws = tuple([r if type(r) in _ARRAY_TYPES else ctx.xp.asarray(r) for r in raw])
-                    break
-        elif type(raw) in _ARRAY_TYPES:
-            raws = (raw,)
-        else:
-            raws = (ctx.xp.asarray(raw),)
-        if _anomaly.get():
-            _check_finite(cls.__name__, "forward", raws)
 
         view = cls.storage_view
         if view and view is not True:
             view = view(kwargs)
-        if not (requires_grad and _grad_enabled.get()):
-            if single:
-                out = _make(raws[0], False, None, 0)
+        if type(raw) is not tuple:  # one output, the common case: no list, no loop
+            if type(raw) not in _ARRAY_TYPES:
+                raw = xp.asarray(raw)  # (NumPy makes a 0-d result a scalar)
+            raws = (raw,)
+            if _anomaly.get():
+                _check_finite(cls.__name__, "forward", raws)
+            if not (requires_grad and _grad_enabled.get()):
+                out = _make(raw, False, None, 0)
                 if view:
                     out._version = inputs[0]._version
                 return out
+            ctx._output_data = raws
+            if versions:  # the common case, all versions 0, is implied by None
+                ctx._versions = versions
+            ctx._scope = _scope.get()
+            # Tensor._make, inlined (one call less per output; tests/test_function_fast.py
+            # checks that both set the same attributes)
+            out = object.__new__(Tensor)
+            out._data = raw
+            out._grad = None
+            out._requires_grad = True
+            out._creator = ctx
+            out._output_index = 0
+            out._version = inputs[0]._version if view else [0]  # a view: one counter
+            out._hooks = None
+            out._post_accumulate_hooks = None
+            out.name = None
+            ctx._outputs = (weakref.ref(out),)
+            if not view and (cls.saves_output or (cls.saves_output is None and ctx._saved
+                                                  and _saves_an_output(ctx._saved, raws))):
+                ctx._output_versions = (out._version,)
+            return out
+
+        raws = raw
+        for r in raw:
+            if type(r) not in _ARRAY_TYPES:
+                raws = tuple([r if type(r) in _ARRAY_TYPES else xp.asarray(r) for r in raw])
+                break
+        if _anomaly.get():
+            _check_finite(cls.__name__, "forward", raws)
+        if not (requires_grad and _grad_enabled.get()):
             outputs = tuple([_make(r, False, None, 0) for r in raws])
             if view:
                 for out in outputs:
@@ -241,21 +263,19 @@ class Function:
             return outputs
 
         ctx._output_data = raws
-        if versions:  # the common case, all versions 0, is implied by None
+        if versions:
             ctx._versions = versions
         ctx._scope = _scope.get()
         outputs = []
         refs = []
         for index, r in enumerate(raws):
-            # Tensor._make, inlined (one call less per output; tests/test_function_fast.py
-            # checks that both set the same attributes)
-            out = object.__new__(Tensor)
+            out = object.__new__(Tensor)  # (Tensor._make, inlined as above)
             out._data = r
             out._grad = None
             out._requires_grad = True
             out._creator = ctx
             out._output_index = index
-            out._version = inputs[0]._version if view else [0]  # a view: one counter
+            out._version = inputs[0]._version if view else [0]
             out._hooks = None
             out._post_accumulate_hooks = None
             out.name = None
@@ -264,9 +284,8 @@ class Function:
         ctx._outputs = tuple(refs)
         if not view and (cls.saves_output or (cls.saves_output is None and ctx._saved
                                               and _saves_an_output(ctx._saved, raws))):
-            ctx._output_versions = (outputs[0]._version,) if single else \
-                tuple([out._version for out in outputs])
-        return outputs[0] if single else tuple(outputs)
+            ctx._output_versions = tuple([out._version for out in outputs])
+        return tuple(outputs)
 
     # -- bookkeeping used by the backward engine ----------------------------------
     @property
@@ -286,7 +305,8 @@ class Function:
         """Free what backward saved. The outputs' arrays stay: the graph's consumers
         hold them as inputs anyway, and the graph's shapes stay for rendering."""
         self._freed = True
-        self._saved = ()
+        if self._saved:
+            self._saved = ()
 
     @staticmethod
     def forward(ctx, *arrays, **kwargs):  # pragma: no cover - abstract

@@ -20,7 +20,22 @@ def count_consumers(roots: Iterable, parents: Callable, keep: dict | None = None
     counts: dict = {}
     stack = list(roots)
     seen = set(stack)
-    if parents is gradient_inputs:  # the backward engine's walk, a hot path: no call per node
+    if parents is gradient_inputs and keep is None:  # the backward engine's count, a hot
+        while stack:  # path: no call and no list per node
+            node = stack.pop()
+            for t in node.inputs:
+                parent = t._creator
+                if parent is None or not t._requires_grad:
+                    continue
+                if parent in counts:
+                    counts[parent] += 1
+                else:
+                    counts[parent] = 1
+                    if parent not in seen:
+                        seen.add(parent)
+                        stack.append(parent)
+        return counts
+    if parents is gradient_inputs:  # (the same, keeping each node's parents)
         while stack:
             node = stack.pop()
             feeding = []

@@ -4,7 +4,7 @@ Each `backward` works on values (arrays, or Tensors for higher-order gradients:
 see `Op`)."""
 from __future__ import annotations
 
-from .base import Op, constant, floating, lift, reduce_to
+from .base import Op, constant, floating, lift, reduce_to, scalar_values
 
 
 class Add(Op):
@@ -38,8 +38,12 @@ class Mul(Op):
 
     @staticmethod
     def backward(ctx, g):  # d(ab)/da = b, d(ab)/db = a
-        a, b = ctx.values(g)
         need_a, need_b = ctx.needs_grad
+        scalars = scalar_values(ctx, g)
+        if scalars is not None:
+            a, b = scalars
+            return (g * b if need_a else None, g * a if need_b else None)
+        a, b = ctx.values(g)
         return (reduce_to(g * b, a) if need_a else None,
                 reduce_to(g * a, b) if need_b else None)
 
@@ -55,7 +59,7 @@ class Div(Op):
     def backward(ctx, g):  # d(a/b)/da = 1/b, d(a/b)/db = -a/b² = -(a/b)/b
         a, b = ctx.values(g)
         need_a, need_b = ctx.needs_grad
-        g_over_b = g / b
+        g_over_b = g / b  # (on the 0-d array: NumPy's warning at b = 0 says "divide")
         return (reduce_to(g_over_b, a) if need_a else None,
                 reduce_to(-g_over_b * ctx.output_value(g), b) if need_b else None)
 

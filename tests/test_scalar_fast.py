@@ -1,0 +1,215 @@
+"""Scalar code (0-d tensors) takes shortcuts: tanh and the binary ops' backward compute on
+NumPy scalars, constants from Python numbers are made in one call, and the backward engine
+releases each node as it hands out gradients. These tests pin every shortcut to the
+general path: the same ops on shape-(1,) tensors (which take none of them), and PyTorch."""
+import numpy as np
+import pytest
+from helpers import host
+
+import minigrad as mg
+from minigrad.walk import consumers_first, gradient_inputs
+
+DTYPES = ["float32", "float64", "int64", "int32", "bool"]
+NUMBERS = [2, -3, 0.5, 1e-3, True, False]
+OPS = {
+    "add": lambda a, b: a + b,
+    "radd": lambda a, b: b + a,
+    "sub": lambda a, b: a - b,
+    "rsub": lambda a, b: b - a,
+    "mul": lambda a, b: a * b,
+    "rmul": lambda a, b: b * a,
+    "div": lambda a, b: a / b,
+    "rdiv": lambda a, b: b / a,
+}
+
+
+def _value(dtype, seed=0):
+    if dtype == "bool":
+        return np.array(True)
+    if dtype.startswith("int"):
+        return np.array(3 + seed, dtype=dtype)
+    return np.array(0.37 + 0.21 * seed, dtype=dtype)
+
+
+def _same(scalar, general):
+    """A 0-d result equals the shape-(1,) one exactly: array type, dtype and bits."""
+    assert type(scalar) is type(general) and scalar.shape == () and general.shape == (1,)
+    assert scalar.dtype == general.dtype
+    np.testing.assert_array_equal(scalar.reshape(1), general)
+
+
+def _compare(fn, values):
+    """fn on 0-d tensors and on shape-(1,) ones: the same output and gradients, or the same
+    error (bool - bool is refused, as in PyTorch)."""
+    try:
+        general, general_grads = _run(fn, values, (1,))
+    except TypeError as exc:
+        with pytest.raises(TypeError) as raised:
+            _run(fn, values, ())
+        assert str(raised.value) == str(exc).replace("(1,)", "()")
+        return
+    scalar, scalar_grads = _run(fn, values, ())
+    _same(scalar, general)
+    assert len(scalar_grads) == len(general_grads)
+    for s, g in zip(scalar_grads, general_grads):
+        if g is None:  # an integer input, which takes no gradient
+            assert s is None
+        else:
+            _same(s, g)
+
+
+def _run(fn, values, shape, backend=None):
+    """fn on tensors of `shape` made from the 0-d `values`; (output array, input grads)."""
+    tensors = [mg.tensor(v.reshape(shape), backend=backend,
+                         requires_grad=v.dtype.kind == "f") for v in values]
+    out = fn(*tensors)
+    grads = []
+    if out.requires_grad:
+        out.sum().backward()  # (on a 0-d output, sum is a 0-d copy: the same graph)
+        grads = [t.grad for t in tensors]
+    return out.data, grads
+
+
+@pytest.mark.parametrize("number", NUMBERS, ids=repr)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("op", OPS)
+def test_a_python_number_with_a_0d_tensor_is_the_general_path(op, dtype, number):
+    fn = OPS[op]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        _compare(lambda t: fn(t, number), [_value(dtype)])
+
+
+@pytest.mark.parametrize("dtype_b", DTYPES)
+@pytest.mark.parametrize("dtype_a", DTYPES)
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "div"])
+def test_two_0d_tensors_are_the_general_path(op, dtype_a, dtype_b):
+    _compare(OPS[op], [_value(dtype_a), _value(dtype_b, seed=1)])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_chain_of_scalar_ops_is_the_general_path_and_torch(dtype, torch):
+    """The benchmark's chain, y = tanh(y·0.5 + 1) and the rest: values and the gradient
+    bit for bit against shape (1,), and close to PyTorch's."""
+    def chain(y, tanh):
+        for _ in range(20):
+            y = tanh(y * 0.5 + 1.0)
+            y = 2 - y / 3 * y
+        return y
+
+    results = []
+    for shape in [(), (1,)]:
+        x = mg.tensor(np.full(shape, 0.25, dtype=dtype), requires_grad=True)
+        y = chain(x, mg.tanh)
+        y.sum().backward()
+        results.append((y.data, x.grad))
+    (y0, g0), (y1, g1) = results
+    _same(y0, y1)
+    _same(g0, g1)
+    xt = torch.tensor(0.25, dtype=getattr(torch, dtype), requires_grad=True)
+    yt = chain(xt, torch.tanh)
+    yt.backward()
+    rtol = 1e-5 if dtype == "float32" else 1e-12
+    np.testing.assert_allclose(y0, yt.detach().numpy(), rtol=rtol)
+    np.testing.assert_allclose(g0, xt.grad.numpy(), rtol=rtol)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("value", [0.0, -0.0, 1e-30, 0.37, -4.0, 20.0, np.inf, -np.inf, np.nan])
+def test_tanh_of_a_0d_tensor_is_numpys_on_the_array(dtype, value):
+    x = mg.tensor(np.array(value, dtype=dtype), requires_grad=True)
+    y = mg.tanh(x)
+    expected = np.asarray(np.tanh(np.array([value], dtype=dtype)))
+    _same(y.data, expected)
+    assert np.signbit(y.data) == np.signbit(expected[0])
+    y.backward()
+    general = mg.tensor(np.array([value], dtype=dtype), requires_grad=True)
+    mg.tanh(general).sum().backward()
+    _same(x.grad, general.grad)
+
+
+@pytest.mark.parametrize("op", ["mul", "add", "tanh"])
+def test_second_derivatives_of_0d_ops_are_the_general_paths(op):
+    fn = {"mul": lambda t: t * t * 0.5, "add": lambda t: (t + 1.5) * t,
+          "tanh": lambda t: mg.tanh(t * 0.7)}[op]
+    results = []
+    for shape in [(), (1,)]:
+        x = mg.tensor(np.full(shape, 0.3), requires_grad=True)
+        (g,) = mg.grad(fn(x).sum(), [x], create_graph=True)
+        (h,) = mg.grad(g.sum(), [x])
+        results.append((g.data, h.data))
+    _same(results[0][0], results[1][0])
+    _same(results[0][1], results[1][1])
+
+
+def test_0d_ops_on_the_strict_backend_never_reach_numpy(backend):
+    x = mg.tensor(0.25, backend=backend, requires_grad=True)
+    y = mg.tanh(x * 0.5 + 1) / 3 - 2 * x
+    y.backward()
+    reference = mg.tensor(0.25, requires_grad=True)
+    expected = mg.tanh(reference * 0.5 + 1) / 3 - 2 * reference
+    expected.backward()
+    assert y.backend == backend and type(x.grad) is type(x.data)
+    np.testing.assert_array_equal(host(y.data), expected.data)
+    np.testing.assert_array_equal(host(x.grad), reference.grad)
+
+
+def test_a_0d_division_by_zero_warns_as_numpy_does_on_arrays():
+    with pytest.warns(RuntimeWarning, match="divide by zero encountered in divide"):
+        y = mg.tensor(1.0, requires_grad=True) / 0
+    assert y.item() == np.inf
+
+
+def test_hooks_anomaly_and_in_place_checks_see_0d_gradients():
+    x = mg.tensor(0.5, requires_grad=True)
+    h = x * 3.0
+    seen = []
+    h.register_hook(lambda g: seen.append(g) or np.asarray(g * 2))  # (g * 2 is a scalar)
+    mg.tanh(h).backward()
+    assert seen[0].shape == () and x.grad == pytest.approx(6 * (1 - np.tanh(1.5) ** 2))
+    with mg.detect_anomaly(), pytest.raises(FloatingPointError, match="Div"), \
+            np.errstate(all="ignore"):
+        (mg.tensor(0.0, requires_grad=True) / 0.0).backward()
+    y = mg.tanh(mg.tensor(0.5, requires_grad=True))
+    y.data += 1  # tanh's backward reads its output: written in place, it refuses
+    with pytest.raises(RuntimeError, match="inplace"):
+        y.backward()
+
+
+class _Saves(mg.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * 2
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 2
+
+
+@pytest.mark.parametrize("retain", [False, True])
+def test_backward_frees_what_was_saved_and_marks_every_node(retain):
+    x = mg.tensor(0.5, requires_grad=True)
+    y = _Saves.apply(x * 3.0) + 1.0
+    nodes = [y.grad_fn, y.grad_fn.inputs[0].grad_fn, y.grad_fn.inputs[0].grad_fn.inputs[0].grad_fn]
+    y.backward(retain_graph=retain)
+    assert [node._freed for node in nodes] == [not retain] * 3
+    assert (nodes[1]._saved == ()) is not retain
+    if retain:
+        y.backward()
+        assert x.grad == 12.0
+    else:
+        with pytest.raises(RuntimeError, match="second time"):
+            y.backward()
+
+
+def test_the_engine_runs_nodes_in_the_walkers_order():
+    """The engine walks the graph itself (walk.consumers_first, inlined): same order."""
+    x = mg.tensor(0.5, requires_grad=True)
+    a = x * 2.0
+    b = mg.tanh(a) + a
+    c = b * a - mg.tanh(b)
+    root = (c * b + x).grad_fn
+    ran = []
+    with mg.observe_gradients(lambda node, grads: ran.append(node)):
+        root.output().backward()
+    assert ran == list(consumers_first([root], gradient_inputs))
