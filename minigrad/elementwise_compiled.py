@@ -107,14 +107,8 @@ def log_softmax(xp, x, axis):
     out = np.empty_like(x)
     softmax = np.empty_like(x) if x.dtype == np.float64 else np.empty((0, 0), x.dtype)
     kernel = _kernels.log_softmax_forward
-    if x.size < split_threshold or x.shape[0] < 2:
-        kernel(x, out, softmax)
-    else:  # the rows are independent: half of them on each core (parallel.py)
-        half = x.shape[0] // 2
-        first, second = (slice(None, half), slice(half, None))
-        kept = (softmax[first], softmax[second]) if softmax.size else (softmax, softmax)
-        side_by_side(xp, lambda: kernel(x[first], out[first], kept[0]),
-                     lambda: kernel(x[second], out[second], kept[1]))
+    _by_rows(xp, x.shape[0], x.size, lambda rows: kernel(
+        x[rows], out[rows], softmax[rows] if softmax.size else softmax))
     return out, (softmax if softmax.size else None)
 
 
@@ -128,11 +122,16 @@ def log_softmax_backward(xp, saved, g, axis, saved_is_log: bool = False):
         return None
     out = np.empty_like(g)
     kernel = _kernels.log_softmax_backward
-    if g.size < split_threshold or g.shape[0] < 2:
-        kernel(saved, g, out, saved_is_log)
-    else:
-        half = g.shape[0] // 2
-        first, second = (slice(None, half), slice(half, None))
-        side_by_side(xp, lambda: kernel(saved[first], g[first], out[first], saved_is_log),
-                     lambda: kernel(saved[second], g[second], out[second], saved_is_log))
+    _by_rows(xp, g.shape[0], g.size, lambda rows: kernel(saved[rows], g[rows], out[rows],
+                                                           saved_is_log))
     return out
+
+
+def _by_rows(xp, rows: int, size: int, run) -> None:
+    """run(rows slice) over every row: at once, or from `split_threshold` elements half
+    the rows on each of two cores (parallel.py; the rows are independent)."""
+    if size < split_threshold or rows < 2:
+        run(slice(None))
+        return
+    half = rows // 2
+    side_by_side(xp, lambda: run(slice(None, half)), lambda: run(slice(half, None)))

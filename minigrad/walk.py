@@ -35,22 +35,6 @@ def count_consumers(roots: Iterable, parents: Callable, keep: dict | None = None
                         seen.add(parent)
                         stack.append(parent)
         return counts
-    if parents is gradient_inputs:  # (the same, keeping each node's parents)
-        while stack:
-            node = stack.pop()
-            feeding = []
-            for t in node.inputs:
-                parent = t._creator
-                if parent is None or not t._requires_grad:
-                    continue
-                feeding.append(parent)
-                counts[parent] = counts.get(parent, 0) + 1
-                if parent not in seen:
-                    seen.add(parent)
-                    stack.append(parent)
-            if keep is not None:
-                keep[node] = feeding
-        return counts
     while stack:
         node = stack.pop()
         feeding = parents(node)

@@ -35,8 +35,8 @@ class BidirectionalLayer(mg.Function):
     def forward(ctx, *arrays, calls):
         split = len(calls[0].inputs)
         parts = (arrays[:split], arrays[split:])
-        halves = ctx.halves = tuple(_half(ctx, call, ctx.inputs[:split] if k == 0 else
-                                          ctx.inputs[split:]) for k, call in enumerate(calls))
+        halves = ctx.halves = (_half(ctx, calls[0], ctx.inputs[:split]),
+                               _half(ctx, calls[1], ctx.inputs[split:]))
         outputs = side_by_side(
             ctx.xp,
             lambda: calls[0].node.forward(halves[0], *parts[0], **calls[0].options),
