@@ -127,3 +127,12 @@ def log_softmax_backward(saved, g, out, saved_is_log):
         else:
             for j in range(classes):
                 result[j] = gradient[j] - kept[j] * total_
+
+
+# No fast-math here: p - α·g must round as NumPy's `p -= α * g` does (the product, then
+# the difference), with no fused multiply-add, so an optimizer's step is the same bits.
+@numba.njit(error_model="numpy", boundscheck=False, cache=True, nogil=True)
+def subtract_scaled(p, g, alpha):
+    """p -= α g over flat arrays, in place: one pass, no temporary."""
+    for i in range(p.shape[0]):
+        p[i] -= alpha * g[i]

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np  # only to recognise NumPy scalar hyperparameters (np.generic)
 
 import minigrad as mg
+from minigrad import elementwise_compiled  # p -= lr · g in one pass on NumPy
 
 from .module import Parameter, fresh_copy
 
@@ -447,7 +448,11 @@ class SGD(Optimizer):
                 buf *= momentum
                 buf += (1 - group["dampening"]) * grad
             grad = grad + momentum * buf if group["nesterov"] else buf
-        param.data -= group["lr"] * grad
+        data = param.data
+        if not elementwise_compiled.subtract_scaled_(mg.get_array_module(data), data, grad,
+                                                     group["lr"]):
+            data -= group["lr"] * grad                       # p -= lr · g
+        param.data = data  # an in-place change: a graph that used the old p refuses backward
 
 
 class Adam(Optimizer):

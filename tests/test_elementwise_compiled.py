@@ -241,3 +241,69 @@ class _OneBLAS:
 
     def set_num_threads(self, n):
         self.num_threads = n
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("split", [False, True])
+def test_subtract_scaled_gives_numpys_bits(monkeypatch, dtype, split):
+    """An optimizer's p -= α·g in one compiled pass (whole, or half on each of two
+    threads): the bits of NumPy's `p -= α * g`, for an integer and a float α."""
+    from minigrad import parallel
+
+    monkeypatch.setattr(compiled, "threshold", 64)
+    monkeypatch.setattr(compiled, "split_threshold", 64 if split else 1 << 40)
+    monkeypatch.setattr(parallel, "two_threads", lambda xp, on=split: on)
+    monkeypatch.setattr(parallel, "_numpy_blas", lambda: _OneBLAS())
+    rng = np.random.default_rng(4)
+    p, g = rng.standard_normal((2, 30, 7)).astype(dtype)
+    for alpha in (0.1, 3, 1e-7):
+        expected, ours = p.copy(), p.copy()
+        expected -= alpha * g
+        assert compiled.subtract_scaled_(np, ours, g, alpha)
+        np.testing.assert_array_equal(ours, expected)
+
+
+def test_subtract_scaled_refuses_what_its_loop_does_not_take(monkeypatch):
+    """False (the caller's xp expression runs instead), p untouched: small arrays, a
+    NumPy-scalar α (it would promote NumPy's product), other dtypes or layouts, other
+    backends, compiled loops switched off."""
+    monkeypatch.setattr(compiled, "threshold", 64)
+    p = np.ones((10, 10), np.float32)
+    g = np.full((10, 10), 2.0, np.float32)
+    refused = [(np, np.ones(8, np.float32), np.ones(8, np.float32), 0.1),
+               (np, p, g, np.float64(0.1)),
+               (np, p, g.astype(np.float64), 0.1),
+               (np, p, np.asfortranarray(np.ones((10, 10), np.float32))[:, ::-1], 0.1),
+               (np, p, g[:5], 0.1)]
+    for xp, target, grad, alpha in refused:
+        before = target.copy()
+        assert not compiled.subtract_scaled_(xp, target, grad, alpha)
+        np.testing.assert_array_equal(target, before)
+    strict = mg.tensor(p, backend="strict").data
+    assert not compiled.subtract_scaled_(mg.get_array_module(strict), strict,
+                                         mg.tensor(g, backend="strict").data, 0.1)
+    monkeypatch.setattr(compiled, "enabled", False)
+    assert not compiled.subtract_scaled_(np, p, g, 0.1)
+    assert (p == 1).all()
+
+
+def test_sgd_steps_the_same_with_and_without_the_compiled_update(monkeypatch):
+    """nn.optim.SGD's update takes the compiled pass on large NumPy parameters: the same
+    bits as the xp path, and still an in-place change a graph sees."""
+    import nn
+
+    monkeypatch.setattr(compiled, "threshold", 64)
+    rng = np.random.default_rng(5)
+    start, grad = rng.standard_normal((2, 40, 9)).astype(np.float32)
+    results = {}
+    for use_compiled in (False, True):
+        monkeypatch.setattr(compiled, "enabled", use_compiled)
+        w = nn.Parameter(start.copy())
+        w.grad = grad.copy()
+        used = (w * 2).sum()  # a graph that saved the old w
+        nn.optim.SGD([w], lr=0.05).step()
+        results[use_compiled] = w.data.copy()
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            used.backward()
+    np.testing.assert_array_equal(results[True], results[False])
+    np.testing.assert_array_equal(results[True], start - np.float32(0.05) * grad)

@@ -45,6 +45,7 @@ GRADCHECK_CASES = [
     grad_case("neg", lambda a: -a, ((2, 3), any_sign)),
     grad_case("abs", lambda a: a.abs(), ((2, 3), away_from_zero)),
     grad_case("matmul_2d", lambda a, b: a @ b, ((2, 3), any_sign), ((3, 4), any_sign)),
+    grad_case("matmul_transposed_b", lambda a, b: a @ b.T, ((2, 3), any_sign), ((4, 3), any_sign)),
     grad_case("matmul_1d", lambda a, b: a @ b, ((3,), any_sign), ((3,), any_sign)),
     grad_case("matmul_batched", mg.matmul, ((2, 1, 2, 3), any_sign), ((3, 3, 2), any_sign)),
     grad_case("getitem_basic", lambda a: a[1:, ::-1, None], ((3, 4), any_sign)),

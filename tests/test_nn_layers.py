@@ -28,6 +28,25 @@ def copy_to_torch(torch, module, reference):
 
 
 @pytest.mark.parity
+def test_linear_weight_gradient_is_laid_out_as_the_weight(backend, torch):
+    # x @ W.T: the matmul gives W.T's gradient in W.T's own (transposed) layout, so W.grad
+    # is C-contiguous like W; the same numbers as PyTorch's.
+    layer = nn.Linear(7, 5, backend=backend)
+    reference = torch.nn.Linear(7, 5)
+    copy_to_torch(torch, layer, reference)
+    x = np.random.default_rng(2).normal(size=(6, 7)).astype(F32)
+    transposed = layer.weight.T
+    seen = []
+    transposed.register_hook(lambda g: seen.append(g))  # the array the matmul gave
+    ours = mg.tensor(x, backend=backend) @ transposed + layer.bias  # Linear's own formula
+    theirs = reference(torch.tensor(x))
+    weighted_backward(torch, ours, theirs)
+    assert seen[0].flags.f_contiguous and not seen[0].flags.c_contiguous  # laid out as W.T
+    assert layer.weight.grad.flags.c_contiguous
+    assert_close(layer.weight.grad, reference.weight.grad, F32, what="weight grad")
+
+
+@pytest.mark.parity
 @SETTINGS
 @given(lead=leading_shapes, sizes=st.tuples(st.integers(1, 6), st.integers(1, 6)), bias=st.booleans())
 def test_linear_matches_torch(backend, torch, lead, sizes, bias):

@@ -40,6 +40,28 @@ def test_clip_grad_norm_matches_torch(backend, torch, norm_type, max_norm):
         assert_close(p.grad, q.grad, F32)
 
 
+@pytest.mark.parity
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_clip_grad_norm_of_large_gradients_matches_torch(backend, torch, dtype):
+    # The 2-norm is a dot product over each gradient (BLAS's, blocked): large arrays of
+    # both float dtypes, in one call, against PyTorch's per-parameter norms.
+    rng = np.random.default_rng(1)
+    grads = [rng.normal(size=shape).astype(dtype) for shape in [(300, 500), (1000,), (7, 3, 11)]]
+    ours = [nn.Parameter(mg.zeros(g.shape, dtype=dtype, backend=backend)) for g in grads]
+    theirs = [torch.zeros(g.shape, dtype=getattr(torch, np.dtype(dtype).name), requires_grad=True)
+              for g in grads]
+    for p, q, g in zip(ours, theirs, grads):
+        p.grad = mg.tensor(g, backend=backend).data
+        q.grad = torch.tensor(g)
+    total = nn.utils.clip_grad_norm_(ours, 1.0)
+    expected = torch.nn.utils.clip_grad_norm_(theirs, 1.0)
+    assert total.dtype == dtype
+    assert_close(total, expected, dtype)
+    for p, q in zip(ours, theirs):
+        assert p.grad.dtype == dtype
+        assert_close(p.grad, q.grad, dtype)
+
+
 def test_clip_grad_norm_bounds_the_global_norm(backend):
     params = [nn.Parameter(mg.zeros(4, backend=backend)), nn.Parameter(mg.zeros(3, backend=backend))]
     params[0].grad = mg.tensor([3.0, 0.0, 0.0, 0.0], backend=backend).data

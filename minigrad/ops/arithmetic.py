@@ -148,7 +148,13 @@ class MatMul(Op):
             if need_a:
                 grad_a = reduce_to(g @ b.swapaxes(-1, -2), a)
             if need_b:
-                grad_b = reduce_to(a.swapaxes(-1, -2) @ g, b)
+                if a.ndim == 2 and b.ndim == 2 and b.flags.f_contiguous and not b.flags.c_contiguous:
+                    # b is a transposed view (x @ W.T, as nn.Linear multiplies): (gᵀ A)ᵀ is
+                    # the same Aᵀ G laid out as b, so W's gradient arrives C-contiguous and
+                    # reaches W.grad with a plain copy, not a transposing one (PyTorch's rule)
+                    grad_b = (g.T @ a).T
+                else:
+                    grad_b = reduce_to(a.swapaxes(-1, -2) @ g, b)
         return grad_a, grad_b
 
 
