@@ -150,6 +150,7 @@ from .ops import (  # noqa: F401  # noqa: F401  (the PyTorch-parity ops of issue
     one_hot,
     pad,
     permute,
+    picked_log_softmax,
     prod,
     relu,
     remainder,

@@ -127,6 +127,34 @@ def log_softmax_backward(xp, saved, g, axis, saved_is_log: bool = False):
     return out
 
 
+def log_softmax_normalisers(xp, x):
+    """(m, log Σ e^(x-m)) per row of a 2-D (rows, classes) x, each of shape (rows,), or None:
+    the forward of a picked log-softmax (ops/reductions.py), which reads every logit once
+    and writes no log ŷ."""
+    if x.ndim != 2 or x.shape[1] == 0 or not _usable(xp, x) or not _load():
+        return None
+    shift = np.empty(x.shape[0], x.dtype)
+    log_total = np.empty(x.shape[0], x.dtype)
+    kernel = _kernels.log_softmax_normalisers
+    _by_rows(xp, x.shape[0], x.size, lambda rows: kernel(x[rows], shift[rows], log_total[rows]))
+    return shift, log_total
+
+
+def picked_log_softmax_backward(xp, x, shift, log_total, index, g):
+    """g_n (onehot(y_n) - ŷ) per row of x, ŷ recomputed from the forward's normalisers, in
+    one pass over the logits; or None. `index` holds each row's class (checked in range by
+    the caller: the loop does not check)."""
+    if not _usable(xp, x) or type(g) is not np.ndarray or g.dtype != x.dtype \
+            or g.shape != (x.shape[0],) or type(index) is not np.ndarray \
+            or index.dtype != np.int64 or not _load():
+        return None
+    out = np.empty_like(x)
+    kernel = _kernels.picked_log_softmax_backward
+    _by_rows(xp, x.shape[0], x.size, lambda rows: kernel(
+        x[rows], shift[rows], log_total[rows], index[rows], g[rows], out[rows]))
+    return out
+
+
 def subtract_scaled_(xp, p, g, alpha) -> bool:
     """p -= α·g in place, as one compiled pass (NumPy's `p -= α * g` writes a temporary
     and reads it back: three arrays' worth of memory traffic for an optimizer step over

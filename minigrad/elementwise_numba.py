@@ -136,3 +136,39 @@ def subtract_scaled(p, g, alpha):
     """p -= α g over flat arrays, in place: one pass, no temporary."""
     for i in range(p.shape[0]):
         p[i] -= alpha * g[i]
+
+
+@numba.njit(**_JIT)
+def log_softmax_normalisers(x, shift, log_total):
+    """Per row of the (rows, classes ≥ 1) x: shift = its max m (0 when that is not finite)
+    and log_total = log Σ e^(x-m), all that log ŷ = x - m - log Σ e^(x-m) needs, with no
+    row of log ŷ written."""
+    rows, classes = x.shape
+    for row in range(rows):
+        values = x[row]
+        m = values[0]
+        for j in range(1, classes):
+            m = values[j] if values[j] > m else m  # noqa: FURB136 (a NaN row: NaN below anyway)
+        if not math.isfinite(m):
+            m = x.dtype.type(0.0)
+        total = 0.0                                # Σ e^(x-m): float64 over blocks whose
+        for start in range(0, classes, 512):       # own sums are in x's dtype (a float32
+            part = x.dtype.type(0.0)               # sum vectorises twice as wide; over 512
+            for j in range(start, min(start + 512, classes)):  # terms it loses ~1e-8)
+                part += exp(values[j] - m)
+            total += part
+        shift[row] = m
+        log_total[row] = x.dtype.type(math.log(total))
+
+
+@numba.njit(**_JIT)
+def picked_log_softmax_backward(x, shift, log_total, index, g, out):
+    """Per row n: out = g_n (onehot(y_n) - ŷ), with ŷ = e^(x - m - log Σ e^(x-m))
+    recomputed from the row's two normalisers (∂/∂x of g_n log ŷ[y_n])."""
+    rows, classes = x.shape
+    for row in range(rows):
+        values, result = x[row], out[row]
+        m, normaliser, given = shift[row], log_total[row], g[row]
+        for j in range(classes):
+            result[j] = -(exp((values[j] - m) - normaliser) * given)
+        result[index[row]] += given

@@ -178,8 +178,11 @@ def nll_loss(input: mg.Tensor, target: Any, weight: Any = None, ignore_index: in
     return _reduce_nll(losses, counted, reduction, unbatched)
 
 
-def _picked_nll(log_probs, target, weight, ignore_index, unbatched, who, input_shape):
-    """-w[y] log_probs[..., y] per position (0 where ignored) and each position's weight."""
+def _picked_nll(log_probs, target, weight, ignore_index, unbatched, who, input_shape,
+                logits=False):
+    """-w[y] log_probs[..., y] per position (0 where ignored) and each position's weight.
+    With `logits`, log_probs holds logits and log_softmax(·)[..., y] is picked from them
+    in one node (mg.picked_log_softmax), no log-probability of another class made."""
     target = _as_index_tensor(target, log_probs.backend, f"{who} target")
     expected = tuple(log_probs.shape[:-1])
     if unbatched:
@@ -196,9 +199,16 @@ def _picked_nll(log_probs, target, weight, ignore_index, unbatched, who, input_s
     keep = target != ignore_index
     safe_target = mg.where(keep, target, 0)
     # log_probs[..., target] with one integer-array index over the flattened batch
-    flat = log_probs.reshape(-1, num_classes)
-    rows = mg.arange(flat.shape[0], backend=log_probs.backend)
-    picked = flat[rows, safe_target.reshape(-1)].reshape(*target.shape)
+    flat = log_probs if log_probs.ndim == 2 else log_probs.reshape(-1, num_classes)
+    classes = safe_target.reshape(-1)
+    if logits and num_classes:
+        picked = mg.picked_log_softmax(flat, classes)
+    elif logits:  # no classes at all: nothing to pick, the reference path's empty result
+        picked = flat.log_softmax(axis=-1)[mg.arange(flat.shape[0], backend=flat.backend),
+                                           classes]
+    else:
+        picked = flat[mg.arange(flat.shape[0], backend=log_probs.backend), classes]
+    picked = picked.reshape(*target.shape)
     if weight is None:
         counted = keep.astype(log_probs.dtype)
     else:
@@ -259,16 +269,18 @@ def cross_entropy(input: mg.Tensor, target: Any, weight: Any = None, ignore_inde
     logits, unbatched = _classes_last(input, "cross_entropy")
     num_classes = logits.shape[-1]
     weight = _class_weight(weight, num_classes, input, "cross_entropy")
-    log_probs = logits.log_softmax(axis=-1)
     target_is_probs = isinstance(target, mg.Tensor) and target.dtype.kind == "f"
     if target_is_probs:
-        return _soft_cross_entropy(log_probs, target, input, weight, unbatched, reduction,
-                                   label_smoothing)
+        return _soft_cross_entropy(logits.log_softmax(axis=-1), target, input, weight,
+                                   unbatched, reduction, label_smoothing)
+    if label_smoothing == 0.0:  # log ŷ at the targets only: no (N, C) log-probabilities
+        losses, counted = _picked_nll(logits, target, weight, ignore_index, unbatched,
+                                      "cross_entropy", input.shape, logits=True)
+        return _reduce_nll(losses, counted, reduction, unbatched)
+    log_probs = logits.log_softmax(axis=-1)
     losses, counted = _picked_nll(log_probs, target, weight, ignore_index, unbatched,
                                   "cross_entropy", input.shape)
     loss = _reduce_nll(losses, counted, reduction, unbatched)
-    if label_smoothing == 0.0:
-        return loss
     # the uniform part: -Σ_c w_c log p_c per position, ignored positions zeroed,
     # normalised as nll's part is (PyTorch's cross_entropy_loss_label_smoothing)
     weighted = log_probs if weight is None else log_probs * weight

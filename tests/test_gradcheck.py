@@ -75,6 +75,8 @@ GRADCHECK_CASES = [
     grad_case("broadcast_to", lambda a: a.broadcast_to((2, 3, 3)), ((3, 1), any_sign)),
     grad_case("softmax", lambda a: a.softmax(axis=0), ((3, 4), any_sign)),
     grad_case("log_softmax", lambda a: a.log_softmax(), ((3, 4), any_sign)),
+    grad_case("picked_log_softmax", lambda a: mg.picked_log_softmax(a, [1, 3, 1]),
+              ((3, 4), any_sign)),
     grad_case("logsumexp", lambda a: a.logsumexp(axis=1, keepdims=True), ((3, 4), any_sign)),
     grad_case("cat", lambda a, b: mg.cat([a, b], axis=1), ((2, 3), any_sign), ((2, 1), any_sign)),
     grad_case("stack", lambda a, b: mg.stack([a, b], axis=-1), ((2, 3), any_sign),

@@ -300,6 +300,8 @@ UNARY = [
     case("softmax", lambda x: x.softmax(), lambda t: t.softmax(-1), [(3, 4)]),
     case("softmax_axis0", lambda x: x.softmax(axis=0), lambda t: t.softmax(0), [(3, 4)]),
     case("log_softmax", lambda x: x.log_softmax(), lambda t: t.log_softmax(-1), [(3, 4)]),
+    case("picked_log_softmax", lambda x: mg.picked_log_softmax(x, [3, 0, 3]),
+         lambda t: t.log_softmax(-1)[[0, 1, 2], [3, 0, 3]], [(3, 4)]),
     case("log_softmax_axis0", lambda x: x.log_softmax(axis=0),
          lambda t: t.log_softmax(0), [(2, 3, 4)]),
     case("softmax_3d_mid", lambda x: x.softmax(axis=1), lambda t: t.softmax(1), [(2, 3, 4)]),

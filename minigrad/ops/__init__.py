@@ -45,6 +45,7 @@ from .reductions import (  # noqa: F401
     max,
     mean,
     min,
+    picked_log_softmax,
     softmax,
     std,
     sum,

@@ -132,6 +132,52 @@ class LogSoftmax(Op):
         return g - softmax * g.sum(axis=ctx.axis, keepdims=True)
 
 
+class PickedLogSoftmax(Op):
+    """log ŷ[n, y_n], ŷ = softmax(x) over the classes of a 2-D (N, C) x: one
+    log-probability per row, at its class y_n, as one node, for cross_entropy's sake.
+
+    Composed of LogSoftmax and indexing, a language model's loss wrote log ŷ over its whole
+    (T·B, vocabulary) logits only to read N of them, and its backward built a dense
+    gradient of zeros with one entry per row for LogSoftmax's backward to read back.
+    Here forward keeps two numbers per row (m = max x and log Σ e^(x-m)), and the
+    first-order backward is one pass over the logits, g_n (onehot(y_n) - ŷ), with ŷ
+    recomputed. A recorded backward (create_graph) goes through LogSoftmax itself."""
+
+    @staticmethod
+    def forward(ctx, x, index):
+        xp = ctx.xp
+        ctx.index = index
+        done = compiled.log_softmax_normalisers(xp, x)  # a large NumPy x: one compiled pass
+        if done is None:
+            m = x.max(axis=1, keepdims=True)
+            m = xp.where(xp.isfinite(m), m, 0)          # a row of -inf gives NaN, as LogSoftmax
+            log_total = xp.log(xp.exp(x - m).sum(axis=1, keepdims=True))
+            done = m[:, 0], log_total[:, 0]
+        ctx.shift, ctx.log_total = done
+        rows = xp.arange(x.shape[0])
+        return (x[rows, index] - ctx.shift) - ctx.log_total  # log ŷ = x - m - log Σ e^(x-m)
+
+    @staticmethod
+    def backward(ctx, g):  # ∂/∂x Σ_n g_n log ŷ[n, y_n] = g_n (onehot(y_n) - ŷ_n)
+        from .indexing import ScatterAdd
+
+        index, xp = ctx.index, ctx.xp
+        rows = xp.arange(ctx.inputs[0].shape[0])
+        if isinstance(g, Tensor):  # a recorded backward: ŷ from LogSoftmax, differentiable
+            x = ctx.inputs[0]
+            softmax = ctx.run(Exp, ctx.run(LogSoftmax, x, axis=1))
+            return ctx.run(ScatterAdd, g, shape=x.shape, index=(rows, index)) \
+                - softmax * g.reshape(-1, 1)
+        x = ctx.inputs[0]._data
+        local = compiled.picked_log_softmax_backward(xp, x, ctx.shift, ctx.log_total, index, g)
+        if local is not None:
+            return local
+        out = xp.exp((x - ctx.shift[:, None]) - ctx.log_total[:, None])  # ŷ
+        out *= -g[:, None]
+        out[rows, index] += g
+        return out
+
+
 def _count(x, axes) -> int:
     count = 1
     for a in axes:
@@ -569,6 +615,61 @@ def log_softmax(x, axis=-1):
     """
     axes = normalize_axes(axis, x.ndim, "log_softmax")
     return LogSoftmax.apply(_floating(x), axis=axes[0] if axes else None)  # None: a 0-d x
+
+
+def picked_log_softmax(x, index):
+    """log_softmax(x, axis=-1)[n, index[n]] for (N, C) logits: each row's log-probability
+    of one class, as one node (`PickedLogSoftmax`).
+
+    Why: a classifier's or language model's loss with class-index targets reads N of the
+    N·C log-probabilities; this computes only those, in one pass over the logits forward
+    and one backward, where `log_softmax` then indexing write and read all of them.
+    `nn.functional.cross_entropy` uses it. Higher-order gradients work.
+
+    Args:
+        x: (N, C) logits (integer tensors become the default float dtype), C ≥ 1.
+        index: N integer class indices in [0, C) (a Tensor, list or array).
+
+    Returns:
+        Tensor: shape (N,).
+
+    Raises:
+        ValueError: x is not 2-D with C ≥ 1, or index is not N long.
+        TypeError: index is not integer.
+        IndexError: an index outside [0, C), named.
+
+    Examples:
+        >>> logits = mg.tensor([[0.0, 0.0], [2.0, 0.0]])
+        >>> mg.picked_log_softmax(logits, [1, 0]).numpy().round(4)
+        array([-0.6931, -0.1269], dtype=float32)
+        >>> mg.picked_log_softmax(logits, [2, 0])
+        Traceback (most recent call last):
+        ...
+        IndexError: picked_log_softmax: index 2 is out of range for 2 classes (row 0); expected indices in [0, 2)
+    """
+    from ..backend import backend_of_array
+    from ..creation import tensor as make_tensor
+
+    if not isinstance(x, Tensor):
+        x = make_tensor(x)
+    if x.ndim != 2 or x.shape[1] == 0:
+        raise ValueError(f"picked_log_softmax: expected (N, C) logits with C >= 1, got shape "
+                         f"{tuple(x.shape)}; reshape to (-1, C) first")
+    backend = backend_of_array(x.data)
+    index = index if isinstance(index, Tensor) else make_tensor(index, backend=backend.name)
+    if index.dtype.kind not in "iu":
+        raise TypeError(f"picked_log_softmax: index must hold integers, got {index.dtype}")
+    if tuple(index.shape) != (x.shape[0],):
+        raise ValueError(f"picked_log_softmax: index of shape {tuple(index.shape)} does not fit "
+                         f"logits of shape {tuple(x.shape)}; expected ({x.shape[0]},)")
+    indices = index.data.astype("int64") if index.dtype != "int64" else index.data
+    outside = (indices < 0) | (indices >= x.shape[1])
+    if indices.size and outside.any().item():  # one read from the device; details on error
+        row = int(outside.argmax().item())
+        raise IndexError(f"picked_log_softmax: index {int(indices[row].item())} is out of "
+                         f"range for {x.shape[1]} classes (row {row}); expected indices in "
+                         f"[0, {x.shape[1]})")
+    return PickedLogSoftmax.apply(_floating(x), index=indices)
 
 
 def _index_reduction(name):
