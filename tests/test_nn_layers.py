@@ -47,6 +47,23 @@ def test_linear_weight_gradient_is_laid_out_as_the_weight(backend, torch):
 
 
 @pytest.mark.parity
+def test_linear_second_order_gradients_match_torch(backend, torch):
+    # create_graph through x @ W.T: the recorded backward takes the general matmul path
+    layer = nn.Linear(4, 3, backend=backend, dtype=np.float64)
+    reference = torch.nn.Linear(4, 3).double()
+    copy_to_torch(torch, layer, reference)
+    x = np.random.default_rng(3).normal(size=(5, 4))
+    (g,) = mg.grad((layer(mg.tensor(x, backend=backend)) ** 2).sum(), [layer.weight],
+                   create_graph=True)
+    (h,) = mg.grad((g ** 2).sum(), [layer.weight])
+    (tg,) = torch.autograd.grad((reference(torch.tensor(x)) ** 2).sum(), [reference.weight],
+                                create_graph=True)
+    (th,) = torch.autograd.grad((tg ** 2).sum(), [reference.weight])
+    assert_close(g, tg.detach().numpy(), np.float64, what="gradient")
+    assert_close(h, th.numpy(), np.float64, what="second-order gradient")
+
+
+@pytest.mark.parity
 @SETTINGS
 @given(lead=leading_shapes, sizes=st.tuples(st.integers(1, 6), st.integers(1, 6)), bias=st.booleans())
 def test_linear_matches_torch(backend, torch, lead, sizes, bias):

@@ -4,6 +4,7 @@ Each `backward` works on values (arrays, or Tensors for higher-order gradients:
 see `Op`)."""
 from __future__ import annotations
 
+from ..tensor import Tensor
 from .base import Op, constant, floating, lift, reduce_to, scalar_values
 
 
@@ -148,7 +149,8 @@ class MatMul(Op):
             if need_a:
                 grad_a = reduce_to(g @ b.swapaxes(-1, -2), a)
             if need_b:
-                if a.ndim == 2 and b.ndim == 2 and b.flags.f_contiguous and not b.flags.c_contiguous:
+                if a.ndim == 2 and b.ndim == 2 and not isinstance(b, Tensor) \
+                        and b.flags.f_contiguous and not b.flags.c_contiguous:
                     # b is a transposed view (x @ W.T, as nn.Linear multiplies): (gᵀ A)ᵀ is
                     # the same Aᵀ G laid out as b, so W's gradient arrives C-contiguous and
                     # reaches W.grad with a plain copy, not a transposing one (PyTorch's rule)
@@ -184,8 +186,6 @@ def neg(a):
 
 
 def pow(a, b):
-    from ..tensor import Tensor
-
     if isinstance(a, Tensor) and isinstance(b, (int, float)) and not isinstance(b, bool):
         if isinstance(b, float) or (a.dtype.kind == "b"):  # int ** 0.5 is a float, as PyTorch
             a = floating(a) if isinstance(b, float) else a.astype("int64")
