@@ -1,11 +1,12 @@
 """What every built-in op shares: the `Op` base and the un-broadcasting helper."""
 from __future__ import annotations
 
-from numpy import ndarray  # (only to recognise 0-d NumPy arrays: see scalar_values)
+import numpy
+from numpy import array, ndarray  # (for 0-d NumPy arrays: scalar_binary, scalar_values)
 
 from ..backend import _BY_ARRAY_TYPE as _ARRAY_TYPES
 from ..backend import result_dtype
-from ..function import Function, _as_tensors
+from ..function import Function, _as_tensors, apply_0d
 from ..tensor import Tensor
 
 
@@ -55,6 +56,45 @@ class _Scratch:
 
     def __init__(self, xp):
         self.xp = xp
+
+
+# The dtypes scalar code's shortcuts take (a NumPy dtype of these is one shared object).
+FLOAT32, FLOAT64 = numpy.dtype(numpy.float32), numpy.dtype(numpy.float64)
+
+
+def scalar_binary(cls, a, b):
+    """`cls.apply(*lift(name, a, b))` for scalar code, or None where it does not apply.
+
+    Applies when a binary op (Add, Sub, Mul) meets a Tensor holding a 0-d NumPy array of
+    float32 or float64, and a Python float or int, or another such Tensor of the same dtype:
+    micrograd's `y * 0.5 + 1.0`. Then the number becomes the constant tensor `lift` makes
+    (the same NumPy call, so the same value and dtype: a number never promotes a tensor),
+    and the op runs on NumPy scalars through `apply_0d`, which records the same node as
+    `apply`, at about half the cost. Anything else (other dtypes, shapes, backends, a
+    Tensor subclass, bools) returns None: the caller takes the general path."""
+    if type(a) is Tensor:
+        x = a._data
+        if type(x) is not ndarray or x.shape:
+            return None
+        dtype = x.dtype
+        if dtype is not FLOAT32 and dtype is not FLOAT64:
+            return None
+        if type(b) is Tensor:
+            y = b._data
+            if type(y) is ndarray and not y.shape and y.dtype is dtype:
+                return apply_0d(cls, (a, b), (x[()], y[()]))
+        elif type(b) is float or type(b) is int:  # (not bool: True + x is the general path)
+            y = array(b, dtype)  # the constant, as lift makes it
+            return apply_0d(cls, (a, _make(y, False, None, 0)), (x[()], y[()]))
+        return None
+    if type(b) is Tensor and (type(a) is float or type(a) is int):  # 2 - x, 0.5 * x
+        y = b._data
+        if type(y) is ndarray and not y.shape:
+            dtype = y.dtype
+            if dtype is FLOAT32 or dtype is FLOAT64:
+                x = array(a, dtype)
+                return apply_0d(cls, (_make(x, False, None, 0), b), (x[()], y[()]))
+    return None
 
 
 def scalar_values(ctx, g):
