@@ -387,3 +387,53 @@ def test_the_shortcut_is_drawn_as_the_general_path():
     assert [(v.kind, getattr(v.obj, "op_name", None)) for v in graph.vertices] == \
         [(v.kind, getattr(v.obj, "op_name", None)) for v in general.vertices]
     assert graph.edges == general.edges
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("number", [0.5, 1, -3, 1e-50, -1e-50, 0.0, -0.0, np.nan, np.inf, -np.inf,
+                                    2 ** 63, 0.1], ids=repr)
+def test_shared_constants_are_the_arrays_lift_makes(number, dtype):
+    from minigrad.ops.base import constant_0d
+
+    for _ in range(2):  # made, then (where kept) shared
+        array, value = constant_0d(number, np.dtype(dtype))
+        expected = np.array(number, dtype=dtype)
+        assert type(array) is np.ndarray and array.shape == () and array.dtype == expected.dtype
+        assert array.tobytes() == expected.tobytes() and np.asarray(value).tobytes() == \
+            expected.tobytes()
+    x = mg.tensor(np.array(0.37, dtype=dtype), requires_grad=True)
+    with np.errstate(invalid="ignore"):
+        y = x * number
+        general = mg.tensor(np.array([0.37], dtype=dtype), requires_grad=True) * number
+    _same(y.data, general.data)  # (bit for bit: the sign of -0.0 and a NaN's bits included)
+
+
+def test_a_shared_constant_is_read_only_and_each_op_has_its_own_tensor():
+    x = mg.tensor(0.25, requires_grad=True)
+    a, b = x * 0.5, x * 0.5
+    ca, cb = a.grad_fn.inputs[1], b.grad_fn.inputs[1]
+    assert ca is not cb and ca.data is cb.data
+    with pytest.raises(ValueError, match="read-only"):
+        ca.data[...] = 2.0
+    with mg.no_grad(), pytest.raises(ValueError, match="read-only"):
+        ca += 1
+    assert b.item() == 0.125 and cb.item() == 0.5
+    ca.data = 3.0  # new storage for that tensor alone
+    assert ca.item() == 3.0 and cb.item() == 0.5 and (x * 0.5).grad_fn.inputs[1].item() == 0.5
+
+
+def test_an_overflowing_number_warns_every_time_as_lift_does():
+    x = mg.tensor(0.25)
+    for _ in range(2):
+        with pytest.warns(RuntimeWarning, match="overflow"):
+            y = x * 10 ** 40
+        assert y.item() == np.inf
+
+
+def test_many_distinct_numbers_keep_the_shared_constants_bounded():
+    from minigrad.ops import base
+
+    x = mg.tensor(0.25)
+    for i in range(3 * base._CONSTANTS_KEPT):
+        assert (x + (i + 0.5)).item() == np.float32(0.25) + np.float32(i + 0.5)
+    assert len(base._CONSTANTS_32) <= base._CONSTANTS_KEPT
