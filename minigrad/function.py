@@ -398,10 +398,12 @@ Tensor = None  # minigrad.tensor sets these two once Tensor exists (no import cy
 _make = None
 
 
-def apply_0d(cls, inputs: tuple, values: tuple):
+def apply_0d(cls, inputs: tuple, values: tuple, requires_grad: bool, versions: int):
     """`cls.apply(*inputs)` for scalar code, where the caller has checked that every input
     is a Tensor holding a 0-d NumPy array of one floating dtype (float32 or float64), and
-    passes their values as NumPy scalars (`array[()]`): see `minigrad.ops.base.scalar_binary`.
+    passes what forward takes (their values as NumPy scalars, `array[()]`, or the arrays),
+    whether any input requires grad, and their version counters summed (the caller knows
+    that a constant it made has neither): see `minigrad.ops.base.scalar_binary`.
 
     Why: a chain of scalar ops (micrograd's style) pays `apply`'s general work on every op:
     lifting, the backend and version loop, and NumPy on 0-d arrays, which costs several
@@ -416,12 +418,6 @@ def apply_0d(cls, inputs: tuple, values: tuple):
     raw = _asarray(cls.forward(ctx, *values))  # (NumPy's scalar result, as a 0-d array)
     if _anomaly.get():
         _check_finite(cls.__name__, "forward", (raw,))
-    requires_grad = False
-    versions = 0
-    for t in inputs:
-        if t._requires_grad:
-            requires_grad = True
-        versions += t._version[0]
     if not (requires_grad and _grad_enabled.get()):
         return _make(raw, False, None, 0)
     ctx._output_data = (raw,)

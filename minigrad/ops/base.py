@@ -112,10 +112,12 @@ def scalar_binary(cls, a, b):
         if type(b) is Tensor:
             y = b._data
             if type(y) is ndarray and not y.shape and y.dtype is dtype:
-                return apply_0d(cls, (a, b), (x[()], y[()]))
+                return apply_0d(cls, (a, b), (x[()], y[()]), a._requires_grad or
+                                b._requires_grad, a._version[0] + b._version[0])
         elif type(b) is float or type(b) is int:  # (not bool: True + x is the general path)
             y, value = constant_0d(b, dtype)
-            return apply_0d(cls, (a, _make(y, False, None, 0)), (x[()], value))
+            return apply_0d(cls, (a, _make(y, False, None, 0)), (x[()], value),
+                            a._requires_grad, a._version[0])  # (the constant: neither)
         return None
     if type(b) is Tensor and (type(a) is float or type(a) is int):  # 2 - x, 0.5 * x
         y = b._data
@@ -123,7 +125,8 @@ def scalar_binary(cls, a, b):
             dtype = y.dtype
             if dtype is FLOAT32 or dtype is FLOAT64:
                 x, value = constant_0d(a, dtype)
-                return apply_0d(cls, (_make(x, False, None, 0), b), (value, y[()]))
+                return apply_0d(cls, (_make(x, False, None, 0), b), (value, y[()]),
+                                b._requires_grad, b._version[0])
     return None
 
 

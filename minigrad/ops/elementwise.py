@@ -244,7 +244,8 @@ def tanh(x):
         data = x._data
         if type(data) is ndarray and not data.shape and (data.dtype is FLOAT32
                                                           or data.dtype is FLOAT64):
-            return apply_0d(Tanh, (x,), (data,))  # (forward computes on its scalar)
+            # (forward takes the array, and computes on its scalar itself)
+            return apply_0d(Tanh, (x,), (data,), x._requires_grad, x._version[0])
     return Tanh.apply(floating(x))
 
 
