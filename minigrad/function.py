@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import weakref
 
+import numpy as _numpy
+from numpy import asarray as _asarray
+
 from .backend import _BY_ARRAY_TYPE as _ARRAY_TYPES
 from .backend import (
     BackendMismatchError,
@@ -393,6 +396,50 @@ Function._observed = False
 
 Tensor = None  # minigrad.tensor sets these two once Tensor exists (no import cycle)
 _make = None
+
+
+def apply_0d(cls, inputs: tuple, values: tuple, requires_grad: bool, versions: int):
+    """`cls.apply(*inputs)` for scalar code, where the caller has checked that every input
+    is a Tensor holding a 0-d NumPy array of one floating dtype (float32 or float64), and
+    passes what forward takes (their values as NumPy scalars, `array[()]`, or the arrays),
+    whether any input requires grad, and their version counters summed (the caller knows
+    that a constant it made has neither): see `minigrad.ops.base.scalar_binary`.
+
+    Why: a chain of scalar ops (micrograd's style) pays `apply`'s general work on every op:
+    lifting, the backend and version loop, and NumPy on 0-d arrays, which costs several
+    times what the same loop costs on NumPy scalars (with the same result dtype and bits).
+    Here forward runs on the scalars and the node is recorded as `apply` records it: the
+    same attributes (tests/test_scalar_fast.py compares them), grad mode, anomaly mode,
+    in-place version checks and scopes included. Only ops without a storage view, with one
+    output, and whose forward cannot raise on such values may come this way."""
+    ctx = object.__new__(cls)
+    ctx.inputs = inputs
+    ctx.xp = _numpy
+    raw = _asarray(cls.forward(ctx, *values))  # (NumPy's scalar result, as a 0-d array)
+    if _anomaly.get():
+        _check_finite(cls.__name__, "forward", (raw,))
+    if not (requires_grad and _grad_enabled.get()):
+        return _make(raw, False, None, 0)
+    ctx._output_data = (raw,)
+    if versions:
+        ctx._versions = versions
+    scope = _scope.get()
+    if scope:  # (the class default is the empty scope)
+        ctx._scope = scope
+    out = object.__new__(Tensor)  # (Tensor._make, inlined as in apply)
+    out._data = raw
+    out._grad = None
+    out._requires_grad = True
+    out._creator = ctx
+    out._output_index = 0
+    out._version = [0]
+    out._hooks = None
+    out._post_accumulate_hooks = None
+    out.name = None
+    ctx._outputs = (weakref.ref(out),)
+    if cls.saves_output:
+        ctx._output_versions = (out._version,)
+    return out
 
 
 def _saves_an_output(saved: tuple, raws: tuple) -> bool:

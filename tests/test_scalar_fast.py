@@ -213,3 +213,227 @@ def test_the_engine_runs_nodes_in_the_walkers_order():
     with mg.observe_gradients(lambda node, grads: ran.append(node)):
         root.output().backward()
     assert ran == list(consumers_first([root], gradient_inputs))
+
+
+# -- the forward shortcut: scalar_binary and tanh record through function.apply_0d ------------
+
+NODE_DEFAULTS = ["xp", "_saved", "_freed", "_hooks", "_retained", "_scope", "_roles",
+                 "_versions", "_output_versions", "_observed"]
+
+
+def _same_node(fast, general):
+    """Two nodes recorded for one op, by apply_0d and by apply: the same attributes and
+    values (apply_0d leaves an empty scope to the class default, which reads the same)."""
+    assert type(fast) is type(general)
+    assert set(vars(fast)) - {"_scope"} == set(vars(general)) - {"_scope"}
+    for name in NODE_DEFAULTS:
+        f, g = getattr(fast, name), getattr(general, name)
+        if name == "_output_versions" and g is not None:
+            assert f == g and f[0] is fast.output()._version
+        else:
+            assert f == g, name
+    assert len(fast.inputs) == len(general.inputs)
+    for f, g in zip(fast.inputs, general.inputs):
+        assert type(f._data) is type(g._data) and f._data.dtype == g._data.dtype
+        assert f._data.tobytes() == g._data.tobytes()
+        assert (f._requires_grad, f._creator is None) == (g._requires_grad, g._creator is None)
+    f_out, g_out = fast._output_data[0], general._output_data[0]
+    assert type(f_out) is type(g_out) is np.ndarray and f_out.shape == g_out.shape == ()
+    assert f_out.dtype == g_out.dtype and f_out.tobytes() == g_out.tobytes()
+    f_t, g_t = fast.output(), general.output()
+    for name in ["_grad", "_requires_grad", "_output_index", "_hooks",
+                 "_post_accumulate_hooks", "name"]:
+        assert getattr(f_t, name) == getattr(g_t, name), name
+    assert f_t._version == g_t._version and f_t._creator is fast
+
+
+def _general(op, a, b=None):
+    """The op through Function.apply, the general path (lift makes the constant)."""
+    from minigrad.ops.arithmetic import Add, Mul, Sub
+    from minigrad.ops.base import lift
+    from minigrad.ops.elementwise import Tanh
+
+    if op == "tanh":
+        return Tanh.apply(a)
+    return {"add": Add, "sub": Sub, "mul": Mul}[op].apply(*lift(op, a, b))
+
+
+@pytest.fixture
+def applies(monkeypatch):
+    """Counts Function.apply's calls: the shortcut must not make any."""
+    calls = []
+    original = mg.Function.apply.__func__
+
+    def counting(cls, *inputs, **kwargs):
+        calls.append(cls.__name__)
+        return original(cls, *inputs, **kwargs)
+
+    monkeypatch.setattr(mg.Function, "apply", classmethod(counting))
+    return calls
+
+
+CASES = {  # op, the two operands (0-d tensors x, w; numbers), as the dunders call them
+    "x * 0.5": ("mul", lambda x, w: (x, 0.5)),
+    "0.5 * x": ("mul", lambda x, w: (0.5, x)),
+    "x + 1": ("add", lambda x, w: (x, 1)),
+    "2 - x": ("sub", lambda x, w: (2.0, x)),
+    "x - w": ("sub", lambda x, w: (x, w)),
+    "x * x": ("mul", lambda x, w: (x, x)),
+    "tanh(x)": ("tanh", lambda x, w: (x,)),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("setting", ["plain", "scope", "versions", "no grad w"])
+def test_the_shortcut_records_the_node_apply_records(case, dtype, setting, applies):
+    from minigrad.ops import arithmetic, elementwise
+
+    op, operands = CASES[case]
+    nodes, grads = [], []
+    for path in ["fast", "general"]:
+        leaf = mg.tensor(np.array(0.37, dtype=dtype), requires_grad=True)
+        x = leaf * 1.0  # (a non-leaf)
+        w = mg.tensor(np.array(-1.5, dtype=dtype), requires_grad=setting != "no grad w")
+        if setting == "versions":
+            with mg.no_grad():
+                w += 1  # (in place: w's version counter is 1 when the op is recorded)
+        args = operands(x, w)
+        del applies[:]
+        with mg.layer_scope(2) if setting == "scope" else _nothing():
+            if path == "fast":
+                out = elementwise.tanh(*args) if op == "tanh" else getattr(arithmetic, op)(*args)
+                assert applies == []  # the shortcut, not Function.apply
+            else:
+                out = _general(op, *args)
+        nodes.append((out, leaf, w))
+    _same_node(nodes[0][0].grad_fn, nodes[1][0].grad_fn)  # as recorded
+    for out, leaf, w in nodes:
+        out.backward()
+        grads.append((leaf.grad, w.grad))
+    for fast, general in zip(*grads):
+        if general is None:
+            assert fast is None
+        else:
+            assert fast.dtype == general.dtype and fast.tobytes() == general.tobytes()
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_shortcut_keeps_no_grad_and_requires_grad_false(case, applies):
+    from minigrad.ops import arithmetic, elementwise
+
+    op, operands = CASES[case]
+    fn = elementwise.tanh if op == "tanh" else getattr(arithmetic, op)
+    x = mg.tensor(0.37, requires_grad=True)
+    w = mg.tensor(-1.5, requires_grad=True)
+    with mg.no_grad():
+        out = fn(*operands(x, w))
+    assert out.grad_fn is None and not out.requires_grad and type(out.data) is np.ndarray
+    out = fn(*operands(mg.tensor(0.37), mg.tensor(-1.5)))
+    assert out.grad_fn is None and not out.requires_grad and out.dtype == np.float32
+    assert applies == []
+
+
+@pytest.mark.parametrize("dtype", ["float16", ">f4", "<f8" if np.little_endian else ">f8"])
+def test_other_float_dtypes_take_the_general_path_with_the_same_results(dtype, applies):
+    """float16, a byte-swapped float32, and a native float64 spelt differently: the
+    shortcut takes only NumPy's own float32/float64 dtypes, the rest is the general path."""
+    x = mg.tensor(np.array(0.37, dtype=dtype), requires_grad=True)
+    y = mg.tanh(x * 0.5 + 1.0) - x
+    general = mg.tensor(np.array([0.37], dtype=dtype), requires_grad=True)
+    z = mg.tanh(general * 0.5 + 1.0) - general
+    assert y.dtype == z.dtype
+    np.testing.assert_array_equal(y.data.reshape(1), z.data)
+    y.backward()
+    z.sum().backward()
+    np.testing.assert_array_equal(x.grad.reshape(1), general.grad)
+
+
+def test_the_shortcut_checks_anomalies_and_in_place_writes():
+    x = mg.tensor(np.inf, requires_grad=True)
+    with mg.detect_anomaly(), pytest.raises(FloatingPointError, match="Mul"), \
+            np.errstate(all="ignore"):
+        x * 0.0
+    x = mg.tensor(0.5, requires_grad=True)
+    h = x * 2.0
+    y = h * h
+    with mg.no_grad():
+        h += 1  # (in place, after y recorded h: y's backward must refuse)
+    with pytest.raises(RuntimeError, match="inplace"):
+        y.backward()
+    t = mg.tanh(x)
+    with mg.no_grad():
+        t *= 2.0  # tanh's backward reads its output
+    with pytest.raises(RuntimeError, match="inplace"):
+        t.backward()
+
+
+def test_the_shortcut_is_drawn_as_the_general_path():
+    """A picture names each op and draws each lifted constant as its own leaf."""
+    from minigrad.render.graph import collect
+
+    x = mg.tensor(0.25, requires_grad=True)
+    y = mg.tanh(x * 0.5 + 0.5) * 0.5
+    graph = collect(y, {})
+    general = collect(mg.tanh(_general("add", _general("mul", x, 0.5), 0.5)) * 0.5, {})
+    assert [(v.kind, getattr(v.obj, "op_name", None)) for v in graph.vertices] == \
+        [(v.kind, getattr(v.obj, "op_name", None)) for v in general.vertices]
+    assert graph.edges == general.edges
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("number", [0.5, 1, -3, 1e-50, -1e-50, 0.0, -0.0, np.nan, np.inf, -np.inf,
+                                    2 ** 63, 0.1], ids=repr)
+def test_shared_constants_are_the_arrays_lift_makes(number, dtype):
+    from minigrad.ops.base import constant_0d
+
+    for _ in range(2):  # made, then (where kept) shared
+        array, value = constant_0d(number, np.dtype(dtype))
+        expected = np.array(number, dtype=dtype)
+        assert type(array) is np.ndarray and array.shape == () and array.dtype == expected.dtype
+        assert array.tobytes() == expected.tobytes() and np.asarray(value).tobytes() == \
+            expected.tobytes()
+    x = mg.tensor(np.array(0.37, dtype=dtype), requires_grad=True)
+    with np.errstate(invalid="ignore"):
+        y = x * number
+        general = mg.tensor(np.array([0.37], dtype=dtype), requires_grad=True) * number
+    _same(y.data, general.data)  # (bit for bit: the sign of -0.0 and a NaN's bits included)
+
+
+def test_a_shared_constant_is_read_only_and_each_op_has_its_own_tensor():
+    x = mg.tensor(0.25, requires_grad=True)
+    a, b = x * 0.5, x * 0.5
+    ca, cb = a.grad_fn.inputs[1], b.grad_fn.inputs[1]
+    assert ca is not cb and ca.data is cb.data
+    with pytest.raises(ValueError, match="read-only"):
+        ca.data[...] = 2.0
+    with mg.no_grad(), pytest.raises(ValueError, match="read-only"):
+        ca += 1
+    assert b.item() == 0.125 and cb.item() == 0.5
+    ca.data = 3.0  # new storage for that tensor alone
+    assert ca.item() == 3.0 and cb.item() == 0.5 and (x * 0.5).grad_fn.inputs[1].item() == 0.5
+
+
+def test_an_overflowing_number_warns_every_time_as_lift_does():
+    x = mg.tensor(0.25)
+    for _ in range(2):
+        with pytest.warns(RuntimeWarning, match="overflow"):
+            y = x * 10 ** 40
+        assert y.item() == np.inf
+
+
+def test_many_distinct_numbers_keep_the_shared_constants_bounded():
+    from minigrad.ops import base
+
+    x = mg.tensor(0.25)
+    for i in range(3 * base._CONSTANTS_KEPT):
+        assert (x + (i + 0.5)).item() == np.float32(0.25) + np.float32(i + 0.5)
+    assert len(base._CONSTANTS_32) <= base._CONSTANTS_KEPT

@@ -5,7 +5,7 @@ see `Op`)."""
 from __future__ import annotations
 
 from ..tensor import Tensor
-from .base import Op, constant, floating, lift, reduce_to, scalar_values
+from .base import Op, constant, floating, lift, reduce_to, scalar_binary, scalar_values
 
 
 class Add(Op):
@@ -161,15 +161,18 @@ class MatMul(Op):
 
 
 def add(a, b):
-    return Add.apply(*lift("add", a, b))
+    out = scalar_binary(Add, a, b)  # scalar code's shortcut (None: not scalar code)
+    return Add.apply(*lift("add", a, b)) if out is None else out
 
 
 def sub(a, b):
-    return Sub.apply(*lift("sub", a, b))
+    out = scalar_binary(Sub, a, b)  # scalar code's shortcut (None: not scalar code)
+    return Sub.apply(*lift("sub", a, b)) if out is None else out
 
 
 def mul(a, b):
-    return Mul.apply(*lift("mul", a, b))
+    out = scalar_binary(Mul, a, b)  # scalar code's shortcut (None: not scalar code)
+    return Mul.apply(*lift("mul", a, b)) if out is None else out
 
 
 def div(a, b):

@@ -1,11 +1,12 @@
 """What every built-in op shares: the `Op` base and the un-broadcasting helper."""
 from __future__ import annotations
 
-from numpy import ndarray  # (only to recognise 0-d NumPy arrays: see scalar_values)
+import numpy
+from numpy import array, ndarray  # (for 0-d NumPy arrays: scalar_binary, scalar_values)
 
 from ..backend import _BY_ARRAY_TYPE as _ARRAY_TYPES
 from ..backend import result_dtype
-from ..function import Function, _as_tensors
+from ..function import Function, _as_tensors, apply_0d
 from ..tensor import Tensor
 
 
@@ -55,6 +56,78 @@ class _Scratch:
 
     def __init__(self, xp):
         self.xp = xp
+
+
+# The dtypes scalar code's shortcuts take (a NumPy dtype of these is one shared object).
+FLOAT32, FLOAT64 = numpy.dtype(numpy.float32), numpy.dtype(numpy.float64)
+
+# number -> (read-only 0-d array, its NumPy scalar), one dict per dtype: see constant_0d
+_CONSTANTS_32: dict = {}
+_CONSTANTS_64: dict = {}
+_CONSTANTS_KEPT = 256  # distinct numbers kept per dtype (then the dict starts again)
+_INF = float("inf")
+
+
+def constant_0d(number, dtype) -> tuple:
+    """The 0-d NumPy array `lift` makes of a Python float or int next to a float32 or
+    float64 tensor, and its value as a NumPy scalar; shared between calls.
+
+    Why: scalar code multiplies and adds the same few numbers (0.5, 1.0, 2) over and
+    over, and making the array costs about as much as the op itself. Each op still gets
+    its own constant Tensor (a picture draws each as its own leaf); only the array is
+    shared, so it is read-only: writing into it raises instead of changing other nodes'
+    constants. Kept: nonzero numbers with a finite value in `dtype`; 0 (equal to -0.0 as
+    a key), NaN (never equal to itself) and numbers that overflow (NumPy warns each
+    time) are made afresh, and a program with many distinct numbers refills the dict."""
+    cache = _CONSTANTS_32 if dtype is FLOAT32 else _CONSTANTS_64
+    made = cache.get(number) if number else None
+    if made is None:
+        value = array(number, dtype)  # (what lift makes: the same value, bit for bit)
+        made = (value, value[()])
+        if number and -_INF < made[1] < _INF:  # (False for NaN too)
+            value.flags.writeable = False
+            if len(cache) >= _CONSTANTS_KEPT:
+                cache.clear()
+            cache[number] = made
+    return made
+
+
+def scalar_binary(cls, a, b):
+    """`cls.apply(*lift(name, a, b))` for scalar code, or None where it does not apply.
+
+    Applies when a binary op (Add, Sub, Mul) meets a Tensor holding a 0-d NumPy array of
+    float32 or float64, and a Python float or int, or another such Tensor of the same dtype:
+    micrograd's `y * 0.5 + 1.0`. Then the number becomes the constant tensor `lift` makes
+    (see constant_0d: the same value and dtype; a number never promotes a tensor),
+    and the op runs on NumPy scalars through `apply_0d`, which records the same node as
+    `apply`, at about half the cost. Anything else (other dtypes, shapes, backends, a
+    Tensor subclass, bools) returns None: the caller takes the general path."""
+    if type(a) is Tensor:
+        x = a._data
+        if type(x) is not ndarray or x.shape:
+            return None
+        dtype = x.dtype
+        if dtype is not FLOAT32 and dtype is not FLOAT64:
+            return None
+        if type(b) is Tensor:
+            y = b._data
+            if type(y) is ndarray and not y.shape and y.dtype is dtype:
+                return apply_0d(cls, (a, b), (x[()], y[()]), a._requires_grad or
+                                b._requires_grad, a._version[0] + b._version[0])
+        elif type(b) is float or type(b) is int:  # (not bool: True + x is the general path)
+            y, value = constant_0d(b, dtype)
+            return apply_0d(cls, (a, _make(y, False, None, 0)), (x[()], value),
+                            a._requires_grad, a._version[0])  # (the constant: neither)
+        return None
+    if type(b) is Tensor and (type(a) is float or type(a) is int):  # 2 - x, 0.5 * x
+        y = b._data
+        if type(y) is ndarray and not y.shape:
+            dtype = y.dtype
+            if dtype is FLOAT32 or dtype is FLOAT64:
+                x, value = constant_0d(a, dtype)
+                return apply_0d(cls, (_make(x, False, None, 0), b), (value, y[()]),
+                                b._requires_grad, b._version[0])
+    return None
 
 
 def scalar_values(ctx, g):

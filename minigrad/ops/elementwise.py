@@ -6,8 +6,9 @@ from __future__ import annotations
 from numpy import ndarray  # (only to recognise 0-d NumPy arrays: see Tanh)
 
 from .. import elementwise_compiled as compiled
+from ..function import apply_0d
 from ..tensor import Tensor
-from .base import Op, constant, floating
+from .base import FLOAT32, FLOAT64, Op, constant, floating
 
 
 class Exp(Op):
@@ -239,6 +240,12 @@ def tanh(x):
         >>> x.grad
         array([1.        , 0.41997433], dtype=float32)
     """
+    if type(x) is Tensor:  # scalar code: a 0-d NumPy float, recorded by apply_0d
+        data = x._data
+        if type(data) is ndarray and not data.shape and (data.dtype is FLOAT32
+                                                          or data.dtype is FLOAT64):
+            # (forward takes the array, and computes on its scalar itself)
+            return apply_0d(Tanh, (x,), (data,), x._requires_grad, x._version[0])
     return Tanh.apply(floating(x))
 
 
