@@ -23,7 +23,6 @@ the recurrent parameters (W_hh; GRU: W_hh, b_hh), then the initial state.
 """
 from __future__ import annotations
 
-import itertools
 import weakref
 from collections.abc import Callable
 
@@ -227,7 +226,7 @@ class _Chunks:
         self.d_input, self.d_hidden, self.h_prev = d_input, d_hidden, h_prev
         times = list(order)
         cuts = [round(k * len(times) / self.parts) for k in range(self.parts + 1)]
-        chunks = [times[a:b] for a, b in itertools.pairwise(cuts) if b > a]
+        chunks = [times[a:b] for a, b in zip(cuts, cuts[1:]) if b > a]
         # the time index the loop finishes each chunk at -> the chunk's steps [lo, hi)
         self.ends = {chunk[-1]: (min(chunk), max(chunk) + 1) for chunk in chunks}
         self.last = chunks[-1][-1]
