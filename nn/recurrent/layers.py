@@ -27,7 +27,6 @@ import weakref
 from collections.abc import Callable
 
 import minigrad as mg
-from minigrad import parallel
 from minigrad.expansion import (
     Expansion,
     expansion_of,
@@ -133,16 +132,6 @@ class _Layer(mg.Function):
         grads += [g if s._requires_grad else None for g, s in zip(initial_grads, state)]
         return tuple(grads)
 
-    @staticmethod
-    def _chunked(ctx, d_input) -> bool:
-        """Whether this backward sums its weight gradients over chunks of steps (`_Chunks`):
-        where each step's matmul is small enough that BLAS gains little from two threads,
-        so that a second one may compute them while the loop runs. Else `_finish` after
-        the loop. It depends on the shapes only, so the bits do not depend on threads."""
-        batch, width = d_input.shape[1], d_input.shape[2]
-        hidden = ctx.inputs[2 + ctx.biases].shape[1]          # W_hh: (G·H, H)
-        return batch * width * hidden <= _Chunks.largest_step
-
     # -- pictures -----------------------------------------------------------------------
     @staticmethod
     def step_outputs(node, t: int) -> tuple:
@@ -196,99 +185,6 @@ class _Layer(mg.Function):
         result += [(by_time[t], grads) for t, grads in per_step]
         result.append((expansion.nodes[-1], tuple(d_input[t] for t in range(node.steps))))
         return result
-
-
-class _Chunks:
-    """`_Layer._finish`'s matmuls over chunks of steps, on a second core while the backward
-    time loop runs on.
-
-    Why: the loop is a chain of small matmuls (a<t-1>'s gradient needs a<t>'s), which a
-    second BLAS thread barely speeds up at a course model's sizes, while the weight
-    gradients after it (Σ_t δ<t>ᵀ x<t>, Σ_t δ<t>ᵀ a<t-1>, Σ_t δ<t>, and ∂L/∂x<t> = δ<t> W_ih)
-    are a fifth to a third of the backward and need only steps the loop is done with.
-    So each time the loop finishes a chunk of steps, that chunk's share is handed to the
-    second thread (BLAS on one thread each meanwhile, parallel.background); the last
-    chunk's is computed here after the loop, while the thread finishes the one before.
-    Without a second thread (one BLAS thread, CuPy, a bidirectional pair already on two)
-    each share is computed here as its chunk ends. A weight gradient is the sum of its
-    chunks' shares in time order either way: the same bits with one thread or two (they
-    differ from `_finish`'s one matmul in the last place).
-    """
-
-    parts = 4  # chunks of steps: the thread works on one while the loop runs the next
-    # batch·G·H·H: above about 4 M multiply-adds per step, two BLAS threads run the step's
-    # matmul markedly faster than one (measured on the project's 2 cores), so the loop
-    # keeps both and the weight gradients come after it
-    largest_step = 1 << 22
-
-    def __init__(self, ctx, worker, d_input, d_hidden, h_prev, order):
-        self.ctx, self.worker = ctx, worker
-        self.d_input, self.d_hidden, self.h_prev = d_input, d_hidden, h_prev
-        times = list(order)
-        cuts = [round(k * len(times) / self.parts) for k in range(self.parts + 1)]
-        chunks = [times[a:b] for a, b in zip(cuts, cuts[1:]) if b > a]
-        # the time index the loop finishes each chunk at -> the chunk's steps [lo, hi)
-        self.ends = {chunk[-1]: (min(chunk), max(chunk) + 1) for chunk in chunks}
-        self.last = chunks[-1][-1]
-        x = ctx.inputs[0]
-        self.grad_x = ctx.xp.empty(x.shape, x.dtype) if x._requires_grad else None
-        self.shares = {}  # lo -> (Σ δᵀ x, Σ δ, Σ δ_hᵀ a<t-1>, Σ δ_h) over the chunk's steps
-
-    def done(self, t: int) -> None:
-        """The loop has finished step t: hand its chunk over if t ends one (not the last)."""
-        steps = self.ends.get(t)
-        if steps is None or t == self.last:
-            return
-        if self.worker is None:
-            self._share(*steps)
-        else:
-            self.worker.run(lambda: self._share(*steps))
-
-    def _share(self, lo: int, hi: int) -> None:
-        """Steps lo..hi-1's share of every gradient _finish computes."""
-        ctx = self.ctx
-        xp, inputs = ctx.xp, ctx.inputs
-        x, weight_ih = inputs[0], inputs[1]
-        biases = inputs[2:2 + ctx.biases]
-        recurrent = inputs[2 + ctx.biases:2 + ctx.biases + ctx.recurrent]
-        width, batch = self.d_input.shape[2], self.d_input.shape[1]
-        delta = self.d_input[lo:hi].reshape(-1, width)
-        if self.grad_x is not None:                        # ∂L/∂x<t> = δ<t> W_ih
-            xp.matmul(delta, weight_ih._data, out=self.grad_x[lo:hi].reshape(-1, x.shape[2]))
-        hidden = self.d_hidden[lo:hi].reshape(-1, width)
-        self.shares[lo] = (
-            xp.matmul(delta.T, x._data[lo:hi].reshape(-1, x.shape[2]))
-            if weight_ih._requires_grad else None,
-            delta.sum(axis=0) if any(b._requires_grad for b in biases) else None,
-            xp.matmul(hidden.T, self.h_prev[lo * batch:hi * batch])
-            if recurrent[0]._requires_grad else None,
-            hidden.sum(axis=0) if len(recurrent) > 1 and recurrent[1]._requires_grad else None)
-
-    def finish(self, initial_grads) -> tuple:
-        """The last chunk's share here, the thread's shares once it is done, then every
-        input's gradient as `_finish` gives them."""
-        self._share(*self.ends[self.last])
-        if self.worker is not None:
-            self.worker.wait()
-        ctx = self.ctx
-        inputs = ctx.inputs
-        biases = inputs[2:2 + ctx.biases]
-        recurrent = inputs[2 + ctx.biases:2 + ctx.biases + ctx.recurrent]
-        totals = []
-        for part in zip(*(self.shares[lo] for lo in sorted(self.shares))):  # time order
-            total = None
-            for share in part:
-                if share is not None:
-                    total = share if total is None else total + share
-            totals.append(total)
-        weight_ih, bias, weight_hh, bias_hh = totals
-        grads = [self.grad_x, weight_ih] + [bias if b._requires_grad else None for b in biases]
-        grads.append(weight_hh)
-        if len(recurrent) > 1:                                # GRU's b_hh
-            grads.append(bias_hh)
-        state = inputs[2 + ctx.biases + ctx.recurrent:]
-        grads += [g if s._requires_grad else None for g, s in zip(initial_grads, state)]
-        return tuple(grads)
 
 
 def _given(last: bool, observed: tuple, grad_h, *grad_state) -> tuple:
@@ -378,28 +274,21 @@ class LSTMLayer(_Layer):
             step_back = kernels.lstm_backward_contiguous
             c0, grad_c = xp.ascontiguousarray(c0), xp.array(grad_c, order="C")  # (ours to reuse)
             spare = xp.empty_like(grad_c)
-        h_prev = _Layer._previous(ctx, all_h, h0)
-        chunked = _Layer._chunked(ctx, delta)
-        with parallel.background(xp, chunked) as worker:       # a second thread, if allowed
-            chunks = _Chunks(ctx, worker, delta, delta, h_prev, order) if chunked else None
-            for t in order:
-                grad_h += grad_output[t]                      # ∂L/∂a<t> += the output's share
-                c_prev = c0 if t == first else all_c[t - step]
-                if observed:
-                    per_step.append((t, _given(t == order[0], observed, grad_h, grad_c)))
-                if kernels is not None:                       # dc<t-1> = dc Γf into `spare`
-                    step_back(gates[t], all_tanh_c[t], c_prev, grad_h, grad_c, delta[t], spare)
-                    grad_c, spare = spare, grad_c
-                else:
-                    grad_c = lstm_gate_gradients(xp, None, gates[t], all_tanh_c[t], c_prev,
-                                                 grad_h, grad_c, delta[t], vectors, True)
-                grad_h = xp.matmul(delta[t], weight_hh)       # da<t-1> = δ<t> W_hh
-                if chunks is not None:
-                    chunks.done(t)
+        for t in order:
+            grad_h += grad_output[t]                          # ∂L/∂a<t> += the output's share
+            c_prev = c0 if t == first else all_c[t - step]
             if observed:
-                ctx._inner = (grad_output, per_step, delta, observed)
-            if chunks is not None:
-                return chunks.finish((grad_h, grad_c))
+                per_step.append((t, _given(t == order[0], observed, grad_h, grad_c)))
+            if kernels is not None:                           # dc<t-1> = dc Γf into `spare`
+                step_back(gates[t], all_tanh_c[t], c_prev, grad_h, grad_c, delta[t], spare)
+                grad_c, spare = spare, grad_c
+            else:
+                grad_c = lstm_gate_gradients(xp, None, gates[t], all_tanh_c[t], c_prev, grad_h,
+                                             grad_c, delta[t], vectors, True)
+            grad_h = xp.matmul(delta[t], weight_hh)           # da<t-1> = δ<t> W_hh
+        if observed:
+            ctx._inner = (grad_output, per_step, delta, observed)
+        h_prev = _Layer._previous(ctx, all_h, h0)
         return _Layer._finish(ctx, delta, delta, h_prev, (grad_h, grad_c))
 
     @staticmethod
@@ -460,27 +349,20 @@ class GRULayer(_Layer):
         kernels, observed = ctx.kernels, ctx._observed
         per_step = [] if observed else None
         order, first, step, grad_h = _Layer._backward_order(ctx, grad_h)  # h_n's share of a<T>
-        all_prev = _Layer._previous(ctx, all_h, h0)
-        chunked = _Layer._chunked(ctx, d_input)
-        with parallel.background(xp, chunked) as worker:       # a second thread, if allowed
-            chunks = _Chunks(ctx, worker, d_input, d_hidden, all_prev, order) if chunked else None
-            for t in order:
-                grad_h += grad_output[t]
-                h_prev = h0 if t == first else all_h[t - step]
-                if observed:
-                    per_step.append((t, _given(t == order[0], observed, grad_h)))
-                through_keep = gru_gate_gradients(xp, kernels, gates[t], all_candidate[t],
-                                                  recurrent[t][:, 2 * hidden:], h_prev, grad_h,
-                                                  d_input[t], d_hidden[t])
-                grad_h = xp.matmul(d_hidden[t], weight_hh)
-                grad_h += through_keep                        # a<t-1> also flows straight through z
-                if chunks is not None:
-                    chunks.done(t)
+        for t in order:
+            grad_h += grad_output[t]
+            h_prev = h0 if t == first else all_h[t - step]
             if observed:
-                ctx._inner = (grad_output, per_step, d_input, observed)
-            if chunks is not None:
-                return chunks.finish((grad_h,))
-        return _Layer._finish(ctx, d_input, d_hidden, all_prev, (grad_h,))
+                per_step.append((t, _given(t == order[0], observed, grad_h)))
+            through_keep = gru_gate_gradients(xp, kernels, gates[t], all_candidate[t],
+                                              recurrent[t][:, 2 * hidden:], h_prev, grad_h,
+                                              d_input[t], d_hidden[t])
+            grad_h = xp.matmul(d_hidden[t], weight_hh)
+            grad_h += through_keep                            # a<t-1> also flows straight through z
+        if observed:
+            ctx._inner = (grad_output, per_step, d_input, observed)
+        h_prev = _Layer._previous(ctx, all_h, h0)
+        return _Layer._finish(ctx, d_input, d_hidden, h_prev, (grad_h,))
 
     @staticmethod
     def saved_of(node, t: int) -> tuple:
@@ -522,22 +404,15 @@ class RNNLayer(_Layer):
         kernels, relu, observed = ctx.kernels, ctx.relu, ctx._observed
         per_step = [] if observed else None
         order, _, _, grad_h = _Layer._backward_order(ctx, grad_h)
-        h_prev = _Layer._previous(ctx, all_h, h0)
-        chunked = _Layer._chunked(ctx, delta)
-        with parallel.background(xp, chunked) as worker:       # a second thread, if allowed
-            chunks = _Chunks(ctx, worker, delta, delta, h_prev, order) if chunked else None
-            for t in order:
-                grad_h += grad_output[t]
-                if observed:
-                    per_step.append((t, _given(t == order[0], observed, grad_h)))
-                rnn_activation_gradient(xp, kernels, all_h[t], grad_h, delta[t], relu)
-                grad_h = xp.matmul(delta[t], weight_hh)
-                if chunks is not None:
-                    chunks.done(t)
+        for t in order:
+            grad_h += grad_output[t]
             if observed:
-                ctx._inner = (grad_output, per_step, delta, observed)
-            if chunks is not None:
-                return chunks.finish((grad_h,))
+                per_step.append((t, _given(t == order[0], observed, grad_h)))
+            rnn_activation_gradient(xp, kernels, all_h[t], grad_h, delta[t], relu)
+            grad_h = xp.matmul(delta[t], weight_hh)
+        if observed:
+            ctx._inner = (grad_output, per_step, delta, observed)
+        h_prev = _Layer._previous(ctx, all_h, h0)
         return _Layer._finish(ctx, delta, delta, h_prev, (grad_h,))
 
     @staticmethod
