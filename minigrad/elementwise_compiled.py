@@ -1,5 +1,5 @@
-"""Whether tanh, σ, log-softmax and an optimizer's p -= α·g run as compiled loops (elementwise_numba.py) or
-through `xp`.
+"""Whether tanh, σ, log-softmax, an optimizer's p -= α·g and a row scatter-add run as
+compiled loops (elementwise_numba.py) or through `xp`.
 
 The xp path in the ops is the reference: it runs on every backend (NumPy, CuPy, the
 strict test backend) and for every size. The compiled loops take only what they were
@@ -153,6 +153,27 @@ def picked_log_softmax_backward(xp, x, shift, log_total, index, g):
     _by_rows(xp, x.shape[0], x.size, lambda rows: kernel(
         x[rows], shift[rows], log_total[rows], index[rows], g[rows], out[rows]))
     return out
+
+
+def scatter_add_rows(target, index, values) -> bool:
+    """target[index] += values with repeated rows accumulating, for one 1-D array of row
+    indices, as one compiled loop (NumPy's `add.at` makes a call per element: 3 ms for a
+    language model's 700 looked-up rows of 200, against 0.1 ms); the same bits. False
+    when the arrays are not what the loop takes, or an index is out of range (then
+    `add.at` runs, and raises its IndexError)."""
+    if not (enabled and type(target) is np.ndarray and type(index) is np.ndarray
+            and type(values) is np.ndarray and index.ndim == 1 and index.dtype.kind in "iu"
+            and target.ndim >= 2 and target.dtype in _DTYPES and values.dtype == target.dtype
+            and values.shape == index.shape + target.shape[1:] and values.size >= threshold
+            and target.flags.c_contiguous and target.flags.writeable) or not _load():
+        return False
+    rows = target.shape[0]
+    if index.size and (int(index.min()) < -rows or int(index.max()) >= rows):
+        return False
+    width = target.size // rows if rows else 0
+    _kernels.scatter_add_rows(target.reshape(rows, width), index.astype(np.int64, copy=False),
+                              np.ascontiguousarray(values).reshape(index.shape[0], width))
+    return True
 
 
 def subtract_scaled_(xp, p, g, alpha) -> bool:

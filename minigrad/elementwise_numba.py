@@ -172,3 +172,19 @@ def picked_log_softmax_backward(x, shift, log_total, index, g, out):
         for j in range(classes):
             result[j] = -(exp((values[j] - m) - normaliser) * given)
         result[index[row]] += given
+
+
+@numba.njit(error_model="numpy", boundscheck=False, cache=True, nogil=True)
+def scatter_add_rows(target, index, values):
+    """target[index[k]] += values[k] for k in order, over (rows, width) target and (n, width)
+    values: NumPy's `add.at(target, index, values)` for one array of row indices, the
+    same additions in the same order (so the same bits), without its per-element calls.
+    Indices are in [-rows, rows) (checked by the caller); negative ones count from the end."""
+    rows = target.shape[0]
+    for k in range(index.shape[0]):
+        row = index[k]
+        if row < 0:
+            row += rows
+        destination, source = target[row], values[k]
+        for j in range(target.shape[1]):
+            destination[j] += source[j]

@@ -14,6 +14,7 @@ from helpers import assert_close, host
 
 import minigrad as mg
 from minigrad import elementwise_compiled as compiled
+from minigrad.backend import NUMPY
 
 kernels = pytest.importorskip("minigrad.elementwise_numba")  # needs numba (a dependency)
 numba = pytest.importorskip("numba")
@@ -307,3 +308,36 @@ def test_sgd_steps_the_same_with_and_without_the_compiled_update(monkeypatch):
             used.backward()
     np.testing.assert_array_equal(results[True], results[False])
     np.testing.assert_array_equal(results[True], start - np.float32(0.05) * grad)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_scatter_add_rows_gives_add_ats_bits(monkeypatch, dtype):
+    """One compiled loop for target[index] += values with repeated (and negative) row
+    indices: the same additions in the same order as NumPy's add.at."""
+    monkeypatch.setattr(compiled, "threshold", 64)
+    rng = np.random.default_rng(6)
+    index = rng.integers(-9, 9, size=40)                 # repeats, and rows from the end
+    values = rng.standard_normal((40, 3, 5)).astype(dtype)
+    start = rng.standard_normal((9, 3, 5)).astype(dtype)
+    expected, ours = start.copy(), start.copy()
+    np.add.at(expected, index, values)
+    assert compiled.scatter_add_rows(ours, index, values)
+    np.testing.assert_array_equal(ours, expected)
+
+
+def test_scatter_add_rows_leaves_the_rest_to_add_at(monkeypatch):
+    """Out-of-range rows, tuples of indices, other dtypes, small arrays: False and nothing
+    written; the backend then runs add.at, which raises its own IndexError."""
+    monkeypatch.setattr(compiled, "threshold", 64)
+    target = np.zeros((4, 20), np.float32)
+    values = np.ones((5, 20), np.float32)
+    for index, vals in [(np.array([0, 1, 4, 2, 3]), values), (np.array([0, -5, 1, 2, 3]), values),
+                        (np.array([0, 1, 2, 3, 0]), values.astype(np.float64)),
+                        (np.array([0, 1]), np.ones((2, 20), np.float32))]:
+        assert not compiled.scatter_add_rows(target, index, vals)
+    assert not target.any()
+    with pytest.raises(IndexError):
+        NUMPY.scatter_add(target, np.array([0, 1, 4, 2, 3]), values)
+    x = mg.tensor(np.ones((4, 20), np.float32), requires_grad=True)
+    x[mg.tensor([1, 1, 3, 0, 1])].sum().backward()           # a GetItem's backward: the loop
+    np.testing.assert_array_equal(x.grad[:, 0], [1, 3, 0, 1])
