@@ -140,6 +140,8 @@ def test_second_order_gradients_match_torch(backend, torch):
      r"index of shape \(2,\) does not fit logits of shape \(3, 5\); expected \(3,\)"),
     (lambda x: mg.picked_log_softmax(x, [0.0, 1.0, 2.0]), TypeError, "must hold integers"),
     (lambda x: mg.picked_log_softmax(x.reshape(15), [0]), ValueError, r"expected \(N, C\) logits"),
+    (lambda x: mg.picked_log_softmax(x, mg.tensor([0, 1, 2], backend="strict")), ValueError,
+     "index is on backend 'strict' and the logits on 'numpy'"),
 ])
 def test_bad_input_is_named_and_changes_nothing(call, error, match):
     x = mg.tensor(np.zeros((3, 5)), requires_grad=True)

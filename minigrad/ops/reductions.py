@@ -657,6 +657,9 @@ def picked_log_softmax(x, index):
                          f"{tuple(x.shape)}; reshape to (-1, C) first")
     backend = backend_of_array(x.data)
     index = index if isinstance(index, Tensor) else make_tensor(index, backend=backend.name)
+    if index.backend != x.backend:
+        raise ValueError(f"picked_log_softmax: index is on backend {index.backend!r} and the "
+                         f"logits on {x.backend!r}; move one, e.g. index.to({x.backend!r})")
     if index.dtype.kind not in "iu":
         raise TypeError(f"picked_log_softmax: index must hold integers, got {index.dtype}")
     if tuple(index.shape) != (x.shape[0],):
