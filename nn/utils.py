@@ -88,7 +88,8 @@ def clip_grad_norm_(parameters: mg.Tensor | Iterable[mg.Tensor], max_norm: float
     elif math.isinf(norm_type):
         per_param = [xp.max(xp.abs(grad)) if grad.size else xp.zeros(()) for grad in grads]
         total = functools.reduce(xp.maximum, per_param)
-    elif norm_type == 2.0 and all(grad.dtype.kind == "f" for grad in grads):
+    elif norm_type == 2.0 and all(grad.dtype.kind == "f" and grad.dtype.itemsize >= 4
+                                  for grad in grads):  # (BLAS dot: float32, float64)
         # Σ g² as a dot product: one pass over each gradient, in BLAS (NumPy's own
         # linalg.norm does the same), where abs, the power and the sum made three
         per_param = [xp.vdot(flat, flat) for flat in (grad.reshape(-1) for grad in grads)]
