@@ -162,10 +162,10 @@ class PickedLogSoftmax(Op):
         from .indexing import ScatterAdd
 
         index, xp = ctx.index, ctx.xp
-        rows = xp.arange(ctx.inputs[0].shape[0])
         if isinstance(g, Tensor):  # a recorded backward: ŷ from LogSoftmax, differentiable
             x = ctx.inputs[0]
             softmax = ctx.run(Exp, ctx.run(LogSoftmax, x, axis=1))
+            rows = xp.arange(x.shape[0])
             return ctx.run(ScatterAdd, g, shape=x.shape, index=(rows, index)) \
                 - softmax * g.reshape(-1, 1)
         x = ctx.inputs[0]._data
@@ -174,7 +174,7 @@ class PickedLogSoftmax(Op):
             return local
         out = xp.exp((x - ctx.shift[:, None]) - ctx.log_total[:, None])  # ŷ
         out *= -g[:, None]
-        out[rows, index] += g
+        out[xp.arange(x.shape[0]), index] += g
         return out
 
 
@@ -647,7 +647,6 @@ def picked_log_softmax(x, index):
         ...
         IndexError: picked_log_softmax: index 2 is out of range for 2 classes (row 0); expected indices in [0, 2)
     """
-    from ..backend import backend_of_array
     from ..creation import tensor as make_tensor
 
     if not isinstance(x, Tensor):
@@ -655,8 +654,7 @@ def picked_log_softmax(x, index):
     if x.ndim != 2 or x.shape[1] == 0:
         raise ValueError(f"picked_log_softmax: expected (N, C) logits with C >= 1, got shape "
                          f"{tuple(x.shape)}; reshape to (-1, C) first")
-    backend = backend_of_array(x.data)
-    index = index if isinstance(index, Tensor) else make_tensor(index, backend=backend.name)
+    index = index if isinstance(index, Tensor) else make_tensor(index, backend=x.backend)
     if index.backend != x.backend:
         raise ValueError(f"picked_log_softmax: index is on backend {index.backend!r} and the "
                          f"logits on {x.backend!r}; move one, e.g. index.to({x.backend!r})")
