@@ -14,6 +14,11 @@ from nn.recurrent import compiled
 
 numba_gates = pytest.importorskip("nn.recurrent.numba_gates")  # needs numba (a dependency)
 numba = pytest.importorskip("numba")
+numba_layers = pytest.importorskip("nn.recurrent.numba_layers")
+
+# The argument of each compiled time loop whose first dimension is the number of steps
+LOOP_STEPS = {("lstm", "forward"): 5, ("gru", "forward"): 5, ("rnn", "forward"): 4,
+              ("lstm", "backward"): 2, ("gru", "backward"): 2, ("rnn", "backward"): 2}
 
 STEPS = 4
 PATHS = {"compiled": (True, True), "xp": (True, False), "cell": (False, False)}  # fused, numba
@@ -23,21 +28,23 @@ KINDS = {"LSTM": ("LSTM", {}), "GRU": ("GRU", {}), "RNN": ("RNN", {}),
 
 @pytest.fixture
 def calls(monkeypatch):
-    """How often a compiled forward and backward ran (any cell; the LSTM layer calls its
-    loops straight, `lstm_forward_contiguous`)."""
+    """How many steps ran compiled, forward and backward (any cell): a step node calls its
+    gate kernel (numba_gates.py) once a step, a layer node its whole compiled time loop
+    (numba_layers.py) once, counted here as that many steps."""
     counts = {"forward": 0, "backward": 0}
+
+    def counted(original, name, steps=None):
+        def counting(*args):
+            counts[name] += 1 if steps is None else args[steps].shape[0]
+            return original(*args)
+        return counting
+
     for cell in ("lstm", "gru", "rnn"):
         for name in counts:
-            for entry in (f"{cell}_{name}", f"{cell}_{name}_contiguous"):
-                original = getattr(numba_gates, entry, None)
-                if original is None:
-                    continue
-
-                def counting(*args, _original=original, _name=name):
-                    counts[_name] += 1
-                    return _original(*args)
-
-                monkeypatch.setattr(numba_gates, entry, counting)
+            entry = f"{cell}_{name}"
+            monkeypatch.setattr(numba_gates, entry, counted(getattr(numba_gates, entry), name))
+            monkeypatch.setattr(numba_layers, entry, counted(getattr(numba_layers, entry), name,
+                                                             LOOP_STEPS[cell, name]))
     return counts
 
 

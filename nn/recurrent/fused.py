@@ -32,8 +32,9 @@ gate math follows PyTorch (LSTM rows i, f, g, o; GRU rows r, z, n); σ is
 computed through tanh, σ(x) = (1 + tanh(x/2)) / 2, which cannot overflow.
 
 On NumPy (float32, float64) the gate math of a step, between its matrix products, runs
-as compiled loops instead (numba_gates.py, chosen by compiled.py); the xp code here is
-the reference they are tested against, and what every other backend runs.
+as compiled loops instead (numba_gates.py, chosen by compiled.py; a layer node's whole
+time loop is compiled, numba_layers.py); the xp code here is the reference they are
+tested against, and what every other backend runs.
 """
 from __future__ import annotations
 

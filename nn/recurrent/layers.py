@@ -6,7 +6,10 @@ per step, where the two matmuls and the compiled gates of a course-sized LSTM st
 take a few tens of microseconds. A layer node runs the time loop inside one forward
 and one backward: per step a matmul and the step's gate math (the same functions the
 step nodes run, fused.py), nothing else; the input projection of all steps is one
-matmul before the loop, and the weight gradients are three matmuls after it.
+matmul before the loop, and the weight gradients are three matmuls after it. On NumPy
+(float32, float64) the time loop itself is compiled whole (numba_layers.py), with the
+same steps in the same order; the Python loop here is the reference, and what CuPy and
+the strict backend run.
 
 The picture stays that of the steps: the node's `expand` gives stand-ins
 (minigrad.expansion) shaped exactly as the graph of step nodes would be (the input
@@ -198,6 +201,19 @@ def _given(last: bool, observed: tuple, grad_h, *grad_state) -> tuple:
             + tuple(g.copy() if given else None for g, given in zip(grad_state, observed[2:])))
 
 
+def _contiguous(xp, grad_output):
+    """The layer's output gradient with C-contiguous rows, as the compiled loops take it
+    (a broadcast gradient, such as a mean's, becomes an array of its own)."""
+    return grad_output if grad_output.flags.c_contiguous else xp.ascontiguousarray(grad_output)
+
+
+def _seen(xp, grad_h, steps: int, observed, parts: int) -> tuple:
+    """Where a compiled backward loop copies each step's ∂L/∂a<t> (and ∂L/∂c<t>): arrays
+    of (steps, batch, H) when the backward pass is observed, of no steps otherwise."""
+    shape = ((steps if observed else 0),) + grad_h.shape
+    return tuple(xp.empty(shape, dtype=grad_h.dtype) for _ in range(parts))
+
+
 _VIEWS: dict = {}
 
 
@@ -238,20 +254,19 @@ class LSTMLayer(_Layer):
         projected, order = _Layer._begin(ctx, x, weight_ih, rest[:biases], vectors, steps, reverse)
         weight_t = xp.array(weight_hh.T, order="C")           # W_hhᵀ, its σ columns halved
         weight_t *= vectors[0]
-        ctx.kernels = kernels = compiled.gate_kernels(xp, projected, h, c, weight_t)
+        loops = compiled.layer_loops(xp, projected, h, c, weight_t)
         gates = xp.empty(projected.shape, dtype=projected.dtype)
         all_tanh_c = xp.empty((steps,) + c.shape, dtype=projected.dtype)
         ctx.states = states = xp.empty((2, steps) + c.shape, dtype=projected.dtype)
         all_h, all_c = states[0], states[1]                   # kept for pictures, as step outputs
-        if kernels is not None:  # lstm_gates' compiled loop, called straight (all C-contiguous)
-            step_gates, c = kernels.lstm_forward_contiguous, xp.ascontiguousarray(c)
-            for t in order:
-                xp.matmul(h, weight_t, out=gates[t])          # W_aa a<t-1>, then the gates
-                step_gates(gates[t], projected[t], c, all_c[t], all_tanh_c[t], all_h[t])
-                h, c = all_h[t], all_c[t]
+        if loops is not None:  # the loop below, compiled whole (numba_layers.py)
+            module, gemm = loops
+            module.lstm_forward(gemm, reverse, xp.ascontiguousarray(h), xp.ascontiguousarray(c),
+                                weight_t, projected, gates, all_c, all_tanh_c, all_h)
+            h, c = all_h[order[-1]], all_c[order[-1]]
         else:
             for t in order:
-                xp.matmul(h, weight_t, out=gates[t])
+                xp.matmul(h, weight_t, out=gates[t])          # W_aa a<t-1>, then the gates
                 lstm_gates(xp, None, gates[t], projected[t], c, vectors, all_c[t],
                            all_tanh_c[t], all_h[t])
                 h, c = all_h[t], all_c[t]
@@ -267,25 +282,30 @@ class LSTMLayer(_Layer):
         weight_hh = inputs[ctx.biases + 2]._data
         h0, c0 = inputs[ctx.biases + 3]._data, inputs[ctx.biases + 4]._data
         delta = ctx.projected           # x<t> W_ihᵀ + b is not read again: it holds δ<t> now
-        kernels, vectors, observed = ctx.kernels, ctx.vectors, ctx._observed
+        vectors, observed = ctx.vectors, ctx._observed
         per_step = [] if observed else None
         order, first, step, grad_h = _Layer._backward_order(ctx, grad_h)  # h_n's share of a<T>
-        if kernels is not None:  # lstm_gate_gradients' compiled loop, called straight
-            step_back = kernels.lstm_backward_contiguous
-            c0, grad_c = xp.ascontiguousarray(c0), xp.array(grad_c, order="C")  # (ours to reuse)
-            spare = xp.empty_like(grad_c)
-        for t in order:
-            grad_h += grad_output[t]                          # ∂L/∂a<t> += the output's share
-            c_prev = c0 if t == first else all_c[t - step]
+        grad_output = _contiguous(xp, grad_output)
+        loops = compiled.layer_loops(xp, delta, grad_output, grad_h, grad_c, c0, weight_hh)
+        if loops is not None:  # the loop below, compiled whole (numba_layers.py)
+            module, gemm = loops
+            seen_h, seen_c = _seen(xp, grad_h, ctx.steps, observed, 2)
+            grad_c = module.lstm_backward(
+                gemm, ctx.reverse, gates, all_tanh_c, all_c, xp.ascontiguousarray(c0),
+                grad_output, grad_h, xp.array(grad_c, order="C"), xp.empty_like(grad_h), delta,
+                xp.ascontiguousarray(weight_hh), seen_h, seen_c)
             if observed:
-                per_step.append((t, _given(t == order[0], observed, grad_h, grad_c)))
-            if kernels is not None:                           # dc<t-1> = dc Γf into `spare`
-                step_back(gates[t], all_tanh_c[t], c_prev, grad_h, grad_c, delta[t], spare)
-                grad_c, spare = spare, grad_c
-            else:
+                per_step = [(t, _given(t == order[0], observed, seen_h[t], seen_c[t]))
+                            for t in order]
+        else:
+            for t in order:
+                grad_h += grad_output[t]                      # ∂L/∂a<t> += the output's share
+                c_prev = c0 if t == first else all_c[t - step]
+                if observed:
+                    per_step.append((t, _given(t == order[0], observed, grad_h, grad_c)))
                 grad_c = lstm_gate_gradients(xp, None, gates[t], all_tanh_c[t], c_prev, grad_h,
                                              grad_c, delta[t], vectors, True)
-            grad_h = xp.matmul(delta[t], weight_hh)           # da<t-1> = δ<t> W_hh
+                grad_h = xp.matmul(delta[t], weight_hh)       # da<t-1> = δ<t> W_hh
         if observed:
             ctx._inner = (grad_output, per_step, delta, observed)
         h_prev = _Layer._previous(ctx, all_h, h0)
@@ -319,19 +339,28 @@ class GRULayer(_Layer):
         weight_t = xp.array(weight_hh.T, order="C")
         weight_t *= scale
         scaled_bias = bias_hh * scale if bias_hh is not None else None
-        ctx.kernels = kernels = compiled.gate_kernels(xp, projected, h, weight_t)
         batch, hidden = h.shape
         recurrent = xp.empty(projected.shape, dtype=projected.dtype)  # W_h a<t-1> + b_h
         gates = xp.empty((steps, batch, 2 * hidden), dtype=projected.dtype)
         states = xp.empty((2, steps, batch, hidden), dtype=projected.dtype)
         all_candidate, all_h = states[0], states[1]
-        for t in order:
-            xp.matmul(h, weight_t, out=recurrent[t])
-            if scaled_bias is not None:
-                recurrent[t] += scaled_bias
-            gru_gates(xp, kernels, recurrent[t], projected[t], h, gates[t], all_candidate[t],
-                      all_h[t])
-            h = all_h[t]
+        loops = compiled.layer_loops(xp, projected, h, weight_t, *(
+            (scaled_bias,) if scaled_bias is not None else ()))
+        if loops is not None:  # the loop below, compiled whole (numba_layers.py)
+            module, gemm = loops
+            bias = scaled_bias if scaled_bias is not None else xp.empty(0, projected.dtype)
+            module.gru_forward(gemm, reverse, xp.ascontiguousarray(h), weight_t,
+                               xp.ascontiguousarray(bias), projected, recurrent, gates,
+                               all_candidate, all_h)
+            h = all_h[order[-1]]
+        else:
+            for t in order:
+                xp.matmul(h, weight_t, out=recurrent[t])
+                if scaled_bias is not None:
+                    recurrent[t] += scaled_bias
+                gru_gates(xp, None, recurrent[t], projected[t], h, gates[t], all_candidate[t],
+                          all_h[t])
+                h = all_h[t]
         ctx._saved = (gates, states, recurrent)
         return all_h, h.copy()
 
@@ -346,19 +375,31 @@ class GRULayer(_Layer):
         hidden = h0.shape[1]
         d_input = ctx.projected                               # δ of W_i x + b_i, over the projection
         d_hidden = xp.empty(d_input.shape, dtype=d_input.dtype)  # δ of W_h a + b_h
-        kernels, observed = ctx.kernels, ctx._observed
+        observed = ctx._observed
         per_step = [] if observed else None
         order, first, step, grad_h = _Layer._backward_order(ctx, grad_h)  # h_n's share of a<T>
-        for t in order:
-            grad_h += grad_output[t]
-            h_prev = h0 if t == first else all_h[t - step]
+        grad_output = _contiguous(xp, grad_output)
+        loops = compiled.layer_loops(xp, d_input, grad_output, grad_h, h0, weight_hh)
+        if loops is not None:  # the loop below, compiled whole (numba_layers.py)
+            module, gemm = loops
+            seen_h = _seen(xp, grad_h, ctx.steps, observed, 1)[0]
+            module.gru_backward(gemm, ctx.reverse, gates, all_candidate, recurrent, all_h,
+                                xp.ascontiguousarray(h0), grad_output, grad_h,
+                                xp.empty_like(grad_h), d_input, d_hidden,
+                                xp.ascontiguousarray(weight_hh), seen_h)
             if observed:
-                per_step.append((t, _given(t == order[0], observed, grad_h)))
-            through_keep = gru_gate_gradients(xp, kernels, gates[t], all_candidate[t],
-                                              recurrent[t][:, 2 * hidden:], h_prev, grad_h,
-                                              d_input[t], d_hidden[t])
-            grad_h = xp.matmul(d_hidden[t], weight_hh)
-            grad_h += through_keep                            # a<t-1> also flows straight through z
+                per_step = [(t, _given(t == order[0], observed, seen_h[t])) for t in order]
+        else:
+            for t in order:
+                grad_h += grad_output[t]
+                h_prev = h0 if t == first else all_h[t - step]
+                if observed:
+                    per_step.append((t, _given(t == order[0], observed, grad_h)))
+                through_keep = gru_gate_gradients(xp, None, gates[t], all_candidate[t],
+                                                  recurrent[t][:, 2 * hidden:], h_prev, grad_h,
+                                                  d_input[t], d_hidden[t])
+                grad_h = xp.matmul(d_hidden[t], weight_hh)
+                grad_h += through_keep                        # a<t-1> also flows straight through z
         if observed:
             ctx._inner = (grad_output, per_step, d_input, observed)
         h_prev = _Layer._previous(ctx, all_h, h0)
@@ -384,12 +425,18 @@ class RNNLayer(_Layer):
         weight_hh, h = rest[biases], rest[biases + 1]
         projected, order = _Layer._begin(ctx, x, weight_ih, rest[:biases], None, steps, reverse)
         weight_t = xp.array(weight_hh.T, order="C")
-        ctx.kernels = kernels = compiled.gate_kernels(xp, projected, h, weight_t)
         all_h = xp.empty((steps,) + h.shape, dtype=projected.dtype)
-        for t in order:
-            xp.matmul(h, weight_t, out=all_h[t])              # W_aa a<t-1>
-            rnn_activation(xp, kernels, all_h[t], projected[t], relu)
-            h = all_h[t]
+        loops = compiled.layer_loops(xp, projected, h, weight_t)
+        if loops is not None:  # the loop below, compiled whole (numba_layers.py)
+            module, gemm = loops
+            module.rnn_forward(gemm, reverse, xp.ascontiguousarray(h), weight_t, projected, all_h,
+                               relu)
+            h = all_h[order[-1]]
+        else:
+            for t in order:
+                xp.matmul(h, weight_t, out=all_h[t])          # W_aa a<t-1>
+                rnn_activation(xp, None, all_h[t], projected[t], relu)
+                h = all_h[t]
         ctx._saved = (all_h,)
         return all_h, h.copy()
 
@@ -401,15 +448,25 @@ class RNNLayer(_Layer):
         weight_hh = inputs[ctx.biases + 2]._data
         h0 = inputs[-1]._data
         delta = ctx.projected
-        kernels, relu, observed = ctx.kernels, ctx.relu, ctx._observed
+        relu, observed = ctx.relu, ctx._observed
         per_step = [] if observed else None
         order, _, _, grad_h = _Layer._backward_order(ctx, grad_h)
-        for t in order:
-            grad_h += grad_output[t]
+        grad_output = _contiguous(xp, grad_output)
+        loops = compiled.layer_loops(xp, delta, grad_output, grad_h, weight_hh)
+        if loops is not None:  # the loop below, compiled whole (numba_layers.py)
+            module, gemm = loops
+            seen_h = _seen(xp, grad_h, ctx.steps, observed, 1)[0]
+            module.rnn_backward(gemm, ctx.reverse, all_h, grad_output, grad_h, delta,
+                                xp.ascontiguousarray(weight_hh), relu, seen_h)
             if observed:
-                per_step.append((t, _given(t == order[0], observed, grad_h)))
-            rnn_activation_gradient(xp, kernels, all_h[t], grad_h, delta[t], relu)
-            grad_h = xp.matmul(delta[t], weight_hh)
+                per_step = [(t, _given(t == order[0], observed, seen_h[t])) for t in order]
+        else:
+            for t in order:
+                grad_h += grad_output[t]
+                if observed:
+                    per_step.append((t, _given(t == order[0], observed, grad_h)))
+                rnn_activation_gradient(xp, None, all_h[t], grad_h, delta[t], relu)
+                grad_h = xp.matmul(delta[t], weight_hh)
         if observed:
             ctx._inner = (grad_output, per_step, delta, observed)
         h_prev = _Layer._previous(ctx, all_h, h0)

@@ -5,8 +5,9 @@ small (batch, 4H) arrays (a GRU step fifteen); at the sizes of a typical course 
 (batch 16, H = 64) each costs more in Python and in passes over memory than in
 arithmetic, and the LSTM step was 2-3 times PyTorch's fused layer. Here the forward and
 the backward of the gates are each one compiled loop over the batch; the matrix
-products stay NumPy's (its BLAS is faster than a loop at these shapes), and so does
-everything around the step (fused.py).
+products stay NumPy's BLAS (faster than a loop at these shapes). A step node calls
+these kernels once a step from Python (fused.py); a layer node's time loop calls them
+from compiled code (numba_layers.py).
 
 The numbers are those of the steps' xp paths in fused.py (the reference, which the
 tests compare this with): LSTM rows i, f, g, o and GRU rows r, z, n, their σ rows
@@ -74,12 +75,6 @@ def _backward(gates, tanh_c, c_prev, grad_h, grad_c, delta, grad_c_prev):
             d[2 * hidden + j] = dc * update * (one - candidate * candidate)  # dc~ tanh'
             d[3 * hidden + j] = da[j] * tanh_cj * output * (one - output)    # dΓo σ'
             dc_before[j] = dc * forget                                    # dc<t-1> = dc Γf
-
-
-# The compiled loops themselves, for a time loop whose arrays are all C-contiguous of one
-# dtype already (layers.py): no per-step checks, one call per step.
-lstm_forward_contiguous = _forward
-lstm_backward_contiguous = _backward
 
 
 def lstm_forward(gates, projected, c_prev, c, tanh_c, h) -> None:
