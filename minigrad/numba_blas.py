@@ -91,10 +91,9 @@ def _product(address, a, b):
 def gemm_address(dtype) -> int:
     """The address of NumPy's CBLAS gemm for float32 or float64 (`dtype`), checked; 0 when
     none was found (matmul_into then calls numba's np.dot)."""
-    name = np.dtype(dtype).name
-    address = _addresses.get(name)
+    address = _addresses.get(dtype)  # (a dtype or scalar type as given: one lookup a call)
     if address is None:
-        address = _addresses[name] = _find(name)
+        address = _addresses[dtype] = _find(np.dtype(dtype).name)
     return address
 
 
