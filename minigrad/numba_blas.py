@@ -81,13 +81,6 @@ def matmul_into(address, a, b, c, accumulate):
         np.dot(a, b, c)
 
 
-@numba.njit(cache=True)
-def _product(address, a, b):
-    c = np.empty((a.shape[0], b.shape[1]), a.dtype)
-    matmul_into(address, a, b, c, False)
-    return c
-
-
 def gemm_address(dtype) -> int:
     """The address of NumPy's CBLAS gemm for float32 or float64 (`dtype`), checked; 0 when
     none was found (matmul_into then calls numba's np.dot)."""
@@ -109,9 +102,27 @@ def _find(name: str) -> int:
         function = getattr(loaded, symbol, None)
         if function is None:
             continue
-        address = ctypes.cast(function, ctypes.c_void_p).value
-        a = np.arange(12, dtype=name).reshape(3, 4) - 5  # small integers: exact in any order
-        b = np.arange(20, dtype=name).reshape(4, 5) % 7 - 3
-        if np.array_equal(_product(np.uint64(address), a, b), a @ b):
-            return address
+        if np.array_equal(_product(function, name), _CHECK_A @ _CHECK_B):
+            return ctypes.cast(function, ctypes.c_void_p).value
     return 0
+
+
+# Small integers: their product is exact in any order of summation.
+_CHECK_A = np.arange(12.0).reshape(3, 4) - 5
+_CHECK_B = np.arange(20.0).reshape(4, 5) % 7 - 3
+
+
+def _product(function, name: str):
+    """_CHECK_A @ _CHECK_B through `function`, called from Python (ctypes) with the
+    arguments `_gemm` gives it."""
+    real = ctypes.c_float if name == "float32" else ctypes.c_double
+    a, b = (np.ascontiguousarray(x, dtype=name) for x in (_CHECK_A, _CHECK_B))
+    c = np.full((a.shape[0], b.shape[1]), np.nan, dtype=name)
+    i32, i64, pointer = ctypes.c_int32, ctypes.c_int64, ctypes.c_void_p
+    function.argtypes = [i32, i32, i32, i64, i64, i64, real, pointer, i64, pointer, i64, real,
+                         pointer, i64]
+    function.restype = None
+    function(_CBLAS_ROW_MAJOR, _CBLAS_NO_TRANS, _CBLAS_NO_TRANS, a.shape[0], b.shape[1],
+             a.shape[1], 1.0, a.ctypes.data, a.shape[1], b.ctypes.data, b.shape[1], 0.0,
+             c.ctypes.data, c.shape[1])
+    return c

@@ -42,6 +42,15 @@ def _add_into(total, part):
 
 
 @numba.njit(**_JIT)
+def _copy_into(target, source):
+    """target[:] = source, both (batch, H). (numba compiles `target[...] = source`, a
+    broadcasting assignment, several times slower: seconds, once per signature.)"""
+    for b in range(target.shape[0]):
+        for j in range(target.shape[1]):
+            target[b, j] = source[b, j]
+
+
+@numba.njit(**_JIT)
 def lstm_forward(gemm, reverse, h, c, weight_t, projected, gates, all_c, all_tanh_c, all_h):
     """gates<t> = a<t-1> W_hhᵀ (σ columns halved), then the gates, c<t>, tanh c<t>, a<t>."""
     steps = projected.shape[0]
@@ -67,8 +76,8 @@ def lstm_backward(gemm, reverse, gates, all_tanh_c, all_c, c0, grad_output, grad
         else:
             c_prev = c0 if t == 0 else all_c[t - 1]
         if observe:
-            seen_h[t] = grad_h
-            seen_c[t] = grad_c
+            _copy_into(seen_h[t], grad_h)
+            _copy_into(seen_c[t], grad_c)
         _backward(gates[t], all_tanh_c[t], c_prev, grad_h, grad_c, delta[t], spare)
         grad_c, spare = spare, grad_c                     # dc<t-1> = dc Γf
         matmul_into(gemm, delta[t], weight_hh, grad_h, False)  # da<t-1> = δ<t> W_hh
@@ -109,7 +118,7 @@ def gru_backward(gemm, reverse, gates, all_candidate, recurrent, all_h, h0, grad
         else:
             h_prev = h0 if t == 0 else all_h[t - 1]
         if observe:
-            seen_h[t] = grad_h
+            _copy_into(seen_h[t], grad_h)
         _gru_backward(gates[t], all_candidate[t], recurrent[t][:, 2 * hidden:], h_prev, grad_h,
                       d_input[t], d_hidden[t], through_keep)
         matmul_into(gemm, d_hidden[t], weight_hh, grad_h, False)
@@ -136,6 +145,6 @@ def rnn_backward(gemm, reverse, all_h, grad_output, grad_h, delta, weight_hh, re
         t = i if reverse else steps - 1 - i
         _add_into(grad_h, grad_output[t])
         if observe:
-            seen_h[t] = grad_h
+            _copy_into(seen_h[t], grad_h)
         _rnn_backward(all_h[t], grad_h, delta[t], relu)
         matmul_into(gemm, delta[t], weight_hh, grad_h, False)
