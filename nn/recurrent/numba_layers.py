@@ -51,6 +51,15 @@ def _copy_into(target, source):
 
 
 @numba.njit(**_JIT)
+def _state_before(initial, states, t, reverse):
+    """The state step t started from: the initial one for the first step run, else the
+    state of the step run before it (t - 1, or t + 1 in the reverse reading)."""
+    if reverse:
+        return initial if t == states.shape[0] - 1 else states[t + 1]
+    return initial if t == 0 else states[t - 1]
+
+
+@numba.njit(**_JIT)
 def lstm_forward(gemm, reverse, h, c, weight_t, projected, gates, all_c, all_tanh_c, all_h):
     """gates<t> = a<t-1> W_hhᵀ (σ columns halved), then the gates, c<t>, tanh c<t>, a<t>."""
     steps = projected.shape[0]
@@ -71,10 +80,7 @@ def lstm_backward(gemm, reverse, gates, all_tanh_c, all_c, c0, grad_output, grad
     for i in range(steps):
         t = i if reverse else steps - 1 - i
         _add_into(grad_h, grad_output[t])                # ∂L/∂a<t> += the output's share
-        if reverse:
-            c_prev = c0 if t == steps - 1 else all_c[t + 1]
-        else:
-            c_prev = c0 if t == 0 else all_c[t - 1]
+        c_prev = _state_before(c0, all_c, t, reverse)
         if observe:
             _copy_into(seen_h[t], grad_h)
             _copy_into(seen_c[t], grad_c)
@@ -113,10 +119,7 @@ def gru_backward(gemm, reverse, gates, all_candidate, recurrent, all_h, h0, grad
     for i in range(steps):
         t = i if reverse else steps - 1 - i
         _add_into(grad_h, grad_output[t])
-        if reverse:
-            h_prev = h0 if t == steps - 1 else all_h[t + 1]
-        else:
-            h_prev = h0 if t == 0 else all_h[t - 1]
+        h_prev = _state_before(h0, all_h, t, reverse)
         if observe:
             _copy_into(seen_h[t], grad_h)
         _gru_backward(gates[t], all_candidate[t], recurrent[t][:, 2 * hidden:], h_prev, grad_h,
