@@ -102,3 +102,30 @@ def test_layers_run_their_compiled_loops_once_per_call(monkeypatch, kind, option
 def test_a_zero_size_batch_keeps_the_python_loop(monkeypatch):
     assert compiled.layer_loops(np, np.empty((3, 0, 8), np.float32)) is None
     assert compiled.layer_loops(np, np.empty((3, 2, 8), np.float32)) is not None
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN"])
+def test_without_numpys_gemm_the_loops_multiply_through_np_dot(monkeypatch, kind):
+    """Where NumPy's gemm cannot be found (address 0), the same compiled loops run, their
+    products through numba's np.dot: the numbers of the Python loop, to rounding."""
+    def run(enabled):
+        monkeypatch.setattr(compiled, "enabled", enabled)
+        mg.manual_seed(0)
+        layer = getattr(nn, kind)(3, 5, num_layers=2, bidirectional=True)
+        x = mg.tensor(np.random.default_rng(0).normal(size=(4, 3, 3)).astype(np.float32),
+                      requires_grad=True)
+        output, _ = layer(x)
+        (output * output).sum().backward()
+        return [np.array(output.data), np.array(x.grad)] + [np.array(p.grad)
+                                                           for p in layer.parameters()]
+
+    reference = run(False)
+    monkeypatch.setattr(numba_blas, "_addresses", {np.dtype(np.float32): 0})
+    addresses = []
+    original = getattr(numba_layers, f"{kind.lower()}_forward")
+    monkeypatch.setattr(numba_layers, f"{kind.lower()}_forward",
+                        lambda gemm, *args: addresses.append(gemm) or original(gemm, *args))
+    results = run(True)
+    assert addresses == [0] * 4  # two layers, two directions: the compiled loop, through np.dot
+    for ours, theirs in zip(results, reference):
+        np.testing.assert_allclose(ours, theirs, rtol=2e-5, atol=2e-6)
