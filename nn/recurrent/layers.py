@@ -191,14 +191,14 @@ class _Layer(mg.Function):
 
 
 def _given(last: bool, observed: tuple, grad_h, *grad_state) -> tuple:
-    """Copies of ∂L/∂a<t> (and ∂L/∂c<t>) for observers; at the last step only what
-    reached the layer's outputs (`observed`: output, a<T>, c<T>), None for the rest, as
-    a step node would have been given."""
+    """∂L/∂a<t> (and ∂L/∂c<t>) for observers, arrays of their own; at the last step only
+    what reached the layer's outputs (`observed`: output, a<T>, c<T>), None for the rest,
+    as a step node would have been given."""
     if not last:
-        return (grad_h.copy(),) + tuple(g.copy() for g in grad_state)
+        return (grad_h,) + grad_state
     reached_h = observed[0] or observed[1]
-    return ((grad_h.copy() if reached_h else None,)
-            + tuple(g.copy() if given else None for g, given in zip(grad_state, observed[2:])))
+    return ((grad_h if reached_h else None,)
+            + tuple(g if given else None for g, given in zip(grad_state, observed[2:])))
 
 
 def _contiguous(xp, grad_output):
@@ -285,10 +285,10 @@ class LSTMLayer(_Layer):
         vectors, observed = ctx.vectors, ctx._observed
         per_step = [] if observed else None
         order, first, step, grad_h = _Layer._backward_order(ctx, grad_h)  # h_n's share of a<T>
-        grad_output = _contiguous(xp, grad_output)
         loops = compiled.layer_loops(xp, delta, grad_output, grad_h, grad_c, c0, weight_hh)
         if loops is not None:  # the loop below, compiled whole (numba_layers.py)
             module, gemm = loops
+            grad_output = _contiguous(xp, grad_output)
             seen_h, seen_c = _seen(xp, grad_h, ctx.steps, observed, 2)
             grad_c = module.lstm_backward(
                 gemm, ctx.reverse, gates, all_tanh_c, all_c, xp.ascontiguousarray(c0),
@@ -302,7 +302,8 @@ class LSTMLayer(_Layer):
                 grad_h += grad_output[t]                      # ∂L/∂a<t> += the output's share
                 c_prev = c0 if t == first else all_c[t - step]
                 if observed:
-                    per_step.append((t, _given(t == order[0], observed, grad_h, grad_c)))
+                    per_step.append((t, _given(t == order[0], observed, grad_h.copy(),
+                                                    grad_c.copy())))
                 grad_c = lstm_gate_gradients(xp, None, gates[t], all_tanh_c[t], c_prev, grad_h,
                                              grad_c, delta[t], vectors, True)
                 grad_h = xp.matmul(delta[t], weight_hh)       # da<t-1> = δ<t> W_hh
@@ -378,10 +379,10 @@ class GRULayer(_Layer):
         observed = ctx._observed
         per_step = [] if observed else None
         order, first, step, grad_h = _Layer._backward_order(ctx, grad_h)  # h_n's share of a<T>
-        grad_output = _contiguous(xp, grad_output)
         loops = compiled.layer_loops(xp, d_input, grad_output, grad_h, h0, weight_hh)
         if loops is not None:  # the loop below, compiled whole (numba_layers.py)
             module, gemm = loops
+            grad_output = _contiguous(xp, grad_output)
             seen_h = _seen(xp, grad_h, ctx.steps, observed, 1)[0]
             module.gru_backward(gemm, ctx.reverse, gates, all_candidate, recurrent, all_h,
                                 xp.ascontiguousarray(h0), grad_output, grad_h,
@@ -394,7 +395,7 @@ class GRULayer(_Layer):
                 grad_h += grad_output[t]
                 h_prev = h0 if t == first else all_h[t - step]
                 if observed:
-                    per_step.append((t, _given(t == order[0], observed, grad_h)))
+                    per_step.append((t, _given(t == order[0], observed, grad_h.copy())))
                 through_keep = gru_gate_gradients(xp, None, gates[t], all_candidate[t],
                                                   recurrent[t][:, 2 * hidden:], h_prev, grad_h,
                                                   d_input[t], d_hidden[t])
@@ -451,10 +452,10 @@ class RNNLayer(_Layer):
         relu, observed = ctx.relu, ctx._observed
         per_step = [] if observed else None
         order, _, _, grad_h = _Layer._backward_order(ctx, grad_h)
-        grad_output = _contiguous(xp, grad_output)
         loops = compiled.layer_loops(xp, delta, grad_output, grad_h, weight_hh)
         if loops is not None:  # the loop below, compiled whole (numba_layers.py)
             module, gemm = loops
+            grad_output = _contiguous(xp, grad_output)
             seen_h = _seen(xp, grad_h, ctx.steps, observed, 1)[0]
             module.rnn_backward(gemm, ctx.reverse, all_h, grad_output, grad_h, delta,
                                 xp.ascontiguousarray(weight_hh), relu, seen_h)
@@ -464,7 +465,7 @@ class RNNLayer(_Layer):
             for t in order:
                 grad_h += grad_output[t]
                 if observed:
-                    per_step.append((t, _given(t == order[0], observed, grad_h)))
+                    per_step.append((t, _given(t == order[0], observed, grad_h.copy())))
                 rnn_activation_gradient(xp, None, all_h[t], grad_h, delta[t], relu)
                 grad_h = xp.matmul(delta[t], weight_hh)
         if observed:
