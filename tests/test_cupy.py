@@ -68,3 +68,22 @@ def test_cupy_creation_and_seeded_randomness():
     np.testing.assert_array_equal(first, second)
     assert mg.zeros(2, 3, backend="cupy").backend == "cupy"
     assert isinstance(mg.ones((2,), backend="cupy").data, cupy.ndarray)
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN", "RNN relu"])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("options", [{}, {"num_layers": 2, "bidirectional": True, "lengths": [4, 1, 3]}],
+                         ids=["one layer", "padded 2-layer bidirectional"])
+def test_recurrent_layers_run_the_cuda_gate_kernels(monkeypatch, kind, dtype, options):
+    """On CuPy each step's gates are one kernel (nn/recurrent/cuda_gates.py), with the
+    numbers of the NumPy path; tests/test_rnn_cuda_gates.py checks their C on the CPU."""
+    from test_rnn_numba import assert_same, run
+
+    from nn.recurrent import cuda_gates
+
+    calls = []
+    made = cuda_gates.kernel
+    monkeypatch.setattr(cuda_gates, "kernel", lambda name: calls.append(name) or made(name))
+    ours = run(monkeypatch, "xp", kind, dtype, 6, 3, backend="cupy", **options)
+    assert {name.rsplit("_", 1)[1] for name in calls} == {"forward", "backward"}
+    assert_same(ours, run(monkeypatch, "xp", kind, dtype, 6, 3, **options), dtype)

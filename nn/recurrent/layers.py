@@ -264,10 +264,11 @@ class LSTMLayer(_Layer):
             module.lstm_forward(gemm, reverse, xp.ascontiguousarray(h), xp.ascontiguousarray(c),
                                 weight_t, projected, gates, all_c, all_tanh_c, all_h)
             h, c = all_h[order[-1]], all_c[order[-1]]
-        else:
+        else:  # (on CuPy, each step's gates are one kernel: cuda_gates.py)
+            kernels = compiled.cuda_gate_kernels(xp, projected, h, c)
             for t in order:
                 xp.matmul(h, weight_t, out=gates[t])          # W_aa a<t-1>, then the gates
-                lstm_gates(xp, None, gates[t], projected[t], c, vectors, all_c[t],
+                lstm_gates(xp, kernels, gates[t], projected[t], c, vectors, all_c[t],
                            all_tanh_c[t], all_h[t])
                 h, c = all_h[t], all_c[t]
         ctx._saved = (gates, all_tanh_c)
@@ -298,13 +299,14 @@ class LSTMLayer(_Layer):
                 per_step = [(t, _given(t == order[0], observed, seen_h[t], seen_c[t]))
                             for t in order]
         else:
+            kernels = compiled.cuda_gate_kernels(xp, delta, grad_output, grad_h, grad_c, c0)
             for t in order:
                 grad_h += grad_output[t]                      # ∂L/∂a<t> += the output's share
                 c_prev = c0 if t == first else all_c[t - step]
                 if observed:
                     per_step.append((t, _given(t == order[0], observed, grad_h.copy(),
                                                     grad_c.copy())))
-                grad_c = lstm_gate_gradients(xp, None, gates[t], all_tanh_c[t], c_prev, grad_h,
+                grad_c = lstm_gate_gradients(xp, kernels, gates[t], all_tanh_c[t], c_prev, grad_h,
                                              grad_c, delta[t], vectors, True)
                 grad_h = xp.matmul(delta[t], weight_hh)       # da<t-1> = δ<t> W_hh
         if observed:
@@ -354,12 +356,13 @@ class GRULayer(_Layer):
                                xp.ascontiguousarray(bias), projected, recurrent, gates,
                                all_candidate, all_h)
             h = all_h[order[-1]]
-        else:
+        else:  # (on CuPy, each step's gates are one kernel: cuda_gates.py)
+            kernels = compiled.cuda_gate_kernels(xp, projected, h)
             for t in order:
                 xp.matmul(h, weight_t, out=recurrent[t])
                 if scaled_bias is not None:
                     recurrent[t] += scaled_bias
-                gru_gates(xp, None, recurrent[t], projected[t], h, gates[t], all_candidate[t],
+                gru_gates(xp, kernels, recurrent[t], projected[t], h, gates[t], all_candidate[t],
                           all_h[t])
                 h = all_h[t]
         ctx._saved = (gates, states, recurrent)
@@ -391,12 +394,13 @@ class GRULayer(_Layer):
             if observed:
                 per_step = [(t, _given(t == order[0], observed, seen_h[t])) for t in order]
         else:
+            kernels = compiled.cuda_gate_kernels(xp, d_input, grad_output, grad_h, h0)
             for t in order:
                 grad_h += grad_output[t]
                 h_prev = h0 if t == first else all_h[t - step]
                 if observed:
                     per_step.append((t, _given(t == order[0], observed, grad_h.copy())))
-                through_keep = gru_gate_gradients(xp, None, gates[t], all_candidate[t],
+                through_keep = gru_gate_gradients(xp, kernels, gates[t], all_candidate[t],
                                                   recurrent[t][:, 2 * hidden:], h_prev, grad_h,
                                                   d_input[t], d_hidden[t])
                 grad_h = xp.matmul(d_hidden[t], weight_hh)
@@ -433,10 +437,11 @@ class RNNLayer(_Layer):
             module.rnn_forward(gemm, reverse, xp.ascontiguousarray(h), weight_t, projected, all_h,
                                relu)
             h = all_h[order[-1]]
-        else:
+        else:  # (on CuPy, each step's activation is one kernel: cuda_gates.py)
+            kernels = compiled.cuda_gate_kernels(xp, projected, h)
             for t in order:
                 xp.matmul(h, weight_t, out=all_h[t])          # W_aa a<t-1>
-                rnn_activation(xp, None, all_h[t], projected[t], relu)
+                rnn_activation(xp, kernels, all_h[t], projected[t], relu)
                 h = all_h[t]
         ctx._saved = (all_h,)
         return all_h, h.copy()
@@ -462,11 +467,12 @@ class RNNLayer(_Layer):
             if observed:
                 per_step = [(t, _given(t == order[0], observed, seen_h[t])) for t in order]
         else:
+            kernels = compiled.cuda_gate_kernels(xp, delta, grad_output, grad_h)
             for t in order:
                 grad_h += grad_output[t]
                 if observed:
                     per_step.append((t, _given(t == order[0], observed, grad_h.copy())))
-                rnn_activation_gradient(xp, None, all_h[t], grad_h, delta[t], relu)
+                rnn_activation_gradient(xp, kernels, all_h[t], grad_h, delta[t], relu)
                 grad_h = xp.matmul(delta[t], weight_hh)
         if observed:
             ctx._inner = (grad_output, per_step, delta, observed)
