@@ -38,11 +38,11 @@ SOURCES = {
         "T p_u, T p_f, T p_c, T p_o, T c_prev",
         "T g_u, T g_f, T g_c, T g_o, T c, T tanh_c, T h",
         """
-        const T half = (T)0.5;
-        g_u = half * tanh(g_u + p_u) + half;          // Γu = σ(Wu[a<t-1>, x<t>] + bu)
-        g_f = half * tanh(g_f + p_f) + half;          // Γf
+        const T one_half = (T)0.5;                    // (`half` is CUDA's 16-bit type)
+        g_u = one_half * tanh(g_u + p_u) + one_half;  // Γu = σ(Wu[a<t-1>, x<t>] + bu)
+        g_f = one_half * tanh(g_f + p_f) + one_half;  // Γf
         g_c = tanh(g_c + p_c);                        // c~<t> = tanh(Wc[a<t-1>, x<t>] + bc)
-        g_o = half * tanh(g_o + p_o) + half;          // Γo
+        g_o = one_half * tanh(g_o + p_o) + one_half;  // Γo
         c = g_f * c_prev + g_u * g_c;                 // c<t> = Γu c~<t> + Γf c<t-1>
         tanh_c = tanh(c);
         h = g_o * tanh_c;                             // a<t> = Γo tanh(c<t>)
@@ -63,9 +63,9 @@ SOURCES = {
         "T rec_r, T rec_z, T rec_n, T p_r, T p_z, T p_n, T h_prev",
         "T g_r, T g_z, T candidate, T h",
         """
-        const T half = (T)0.5;
-        g_r = half * tanh(rec_r + p_r) + half;        // Γr
-        g_z = half * tanh(rec_z + p_z) + half;        // z = 1 - Γu
+        const T one_half = (T)0.5;                    // (`half` is CUDA's 16-bit type)
+        g_r = one_half * tanh(rec_r + p_r) + one_half;  // Γr
+        g_z = one_half * tanh(rec_z + p_z) + one_half;  // z = 1 - Γu
         candidate = tanh(p_n + g_r * rec_n);          // c~<t> = tanh(W_in x + b_in + Γr (W_hn a + b_hn))
         h = candidate + g_z * (h_prev - candidate);   // a<t> = (1 - z) c~<t> + z a<t-1>
         """),
