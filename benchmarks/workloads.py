@@ -353,17 +353,39 @@ def elementwise_workload(op: str, n: int = 1000, seed: int = 0) -> Workload:
 
 # -- a chain of scalar ops ---------------------------------------------------------------------
 
+def scalar_chain(y, tanh, ops: int):
+    """`ops` scalar ops in a row on `y`: x·0.5, +1, tanh, repeating (any framework's
+    scalar, with its tanh)."""
+    repeats, rest = divmod(ops, 3)
+    for _ in range(repeats):
+        y = tanh(y * 0.5 + 1.0)
+    for index in range(rest):
+        y = y * 0.5 if index == 0 else y + 1.0
+    return y
+
+
+def micrograd_tanh():
+    """micrograd's lecture `Value.tanh` (its PyPI release has relu only), as a function."""
+    import math
+
+    from micrograd.engine import Value
+
+    def tanh(v):
+        t = math.tanh(v.data)
+        out = Value(t, (v,), "tanh")
+
+        def _backward():
+            v.grad += (1 - t * t) * out.grad
+
+        out._backward = _backward
+        return out
+
+    return tanh
+
+
 def chain_workload(ops: int = 10_000) -> Workload:
     """`ops` scalar ops in a row (x·0.5, +1, tanh, repeating), then backward: the
     per-op cost of recording and walking the graph, with no arithmetic to hide it."""
-    repeats, rest = divmod(ops, 3)
-
-    def run(y, tanh):
-        for _ in range(repeats):
-            y = tanh(y * 0.5 + 1.0)
-        for index in range(rest):
-            y = y * 0.5 if index == 0 else y + 1.0
-        return y
 
     def build_minigrad():
         import minigrad as mg
@@ -372,7 +394,7 @@ def chain_workload(ops: int = 10_000) -> Workload:
 
         def step():
             x.grad = None
-            y = run(x, mg.tanh)
+            y = scalar_chain(x, mg.tanh, ops)
             y.backward()
             return y.item()
 
@@ -385,31 +407,20 @@ def chain_workload(ops: int = 10_000) -> Workload:
 
         def step():
             x.grad = None
-            y = run(x, torch.tanh)
+            y = scalar_chain(x, torch.tanh, ops)
             y.backward()
             return y.item()
 
         return step
 
     def build_micrograd():
-        import math
-
         from micrograd.engine import Value
 
-        def tanh(v):  # micrograd's lecture Value.tanh (its PyPI release has relu only)
-            t = math.tanh(v.data)
-            out = Value(t, (v,), "tanh")
-
-            def _backward():
-                v.grad += (1 - t * t) * out.grad
-
-            out._backward = _backward
-            return out
-
+        tanh = micrograd_tanh()
         sys.setrecursionlimit(max(sys.getrecursionlimit(), 10 * ops))  # its recursive topo sort
 
         def step():
-            y = run(Value(0.25), tanh)
+            y = scalar_chain(Value(0.25), tanh, ops)
             y.backward()
             return y.data
 

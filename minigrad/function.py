@@ -393,6 +393,10 @@ Function.saves_output = None
 Function.expand = None
 Function.inner_gradients = None
 Function._observed = False
+# A node apply_0d recorded (scalar code) keeps what its forward took, the inputs' values as
+# NumPy scalars, so a binary op's backward multiplies those instead of reading 0-d arrays;
+# None for every other node. (An input changed in place since is refused before backward.)
+Function._scalars = None
 
 Tensor = None  # minigrad.tensor sets these two once Tensor exists (no import cycle)
 _make = None
@@ -411,7 +415,9 @@ def apply_0d(cls, inputs: tuple, values: tuple, requires_grad: bool, versions: i
     Here forward runs on the scalars and the node is recorded as `apply` records it: the
     same attributes (tests/test_scalar_fast.py compares them), grad mode, anomaly mode,
     in-place version checks and scopes included. Only ops without a storage view, with one
-    output, and whose forward cannot raise on such values may come this way."""
+    output, and whose forward cannot raise on such values may come this way. The node also
+    keeps `values` (`_scalars`): a binary op's backward computes on them, with no check of
+    shapes, dtypes or broadcasting, since all inputs were 0-d of one dtype."""
     ctx = object.__new__(cls)
     ctx.inputs = inputs
     ctx.xp = _numpy
@@ -421,6 +427,7 @@ def apply_0d(cls, inputs: tuple, values: tuple, requires_grad: bool, versions: i
     if not (requires_grad and _grad_enabled.get()):
         return _make(raw, False, None, 0)
     ctx._output_data = (raw,)
+    ctx._scalars = values
     if versions:
         ctx._versions = versions
     scope = _scope.get()

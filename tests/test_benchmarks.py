@@ -50,3 +50,32 @@ def test_tiny_benchmark_runs_and_the_frameworks_agree(tmp_path):
         by_length.setdefault(run["T"], []).append(run["loss"])
     for losses in by_length.values():  # same weights and data: the same loss everywhere
         assert max(losses) - min(losses) <= 1e-4 * max(1.0, abs(losses[0]))
+
+
+# -- benchmarks/scalar_floor.py: the least a backward walk over minigrad's nodes costs ----------
+
+def test_the_floor_walk_runs_each_node_once_after_all_its_consumers():
+    import minigrad as mg
+    from benchmarks.scalar_floor import floor_walk
+    from minigrad.walk import consumers_first, gradient_inputs
+
+    x = mg.tensor(0.5, requires_grad=True)
+    a = x * 2.0
+    b = mg.tanh(a) + a  # a feeds two nodes: it runs once, after both
+    root = b * a + x
+    assert floor_walk(root) == len(list(consumers_first([root.grad_fn], gradient_inputs))) == 5
+
+
+def test_the_scalar_floor_script_reports_per_op_figures(tmp_path):
+    out = tmp_path / "floor.json"
+    run = subprocess.run([sys.executable, "-m", "benchmarks.scalar_floor", "--ops", "30",
+                          "--rounds", "2", "--json", str(out)],
+                         check=False, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    result = json.loads(out.read_text())
+    assert result["nodes_walked"] == 30  # one node per op of the chain
+    figures = result["us_per_op"]
+    assert {"minigrad forward", "minigrad backward", "floor walk"} <= set(figures)
+    assert all(value > 0 for value in figures.values())
+    assert bool(result["ratios"]) == ("micrograd forward" in figures)
+    assert "floor walk" in run.stdout

@@ -223,9 +223,13 @@ NODE_DEFAULTS = ["xp", "_saved", "_freed", "_hooks", "_retained", "_scope", "_ro
 
 def _same_node(fast, general):
     """Two nodes recorded for one op, by apply_0d and by apply: the same attributes and
-    values (apply_0d leaves an empty scope to the class default, which reads the same)."""
+    values (apply_0d leaves an empty scope to the class default, which reads the same, and
+    keeps what forward took as `_scalars`, which backward reads instead of the inputs)."""
     assert type(fast) is type(general)
-    assert set(vars(fast)) - {"_scope"} == set(vars(general)) - {"_scope"}
+    assert set(vars(fast)) - {"_scope", "_scalars"} == set(vars(general)) - {"_scope"}
+    assert general._scalars is None and len(fast._scalars) == len(fast.inputs)
+    for value, t in zip(fast._scalars, fast.inputs):
+        assert value.dtype == t._data.dtype and value == t._data
     for name in NODE_DEFAULTS:
         f, g = getattr(fast, name), getattr(general, name)
         if name == "_output_versions" and g is not None:

@@ -5,7 +5,7 @@ see `Op`)."""
 from __future__ import annotations
 
 from ..tensor import Tensor
-from .base import Op, constant, floating, lift, reduce_to, scalar_binary, scalar_values
+from .base import Op, constant, floating, lift, reduce_to, scalar_binary
 
 
 class Add(Op):
@@ -15,6 +15,9 @@ class Add(Op):
 
     @staticmethod
     def backward(ctx, g):  # d(a+b)/da = 1, d(a+b)/db = 1
+        if ctx._scalars is not None and not isinstance(g, Tensor):  # scalar code: one
+            a, b = ctx.inputs  # shape and dtype, so nothing to un-broadcast (see apply_0d)
+            return (g if a._requires_grad else None, g if b._requires_grad else None)
         a, b = ctx.values(g)
         need_a, need_b = ctx.needs_grad
         return (reduce_to(g, a) if need_a else None, reduce_to(g, b) if need_b else None)
@@ -39,11 +42,12 @@ class Mul(Op):
 
     @staticmethod
     def backward(ctx, g):  # d(ab)/da = b, d(ab)/db = a
+        scalars = ctx._scalars
+        if scalars is not None and not isinstance(g, Tensor):  # scalar code: on the NumPy
+            a, b = scalars  # scalars forward took (see apply_0d), no reduce_to needed
+            x, y = ctx.inputs
+            return (g * b if x._requires_grad else None, g * a if y._requires_grad else None)
         need_a, need_b = ctx.needs_grad
-        scalars = scalar_values(ctx, g)
-        if scalars is not None:
-            a, b = scalars
-            return (g * b if need_a else None, g * a if need_b else None)
         a, b = ctx.values(g)
         return (reduce_to(g * b, a) if need_a else None,
                 reduce_to(g * a, b) if need_b else None)

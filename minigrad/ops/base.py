@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import numpy
-from numpy import array, ndarray  # (for 0-d NumPy arrays: scalar_binary, scalar_values)
+from numpy import array, ndarray  # (for 0-d NumPy arrays: scalar_binary)
 
 from ..backend import _BY_ARRAY_TYPE as _ARRAY_TYPES
 from ..backend import result_dtype
@@ -127,23 +127,6 @@ def scalar_binary(cls, a, b):
                 x, value = constant_0d(a, dtype)
                 return apply_0d(cls, (_make(x, False, None, 0), b), (value, y[()]),
                                 b._requires_grad, b._version[0])
-    return None
-
-
-def scalar_values(ctx, g):
-    """The two inputs' values as NumPy scalars, when a binary op ran on 0-d NumPy arrays
-    of one dtype (scalar code) and `g` is an array; else None (use `ctx.values(g)`).
-
-    NumPy computes on its scalars several times faster than on 0-d arrays, with the same
-    loop and result dtype (a 0-d array and a scalar promote alike), and a 0-d array's
-    product is a scalar anyway; with one dtype the gradients need no `reduce_to`."""
-    if isinstance(g, Tensor):
-        return None
-    a, b = ctx.inputs
-    a, b = a._data, b._data
-    if type(a) is ndarray and type(b) is ndarray and not a.shape and not b.shape \
-            and a.dtype is b.dtype:
-        return a[()], b[()]
     return None
 
 
