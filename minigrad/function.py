@@ -393,9 +393,10 @@ Function.saves_output = None
 Function.expand = None
 Function.inner_gradients = None
 Function._observed = False
-# A node apply_0d recorded (scalar code) keeps what its forward took, the inputs' values as
-# NumPy scalars, so a binary op's backward multiplies those instead of reading 0-d arrays;
-# None for every other node. (An input changed in place since is refused before backward.)
+# A node apply_0d recorded (scalar code) keeps what its forward took: a binary op's inputs
+# as NumPy scalars, which its backward multiplies instead of reading 0-d arrays (tanh's is
+# its 0-d input array, unread). None for every other node. (An input changed in place
+# since is refused before backward runs.)
 Function._scalars = None
 
 Tensor = None  # minigrad.tensor sets these two once Tensor exists (no import cycle)
