@@ -34,25 +34,15 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from benchmarks.workloads import micrograd_tanh, scalar_chain
+from minigrad.walk import count_consumers, gradient_inputs
 
 
 def floor_walk(root) -> int:
     """Walk `root`'s graph as the engine must, and do nothing else; returns the number
-    of nodes run. The same consumer counting as minigrad.walk, with no checks and no
+    of nodes run. The engine's own consumer count (minigrad.walk), then no checks and no
     math: each node passes the gradient it got to each input that requires grad."""
     start = root._creator
-    counts: dict = {}
-    stack, seen = [start], {start}
-    while stack:  # how many uses of each node's output the walk will meet
-        node = stack.pop()
-        for t in node.inputs:
-            parent = t._creator
-            if parent is None or not t._requires_grad:
-                continue
-            counts[parent] = counts.get(parent, 0) + 1
-            if parent not in seen:
-                seen.add(parent)
-                stack.append(parent)
+    counts = count_consumers([start], gradient_inputs)  # (the call the engine makes)
     pending = {start: root._data}
     ready, ran = [start], 0
     while ready:  # a node runs once every consumer has sent its gradient
